@@ -1,0 +1,41 @@
+// The interfaces the domain needs from the outside world; adapters (store, AMI, pubsub) implement them.
+import type { AgentState, AsteriskSnapshot, Fact } from "./types.ts";
+
+/** One extension to persist: its whole current state (last state wins), or null when Asterisk removed it. */
+export interface ExtensionWrite {
+  extension: string;
+  state: AgentState | null;
+}
+
+/** An agent as stored: the tracker's state plus CRM data (the user's name). `stale` is decided by the reader. */
+export interface StoredAgent extends AgentState {
+  name: string | null;
+  userId: string | null;
+}
+
+export interface StatusStore {
+  /** Set-based: upsert endpoints and contacts, delete contacts (and endpoints) Asterisk no longer has. */
+  writeExtensions(writes: readonly ExtensionWrite[]): Promise<void>;
+  loadAll(): Promise<StoredAgent[]>;
+  loadByExtensions(extensions: readonly string[]): Promise<Map<string, StoredAgent>>;
+  /** Throws when the database is unreachable. */
+  ping(): Promise<void>;
+}
+
+/** What the AMI side delivers to the rest of the service. */
+export interface AmiListener {
+  onFact(fact: Fact): void;
+  /** A full resync finished: the snapshot replaces everything. */
+  onSnapshot(snapshot: AsteriskSnapshot): void;
+  /** Logged in (true) or connection lost / login failed (false). */
+  onConnectionChange(connected: boolean, reason?: string): void;
+}
+
+/** Structured logging as the domain-facing adapters need it (pino satisfies it). */
+export interface Log {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: object): Log;
+}
