@@ -32,11 +32,17 @@ export class AvailabilityTracker {
   private readonly records = new Map<string, ExtensionRecord>();
   private seq = 0;
   private stale = true;
+  private synced = false;
 
   constructor(private readonly now: Clock = Date.now) {}
 
   get isStale(): boolean {
     return this.stale;
+  }
+
+  /** A resync has defined which extensions exist. */
+  get hasSynced(): boolean {
+    return this.synced;
   }
 
   get lastSeq(): number {
@@ -99,6 +105,7 @@ export class AvailabilityTracker {
 
   /** Replace everything with what Asterisk reports now; extensions and contacts it no longer has go. */
   reconcile(snapshot: AsteriskSnapshot): TrackerChange[] {
+    this.synced = true;
     const changes: TrackerChange[] = [];
     const seen = new Set<string>();
     const contactsByEndpoint = new Map<string, Contact[]>();

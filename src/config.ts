@@ -1,0 +1,108 @@
+// The only reader of process.env: every setting validated once at start, typed and frozen.
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const ms = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .default(def ? "true" : "false")
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PORT: port.default(4000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  AMI_HOST: z.string().min(1).default("127.0.0.1"),
+  AMI_PORT: port.default(5038),
+  AMI_USERNAME: z.string().min(1).default("crm"),
+  AMI_SECRET: z.string().default(""),
+  AMI_ACTION_TIMEOUT_MS: ms(10_000),
+  AMI_PING_INTERVAL_MS: ms(10_000, 100),
+  AMI_RECONNECT_MAX_MS: ms(30_000, 100),
+
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|memory:$)/, "must be a postgresql:// URL (or memory: for an in-memory PGlite)")
+    .optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  WRITE_FLUSH_MS: ms(100),
+  WRITE_MAX_BATCH: ms(1000),
+
+  STATUS_CACHE_TTL_MS: ms(5_000, 0),
+  GRAPHIQL: bool(true),
+  GRAPHQL_INTROSPECTION: bool(true),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(50).default(2_000),
+  SHUTDOWN_TIMEOUT_MS: ms(10_000),
+});
+
+export interface Config {
+  env: "development" | "production" | "test";
+  http: { host: string; port: number };
+  log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
+  ami: {
+    host: string;
+    port: number;
+    username: string;
+    secret: string;
+    actionTimeoutMs: number;
+    pingIntervalMs: number;
+    reconnectMaxMs: number;
+  };
+  db: { url: string | undefined; dataDir: string; flushIntervalMs: number; maxBatch: number };
+  cache: { ttlMs: number };
+  graphql: { graphiql: boolean; introspection: boolean; maskErrors: boolean; maxDepth: number; maxTokens: number };
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parse settings from an environment (process.env by default). Throws ConfigError naming every bad value. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Treat empty strings as unset so `FOO= npm start` falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  if (env.AMI_SECRET === "") cleaned.AMI_SECRET = "";
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        const shown = name === "AMI_SECRET" ? "<redacted>" : JSON.stringify(env[name]);
+        return `${name}=${shown}: ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT },
+    log: { level: e.LOG_LEVEL },
+    ami: {
+      host: e.AMI_HOST,
+      port: e.AMI_PORT,
+      username: e.AMI_USERNAME,
+      secret: e.AMI_SECRET,
+      actionTimeoutMs: e.AMI_ACTION_TIMEOUT_MS,
+      pingIntervalMs: e.AMI_PING_INTERVAL_MS,
+      reconnectMaxMs: e.AMI_RECONNECT_MAX_MS,
+    },
+    db: { url: e.DATABASE_URL, dataDir: e.DATA_DIR, flushIntervalMs: e.WRITE_FLUSH_MS, maxBatch: e.WRITE_MAX_BATCH },
+    cache: { ttlMs: e.STATUS_CACHE_TTL_MS },
+    graphql: {
+      graphiql: e.GRAPHIQL,
+      introspection: e.GRAPHQL_INTROSPECTION,
+      maskErrors: e.NODE_ENV === "production",
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,99 @@
+// Fan-out of status changes to subscribers over a graphql-subscriptions PubSubEngine (in-memory
+// PubSub here; a Redis engine can replace it for several instances). Registration and the snapshot
+// happen in the same tick, so a subscriber sees every change after its snapshot: no gap, no duplicate.
+import type { PubSubEngine } from "graphql-subscriptions";
+import type { ChangeModel, SnapshotModel } from "../graphql/models.ts";
+import { SubscriberQueue } from "./subscriber-queue.ts";
+
+export const AGENT_STATUS_TOPIC = "AGENT_STATUS";
+export const COMPAT_TOPIC = "EXTENSION_EVENTS";
+
+export type CompatKind = "CONTACT_STATUS" | "ENDPOINT_STATUS" | "AVAILABILITY_CHANGED" | "STATUSES_REFRESHED";
+
+export const COMPAT_TYPES: Readonly<Record<CompatKind, string>> = {
+  CONTACT_STATUS: "extension:contactStatus",
+  ENDPOINT_STATUS: "extension:endpointStatus",
+  AVAILABILITY_CHANGED: "extension:availability_changed",
+  STATUSES_REFRESHED: "extension:statuses_refreshed",
+};
+
+export interface CompatEventModel {
+  type: string;
+  kind: CompatKind;
+  extension: string | null;
+  payload: string;
+  ts: number;
+}
+
+export type AgentStatusEventModel = SnapshotModel | ChangeModel;
+
+export class StatusHub {
+  subscribers = 0;
+
+  constructor(
+    private readonly pubsub: PubSubEngine,
+    private readonly maxQueue = 10_000,
+  ) {}
+
+  publishChange(change: ChangeModel): void {
+    void this.pubsub.publish(AGENT_STATUS_TOPIC, change);
+  }
+
+  publishCompat(event: CompatEventModel): void {
+    void this.pubsub.publish(COMPAT_TOPIC, event);
+  }
+
+  /**
+   * Snapshot first, then every later change for the selected extensions.
+   * `takeSnapshot` must read the live state synchronously before its first await.
+   */
+  agentStatus(extensions: readonly string[] | null, takeSnapshot: () => Promise<SnapshotModel>): AsyncIterableIterator<AgentStatusEventModel> {
+    const wanted = extensions && extensions.length > 0 ? new Set(extensions) : null;
+    let snapshotSeq = Number.POSITIVE_INFINITY;
+    const pending: ChangeModel[] = [];
+    const queue = this.register<AgentStatusEventModel>(AGENT_STATUS_TOPIC, (event) => (event.kind === "change" ? event.extension : null), (change: ChangeModel) => {
+      if (wanted && !wanted.has(change.extension)) return;
+      if (snapshotSeq === Number.POSITIVE_INFINITY) pending.push(change); // snapshot still being built
+      else if (change.seq > snapshotSeq) queue.push(change);
+    });
+    const snapshotPromise = takeSnapshot();
+    void snapshotPromise.then(
+      (snapshot) => {
+        snapshotSeq = snapshot.seq;
+        const agents = wanted ? snapshot.agents.filter((agent) => wanted.has(agent.extension)) : snapshot.agents;
+        queue.push({ ...snapshot, agents });
+        for (const change of pending.splice(0)) if (change.seq > snapshotSeq) queue.push(change);
+      },
+      () => queue.close(),
+    );
+    return queue;
+  }
+
+  extensionEvents(kinds: readonly CompatKind[] | null, extensions: readonly string[] | null): AsyncIterableIterator<CompatEventModel> {
+    const wantedKinds = kinds && kinds.length > 0 ? new Set(kinds) : null;
+    const wantedExtensions = extensions && extensions.length > 0 ? new Set(extensions) : null;
+    const queue = this.register<CompatEventModel>(COMPAT_TOPIC, () => null, (event: CompatEventModel) => {
+      if (wantedKinds && !wantedKinds.has(event.kind)) return;
+      if (wantedExtensions && event.extension !== null && !wantedExtensions.has(event.extension)) return;
+      queue.push(event);
+    });
+    return queue;
+  }
+
+  private register<T>(topic: string, keyOf: (item: T) => string | null, onMessage: (payload: never) => void): SubscriberQueue<T> {
+    let subscriptionId: number | undefined;
+    let closed = false;
+    const queue = new SubscriberQueue<T>(keyOf, this.maxQueue, () => {
+      closed = true;
+      this.subscribers--;
+      if (subscriptionId !== undefined) this.pubsub.unsubscribe(subscriptionId);
+    });
+    this.subscribers++;
+    // PubSub registers its listener synchronously; the id arrives in a promise.
+    void this.pubsub.subscribe(topic, onMessage, {}).then((id) => {
+      subscriptionId = id;
+      if (closed) this.pubsub.unsubscribe(id);
+    });
+    return queue;
+  }
+}

@@ -1,0 +1,51 @@
+// Apollo Server for HTTP queries and mutations. Errors are typed; unexpected ones are masked in production.
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { unwrapResolverError } from "@apollo/server/errors";
+import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
+import type { Server } from "node:http";
+import type { Log } from "../domain/ports.ts";
+import type { GraphQLContext } from "./context.ts";
+import { validationRules } from "./schema.ts";
+
+export interface ApolloOptions {
+  schema: GraphQLSchema;
+  httpServer: Server;
+  log: Log;
+  introspection: boolean;
+  maskErrors: boolean;
+  maxDepth: number;
+  maxTokens: number;
+}
+
+export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
+  return new ApolloServer<GraphQLContext>({
+    schema: options.schema,
+    introspection: options.introspection,
+    validationRules: validationRules(options),
+    parseOptions: { maxTokens: options.maxTokens },
+    includeStacktraceInErrorResponses: !options.maskErrors,
+    logger: apolloLogger(options.log),
+    // Our own GraphiQL is served at /graphiql; Apollo's landing page would load from a CDN.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }), ApolloServerPluginLandingPageDisabled()],
+    formatError: (formatted, error) => maskError(formatted, error, options),
+  });
+}
+
+export function maskError(formatted: GraphQLFormattedError, error: unknown, options: { maskErrors: boolean; log: Log }): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (code && code !== "INTERNAL_SERVER_ERROR") return formatted;
+  options.log.error({ err: unwrapResolverError(error), path: formatted.path }, "unexpected GraphQL error");
+  if (!options.maskErrors) return formatted;
+  return { message: "Internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+}
+
+function apolloLogger(log: Log) {
+  return {
+    debug: (message: string) => log.debug({}, message),
+    info: (message: string) => log.info({}, message),
+    warn: (message: string) => log.warn({}, message),
+    error: (message: string) => log.error({}, message),
+  };
+}

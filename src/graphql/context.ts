@@ -1,0 +1,26 @@
+// Per-operation context: fresh DataLoaders for every HTTP request and every subscription operation,
+// so no cache outlives the operation that filled it.
+import type { AgentReader } from "../cache/agent-reader.ts";
+import type { StatusHub } from "../events/status-hub.ts";
+import type { AmiStatusModel, SnapshotModel } from "./models.ts";
+import type { ResyncResult } from "../service/availability-service.ts";
+import { createLoaders, type Loaders } from "./loaders.ts";
+
+/** What resolvers may use: read models and commands, never the database or AMI directly. */
+export interface GraphQLServices {
+  reader: AgentReader;
+  hub: StatusHub;
+  amiStatus(): AmiStatusModel;
+  refresh(): Promise<ResyncResult>;
+  /** Reads live state synchronously, then completes names: for subscription snapshots. */
+  snapshot(): Promise<SnapshotModel>;
+}
+
+export interface GraphQLContext {
+  services: GraphQLServices;
+  loaders: Loaders;
+}
+
+export function createContext(services: GraphQLServices): GraphQLContext {
+  return { services, loaders: createLoaders(services.reader) };
+}

@@ -1,0 +1,469 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { AgentModel, SnapshotModel, ChangeModel, AmiStatusModel, ContactModel, TransferCheckModel } from '../models.ts';
+import type { CompatEventModel } from '../../events/status-hub.ts';
+import type { ResyncResult } from '../../service/availability-service.ts';
+import type { GraphQLContext } from '../context.ts';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An ISO-8601 timestamp (UTC). */
+  DateTime: { input: Date; output: number | Date; }
+};
+
+export type Agent = {
+  __typename?: 'Agent';
+  /** Can take a call now: the status allows it and the data is not stale. */
+  available: Scalars['Boolean']['output'];
+  contacts: Array<Contact>;
+  /** Asterisk's device state (NOT_INUSE, INUSE, RINGING, ...). */
+  deviceState?: Maybe<Scalars['String']['output']>;
+  extension: Scalars['ID']['output'];
+  /** Last time a contact of this extension was seen reachable. */
+  lastSeen?: Maybe<Scalars['DateTime']['output']>;
+  /** The CRM user's name for this extension (users.name), else the endpoint's display name. */
+  name?: Maybe<Scalars['String']['output']>;
+  /** At least one contact is reachable. */
+  online: Scalars['Boolean']['output'];
+  /** AMI is down or the first resync has not finished: this is the last known state. */
+  stale: Scalars['Boolean']['output'];
+  status: AgentStatus;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type AgentStatus =
+  | 'AVAILABLE'
+  | 'BUSY'
+  | 'OFFLINE'
+  | 'ON_CALL'
+  | 'ON_HOLD'
+  | 'RINGING'
+  | 'UNREACHABLE';
+
+export type AgentStatusChanged = {
+  __typename?: 'AgentStatusChanged';
+  available: Scalars['Boolean']['output'];
+  extension: Scalars['ID']['output'];
+  online: Scalars['Boolean']['output'];
+  /** Present when the extension was removed from Asterisk. */
+  removed: Scalars['Boolean']['output'];
+  /** Server-wide monotonic sequence number of this change. */
+  seq: Scalars['Int']['output'];
+  stale: Scalars['Boolean']['output'];
+  status: AgentStatus;
+  ts: Scalars['DateTime']['output'];
+};
+
+export type AgentStatusEvent = AgentStatusChanged | AgentsSnapshot;
+
+export type AgentsSnapshot = {
+  __typename?: 'AgentsSnapshot';
+  agents: Array<Agent>;
+  /** Sequence number of the last change included; the next delta has seq + 1 (per stream, gaps are detectable). */
+  seq: Scalars['Int']['output'];
+  ts: Scalars['DateTime']['output'];
+};
+
+export type AmiStatus = {
+  __typename?: 'AmiStatus';
+  cacheHits: Scalars['Int']['output'];
+  cacheMisses: Scalars['Int']['output'];
+  connected: Scalars['Boolean']['output'];
+  eventsIgnored: Scalars['Int']['output'];
+  eventsProcessed: Scalars['Int']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  lastEventAt?: Maybe<Scalars['DateTime']['output']>;
+  lastResyncAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Writes waiting for the database. */
+  pendingWrites: Scalars['Int']['output'];
+  reconnects: Scalars['Int']['output'];
+  /** Logged in and the first full resync has completed. */
+  synced: Scalars['Boolean']['output'];
+};
+
+export type CompatEvent = {
+  __typename?: 'CompatEvent';
+  extension?: Maybe<Scalars['ID']['output']>;
+  kind: CompatEventKind;
+  /** The event's payload as JSON (shape of the original socket events). */
+  payload: Scalars['String']['output'];
+  ts: Scalars['DateTime']['output'];
+  /** extension:contactStatus, extension:endpointStatus, extension:availability_changed or extension:statuses_refreshed */
+  type: Scalars['String']['output'];
+};
+
+/** Compatibility events of the original service, by kind. */
+export type CompatEventKind =
+  | 'AVAILABILITY_CHANGED'
+  | 'CONTACT_STATUS'
+  | 'ENDPOINT_STATUS'
+  | 'STATUSES_REFRESHED';
+
+export type Contact = {
+  __typename?: 'Contact';
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Asterisk's contact id, `<aor>;@<md5(uri)>`. */
+  id: Scalars['ID']['output'];
+  roundtripUsec?: Maybe<Scalars['Int']['output']>;
+  /** Reachable, Unreachable, NonQualified or Unknown. */
+  status: Scalars['String']['output'];
+  uri: Scalars['String']['output'];
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
+/** The seed's getExtensionStatus shape. */
+export type ExtensionStatus = {
+  __typename?: 'ExtensionStatus';
+  extension: Scalars['ID']['output'];
+  isRegistered: Scalars['Boolean']['output'];
+  lastSeen?: Maybe<Scalars['DateTime']['output']>;
+  status: AgentStatus;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Force a full resync with Asterisk and return what changed. */
+  refreshStatuses: RefreshResult;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  agent?: Maybe<Agent>;
+  agents: Array<Agent>;
+  amiStatus: AmiStatus;
+  /** Only agents who can take a call now; `exclude` drops e.g. the caller. */
+  availableAgents: Array<Agent>;
+  canTransfer: TransferCheck;
+  extension?: Maybe<ExtensionStatus>;
+  extensions: Array<ExtensionStatus>;
+};
+
+
+export type QueryAgentArgs = {
+  extension: Scalars['ID']['input'];
+};
+
+
+export type QueryAgentsArgs = {
+  online?: InputMaybe<Scalars['Boolean']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<Array<AgentStatus>>;
+};
+
+
+export type QueryAvailableAgentsArgs = {
+  exclude?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+
+export type QueryCanTransferArgs = {
+  from?: InputMaybe<Scalars['ID']['input']>;
+  to: Scalars['ID']['input'];
+};
+
+
+export type QueryExtensionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type RefreshResult = {
+  __typename?: 'RefreshResult';
+  agents: Scalars['Int']['output'];
+  /** Extensions whose status changed during the resync. */
+  changed: Array<AgentStatusChanged>;
+  ts: Scalars['DateTime']['output'];
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** A snapshot of the matching agents first, then one delta per change, in order. */
+  agentStatus: AgentStatusEvent;
+  /** The original service's event kinds (all when `kinds` is omitted). */
+  extensionEvents: CompatEvent;
+};
+
+
+export type SubscriptionAgentStatusArgs = {
+  extensions?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+
+export type SubscriptionExtensionEventsArgs = {
+  extensions?: InputMaybe<Array<Scalars['ID']['input']>>;
+  kinds?: InputMaybe<Array<CompatEventKind>>;
+};
+
+export type TransferCheck = {
+  __typename?: 'TransferCheck';
+  agent?: Maybe<Agent>;
+  /** Human-readable explanation. */
+  message?: Maybe<Scalars['String']['output']>;
+  ok: Scalars['Boolean']['output'];
+  /** Why the transfer is refused (null when ok). */
+  reason?: Maybe<TransferRefusal>;
+};
+
+export type TransferRefusal =
+  | 'NOT_AVAILABLE'
+  | 'SAME_EXTENSION'
+  | 'STALE'
+  | 'UNKNOWN_EXTENSION';
+
+
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+
+
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  AgentStatusEvent:
+    | ( ChangeModel )
+    | ( SnapshotModel )
+  ;
+};
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = {
+  Agent: ResolverTypeWrapper<AgentModel>;
+  AgentStatus: AgentStatus;
+  AgentStatusChanged: ResolverTypeWrapper<ChangeModel>;
+  AgentStatusEvent: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['AgentStatusEvent']>;
+  AgentsSnapshot: ResolverTypeWrapper<SnapshotModel>;
+  AmiStatus: ResolverTypeWrapper<AmiStatusModel>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CompatEvent: ResolverTypeWrapper<CompatEventModel>;
+  CompatEventKind: CompatEventKind;
+  Contact: ResolverTypeWrapper<ContactModel>;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ExtensionStatus: ResolverTypeWrapper<AgentModel>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RefreshResult: ResolverTypeWrapper<ResyncResult>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TransferCheck: ResolverTypeWrapper<TransferCheckModel>;
+  TransferRefusal: TransferRefusal;
+};
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = {
+  Agent: AgentModel;
+  AgentStatusChanged: ChangeModel;
+  AgentStatusEvent: ResolversUnionTypes<ResolversParentTypes>['AgentStatusEvent'];
+  AgentsSnapshot: SnapshotModel;
+  AmiStatus: AmiStatusModel;
+  Boolean: Scalars['Boolean']['output'];
+  CompatEvent: CompatEventModel;
+  Contact: ContactModel;
+  DateTime: Scalars['DateTime']['output'];
+  ExtensionStatus: AgentModel;
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
+  Mutation: Record<PropertyKey, never>;
+  Query: Record<PropertyKey, never>;
+  RefreshResult: ResyncResult;
+  String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
+  TransferCheck: TransferCheckModel;
+};
+
+export type AgentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Agent'] = ResolversParentTypes['Agent']> = {
+  available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  contacts?: Resolver<Array<ResolversTypes['Contact']>, ParentType, ContextType>;
+  deviceState?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  extension?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AgentStatus'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type AgentStatusChangedResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AgentStatusChanged'] = ResolversParentTypes['AgentStatusChanged']> = {
+  available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  extension?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  removed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AgentStatus'], ParentType, ContextType>;
+  ts?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AgentStatusEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AgentStatusEvent'] = ResolversParentTypes['AgentStatusEvent']> = {
+  __resolveType: TypeResolveFn<'AgentStatusChanged' | 'AgentsSnapshot', ParentType, ContextType>;
+};
+
+export type AgentsSnapshotResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AgentsSnapshot'] = ResolversParentTypes['AgentsSnapshot']> = {
+  agents?: Resolver<Array<ResolversTypes['Agent']>, ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ts?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AmiStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AmiStatus'] = ResolversParentTypes['AmiStatus']> = {
+  cacheHits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cacheMisses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  connected?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  eventsIgnored?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  eventsProcessed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastEventAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastResyncAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  pendingWrites?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reconnects?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  synced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type CompatEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CompatEvent'] = ResolversParentTypes['CompatEvent']> = {
+  extension?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['CompatEventKind'], ParentType, ContextType>;
+  payload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ts?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ContactResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Contact'] = ResolversParentTypes['Contact']> = {
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  roundtripUsec?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  uri?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
+
+export type ExtensionStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExtensionStatus'] = ResolversParentTypes['ExtensionStatus']> = {
+  extension?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  isRegistered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AgentStatus'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  refreshStatuses?: Resolver<ResolversTypes['RefreshResult'], ParentType, ContextType>;
+};
+
+export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType, RequireFields<QueryAgentArgs, 'extension'>>;
+  agents?: Resolver<Array<ResolversTypes['Agent']>, ParentType, ContextType, Partial<QueryAgentsArgs>>;
+  amiStatus?: Resolver<ResolversTypes['AmiStatus'], ParentType, ContextType>;
+  availableAgents?: Resolver<Array<ResolversTypes['Agent']>, ParentType, ContextType, Partial<QueryAvailableAgentsArgs>>;
+  canTransfer?: Resolver<ResolversTypes['TransferCheck'], ParentType, ContextType, RequireFields<QueryCanTransferArgs, 'to'>>;
+  extension?: Resolver<Maybe<ResolversTypes['ExtensionStatus']>, ParentType, ContextType, RequireFields<QueryExtensionArgs, 'id'>>;
+  extensions?: Resolver<Array<ResolversTypes['ExtensionStatus']>, ParentType, ContextType>;
+};
+
+export type RefreshResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RefreshResult'] = ResolversParentTypes['RefreshResult']> = {
+  agents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  changed?: Resolver<Array<ResolversTypes['AgentStatusChanged']>, ParentType, ContextType>;
+  ts?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  agentStatus?: SubscriptionResolver<ResolversTypes['AgentStatusEvent'], "agentStatus", ParentType, ContextType, Partial<SubscriptionAgentStatusArgs>>;
+  extensionEvents?: SubscriptionResolver<ResolversTypes['CompatEvent'], "extensionEvents", ParentType, ContextType, Partial<SubscriptionExtensionEventsArgs>>;
+};
+
+export type TransferCheckResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TransferCheck'] = ResolversParentTypes['TransferCheck']> = {
+  agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['TransferRefusal']>, ParentType, ContextType>;
+};
+
+export type Resolvers<ContextType = GraphQLContext> = {
+  Agent?: AgentResolvers<ContextType>;
+  AgentStatusChanged?: AgentStatusChangedResolvers<ContextType>;
+  AgentStatusEvent?: AgentStatusEventResolvers<ContextType>;
+  AgentsSnapshot?: AgentsSnapshotResolvers<ContextType>;
+  AmiStatus?: AmiStatusResolvers<ContextType>;
+  CompatEvent?: CompatEventResolvers<ContextType>;
+  Contact?: ContactResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  ExtensionStatus?: ExtensionStatusResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  RefreshResult?: RefreshResultResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  TransferCheck?: TransferCheckResolvers<ContextType>;
+};
+

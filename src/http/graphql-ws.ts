@@ -1,0 +1,73 @@
+// graphql-ws on the same HTTP server and path as Apollo. Every subscribe message is parsed with the
+// same token limit and validated with the same rules as HTTP operations.
+import type { Server } from "node:http";
+import { GraphQLError, parse, validate, specifiedRules, getOperationAST, type GraphQLSchema, type DocumentNode } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import type { Log } from "../domain/ports.ts";
+import type { GraphQLContext } from "../graphql/context.ts";
+import { validationRules } from "../graphql/schema.ts";
+
+export interface GraphQLWsOptions {
+  httpServer: Server;
+  path: string;
+  schema: GraphQLSchema;
+  createContext: () => GraphQLContext;
+  log: Log;
+  introspection: boolean;
+  maxDepth: number;
+  maxTokens: number;
+  maxPayloadBytes: number;
+}
+
+export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<void>; connections(): number } {
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
+  const rules = [...specifiedRules, ...validationRules(options)];
+  // Subscribing is CPU-heavy without a cache (graphql-ws #396): reuse parsed+validated documents.
+  const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
+  const prepare = (query: string): DocumentNode | readonly GraphQLError[] => {
+    const cached = documents.get(query);
+    if (cached) return cached;
+    let result: DocumentNode | readonly GraphQLError[];
+    try {
+      const document = parse(query, { maxTokens: options.maxTokens });
+      const errors = validate(options.schema, document, rules);
+      result = errors.length > 0 ? errors : document;
+    } catch (error) {
+      result = [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+    }
+    if (documents.size > 500) documents.clear();
+    documents.set(query, result);
+    return result;
+  };
+  const cleanup = useServer<Record<string, unknown> | undefined>(
+    {
+      schema: options.schema,
+      onSubscribe: (_ctx, _id, payload) => {
+        const prepared = prepare(payload.query);
+        if (!("kind" in prepared)) return prepared;
+        const operation = getOperationAST(prepared, payload.operationName);
+        if (!operation) return [new GraphQLError("no operation to execute")];
+        return {
+          schema: options.schema,
+          document: prepared,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: options.createContext(),
+        };
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        options.log.debug({ errors: errors.map((e) => e.message) }, "graphql-ws operation error");
+      },
+    },
+    wss,
+  );
+  wss.on("error", (error) => options.log.error({ err: error }, "websocket server error"));
+  return {
+    connections: () => wss.clients.size,
+    close: async () => {
+      await cleanup.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,28 @@
+// One structured (JSON) logger for the process; children per module. Secrets are redacted by path
+// wherever they could appear (config objects, AMI messages, HTTP headers).
+import { pino, type DestinationStream, type Logger } from "pino";
+
+export const REDACTED_PATHS = [
+  "secret",
+  "password",
+  "*.secret",
+  "*.password",
+  "*.*.secret",
+  "*.*.password",
+  "config.ami.secret",
+  "req.headers.authorization",
+  "req.headers.cookie",
+];
+
+export function createLogger(options: { level: string; base?: object }, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: "agent-availability", ...options.base },
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
