@@ -1,0 +1,129 @@
+// The composition root: the one place that builds every object and wires the ports together.
+// No environment access and no process handling here: main.ts owns those.
+import { EventEmitter } from "node:events";
+import { PubSub } from "graphql-subscriptions";
+import type { Config } from "./config.ts";
+import type { Log } from "./domain/ports.ts";
+import { AvailabilityTracker } from "./domain/tracker.ts";
+import { AmiBridge } from "./ami/ami-bridge.ts";
+import { openDatabase } from "./store/database.ts";
+import { PrismaStatusStore } from "./store/prisma-status-store.ts";
+import { createWriteBuffer } from "./store/write-buffer.ts";
+import { StatusCache } from "./cache/status-cache.ts";
+import { AgentReader } from "./cache/agent-reader.ts";
+import { StatusHub } from "./events/status-hub.ts";
+import { AvailabilityService } from "./service/availability-service.ts";
+import { buildSchema } from "./graphql/schema.ts";
+import type { GraphQLServices } from "./graphql/context.ts";
+import type { AmiStatusModel, SnapshotModel } from "./graphql/models.ts";
+import { createHttpServer } from "./http/server.ts";
+import type { Probes } from "./http/rest.ts";
+
+export interface App {
+  /** Listening URL (http://host:port). */
+  readonly url: string;
+  readonly port: number;
+  readonly services: GraphQLServices;
+  stop(): Promise<void>;
+}
+
+export async function startApp(config: Config, log: Log): Promise<App> {
+  const db = await openDatabase({ url: config.db.url, dataDir: config.db.dataDir, migrate: true, log: log.child({ module: "db" }) });
+  const store = new PrismaStatusStore(db.prisma);
+  const writes = createWriteBuffer({ store, flushIntervalMs: config.db.flushIntervalMs, maxBatch: config.db.maxBatch, log: log.child({ module: "write-buffer" }) });
+
+  const tracker = new AvailabilityTracker();
+  // Serve the persisted state at once (stale) and reconcile when AMI is up.
+  tracker.restore(await store.loadAll());
+
+  const cache = new StatusCache(config.cache.ttlMs);
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0); // one listener per subscriber: thousands are expected
+  const hub = new StatusHub(new PubSub({ eventEmitter: emitter }));
+  const service = new AvailabilityService(tracker, writes, cache, hub, log.child({ module: "service" }));
+  const bridge = new AmiBridge({ ...config.ami, listener: service, log: log.child({ module: "ami" }) });
+  const reader = new AgentReader(store, cache, tracker, log.child({ module: "reader" }));
+
+  const amiStatus = (): AmiStatusModel => {
+    const ami = bridge.stats();
+    return {
+      connected: service.isConnected,
+      synced: service.isSynced,
+      reconnects: ami.reconnects,
+      lastEventAt: ami.lastEventAt,
+      lastResyncAt: ami.lastResyncAt,
+      lastError: ami.lastError,
+      eventsProcessed: ami.eventsProcessed,
+      eventsIgnored: ami.eventsIgnored,
+      cacheHits: cache.hits,
+      cacheMisses: cache.misses,
+      pendingWrites: writes.stats().pending,
+    };
+  };
+
+  const snapshot = async (): Promise<SnapshotModel> => {
+    // Read the live state synchronously (it matches `seq` exactly), then add CRM names.
+    const seq = tracker.lastSeq;
+    const states = tracker.list();
+    const ts = Date.now();
+    const stored = await reader.loadMany(states.map((s) => s.extension));
+    const agents = states.map((state, i) => ({ name: stored[i]?.name ?? null, userId: stored[i]?.userId ?? null, ...state }));
+    return { kind: "snapshot", agents, seq, ts };
+  };
+
+  const services: GraphQLServices = {
+    reader,
+    hub,
+    amiStatus,
+    snapshot,
+    refresh: () => service.nextSnapshot(() => bridge.refresh()),
+  };
+
+  const probes: Probes = {
+    async readiness() {
+      const checks: Record<string, { ok: boolean; detail?: string }> = {};
+      try {
+        await store.ping();
+        checks.database = { ok: true };
+      } catch (error) {
+        checks.database = { ok: false, detail: (error as Error).message };
+      }
+      const ami = bridge.stats();
+      checks.ami = service.isSynced ? { ok: true } : { ok: false, detail: ami.lastError ?? (service.isConnected ? "resync in progress" : "not connected") };
+      return { ready: Object.values(checks).every((c) => c.ok), checks };
+    },
+  };
+
+  const http = createHttpServer({
+    host: config.http.host,
+    port: config.http.port,
+    schema: buildSchema(),
+    services,
+    probes,
+    log: log.child({ module: "http" }),
+    ...config.graphql,
+  });
+  const { url, port } = await http.start();
+  bridge.start();
+  log.info({ url, graphiql: config.graphql.graphiql ? `${url}/graphiql` : undefined, database: db.kind, ami: `${config.ami.host}:${config.ami.port}` }, "service started");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    services,
+    stop: () =>
+      (stopping ??= (async () => {
+        // Order: no new events, persist what we have, drain clients, close the database.
+        await bridge.stop();
+        try {
+          await writes.flush(Date.now() + config.shutdownTimeoutMs);
+        } catch (error) {
+          log.error({ err: error }, "could not store every pending write before shutdown");
+        }
+        await http.close();
+        await db.close();
+        log.info({}, "service stopped");
+      })()),
+  };
+}
