@@ -1,0 +1,314 @@
+// Prisma migrations without Prisma's native binary: the real schema engine compiled to wasm
+// (@prisma/schema-engine-wasm), driven through driver adapters. It writes `_prisma_migrations` with the
+// engine's own code (same DDL, sha256 checksums), so native `prisma migrate` can take over elsewhere.
+// Why each patch exists: /work/shared/notes/prisma-offline.md §2 (re-check them when upgrading adapters).
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  DriverAdapterError,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from "@prisma/driver-adapter-utils";
+import type { MigrationList, SchemaEngine } from "@prisma/schema-engine-wasm";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { Log } from "../domain/ports.ts";
+
+/** A PostgreSQL URL, or an open PGlite (it cannot be opened twice, so the caller lends its instance). */
+export type MigrationTarget = { url: string } | { pglite: PGlite };
+
+export interface MigrationOptions {
+  schemaPath: string;
+  migrationsDir: string;
+  log: Log;
+}
+
+export interface MigrationStatus {
+  /** Every migration applied, none failed or edited since. */
+  upToDate: boolean;
+  pending: string[];
+  failed: string[];
+  edited: string[];
+  /** Recorded in the database but missing from the migrations directory. */
+  unknown: string[];
+}
+
+const NO_FILTERS = { externalTables: [], externalEnums: [] };
+const LOCKFILE = "migration_lock.toml";
+
+/** Applies pending migrations (`prisma migrate deploy`). Returns the names just applied. */
+export async function deploy(target: MigrationTarget, options: MigrationOptions): Promise<string[]> {
+  return withEngine(target, options, async (engine) => {
+    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: await readMigrations(options.migrationsDir), filters: NO_FILTERS });
+    return appliedMigrationNames;
+  });
+}
+
+/** Compares the migrations directory with `_prisma_migrations` (`prisma migrate status`). */
+export async function status(target: MigrationTarget, options: MigrationOptions): Promise<MigrationStatus> {
+  return withEngine(target, options, async (engine) => {
+    const result = await engine.diagnoseMigrationHistory({ migrationsList: await readMigrations(options.migrationsDir), optInToShadowDatabase: false, filters: NO_FILTERS });
+    const history = result.history;
+    const pending = history && history.diagnostic !== "migrationsDirectoryIsBehind" ? history.unappliedMigrationNames : [];
+    const unknown = history && history.diagnostic !== "databaseIsBehind" ? history.unpersistedMigrationNames : [];
+    const { failedMigrationNames: failed, editedMigrationNames: edited } = result;
+    const upToDate = result.hasMigrationsTable && !history && failed.length === 0 && edited.length === 0;
+    return { upToDate, pending, failed, edited, unknown };
+  });
+}
+
+/**
+ * The SQL a new migration would need to bring the migrations directory to schema.prisma, or null when
+ * nothing is missing (`prisma migrate dev --create-only`). Like `migrate dev`, it first applies pending
+ * migrations to the target. With `name` the migration is written to disk.
+ */
+export async function create(target: MigrationTarget, options: MigrationOptions & { name?: string; draft?: boolean }): Promise<{ directory: string | null; sql: string | null }> {
+  return withEngine(target, options, async (engine, schema) => {
+    const migrationsList = await readMigrations(options.migrationsDir);
+    // The wasm engine has no shadow-DB factory of its own in createMigration: it reuses the schema that
+    // devDiagnostic computed by replaying the applied migrations into a shadow database.
+    await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
+    const { action } = await engine.devDiagnostic({ migrationsList, filters: NO_FILTERS });
+    if (action.tag === "reset") throw new Error(`the database drifted from the migrations; reset it first: ${action.reason}`);
+    const created = await engine.createMigration({
+      migrationName: options.name ?? "pending",
+      draft: options.draft ?? false,
+      migrationsList,
+      schema: { files: [{ path: options.schemaPath, content: schema }] },
+      filters: NO_FILTERS,
+    });
+    const sql = created.migrationScript;
+    if (sql === null || options.name === undefined) return { directory: null, sql };
+    const directory = path.join(options.migrationsDir, created.generatedMigrationName);
+    await mkdir(directory, { recursive: true });
+    await writeFile(path.join(directory, `migration.${created.extension}`), sql);
+    const lockfile = `# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "${created.connectorType}"\n`;
+    await writeFile(path.join(options.migrationsDir, LOCKFILE), lockfile);
+    return { directory, sql };
+  });
+}
+
+/** What `prisma migrate` reads from disk, in the shape the engine expects. */
+async function readMigrations(migrationsDir: string): Promise<MigrationList> {
+  const lockfile = await readFile(path.join(migrationsDir, LOCKFILE), "utf8").catch(() => null);
+  const entries = await readdir(migrationsDir, { withFileTypes: true }).catch(() => []);
+  const directories = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const migrationDirectories = await Promise.all(
+    directories.map(async (name) => ({
+      path: name,
+      migrationFile: {
+        path: "migration.sql",
+        content: await readFile(path.join(migrationsDir, name, "migration.sql"), "utf8").then(
+          (value) => ({ tag: "ok" as const, value }),
+          (error: Error) => ({ tag: "error" as const, value: error.message }),
+        ),
+      },
+    })),
+  );
+  return { baseDir: migrationsDir, lockfile: { path: LOCKFILE, content: lockfile }, shadowDbInitScript: "", migrationDirectories };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Engine sessions
+
+type EngineGlue = typeof import("@prisma/schema-engine-wasm") & { __wbg_set_wasm(exports: WebAssembly.Exports): void };
+
+interface LoadedEngine {
+  glue: EngineGlue;
+  /** Timers the engine started and never clears (a ~10 s one after applyMigrations). */
+  timers: Set<NodeJS.Timeout>;
+  /** Sessions take turns: the glue has one wasm instance, and timers are cleared per session. */
+  turn: Promise<unknown>;
+}
+
+// The wasm-bindgen glue keeps its wasm instance in a module variable, so it can only be instantiated
+// once per process; this memo is the one place that knows. Reassigned only by loadEngine().
+let loadedEngine: Promise<LoadedEngine> | undefined;
+
+function loadEngine(): Promise<LoadedEngine> {
+  loadedEngine ??= (async () => {
+    const gluePath = createRequire(import.meta.url).resolve("@prisma/schema-engine-wasm/schema_engine_bg");
+    const glue = (await import(pathToFileURL(gluePath).href)) as EngineGlue;
+    panicRegistry().message = "";
+    const timers = new Set<NodeJS.Timeout>();
+    const imports: Record<string, unknown> = { ...glue };
+    for (const name of Object.keys(imports).filter((key) => key.startsWith("__wbg_setTimeout_"))) {
+      imports[name] = (callback: () => void, ms: number) => {
+        const timer = setTimeout(() => (timers.delete(timer), callback()), ms >>> 0);
+        timers.add(timer);
+        return timer;
+      };
+    }
+    // SCHEMA_ENGINE_WASM may select the build prisma 7.10.1 pins (node_modules/prisma/build/schema_engine_bg.wasm).
+    const bytes = await readFile(process.env.SCHEMA_ENGINE_WASM ?? path.join(path.dirname(gluePath), "schema_engine_bg.wasm"));
+    const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": imports as WebAssembly.ModuleImports });
+    glue.__wbg_set_wasm(instance.exports);
+    (instance.exports.__wbindgen_start as () => void)();
+    return { glue, timers, turn: Promise.resolve() };
+  })();
+  loadedEngine.catch(() => (loadedEngine = undefined)); // let the next call try again
+  return loadedEngine;
+}
+
+/** The glue reports a Rust panic's message here before the wasm traps with a bare "unreachable". */
+function panicRegistry(): { message: string; set_message(message: string): void } {
+  const global = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: ReturnType<typeof panicRegistry> };
+  global.PRISMA_WASM_PANIC_REGISTRY ??= {
+    message: "",
+    set_message(message) {
+      this.message = message;
+    },
+  };
+  return global.PRISMA_WASM_PANIC_REGISTRY;
+}
+
+async function withEngine<T>(target: MigrationTarget, options: MigrationOptions, run: (engine: SchemaEngine, schema: string) => Promise<T>): Promise<T> {
+  const loaded = await loadEngine();
+  const session = loaded.turn.then(async () => {
+    const schema = await readFile(options.schemaPath, "utf8");
+    const factory = "url" in target ? postgresFactory(target.url) : pgliteFactory(target.pglite);
+    const log = options.log.child({ component: "schema-engine" });
+    const onLog = (message: string) => log.debug({ engine: message }, "schema engine");
+    try {
+      const engine = await loaded.glue.SchemaEngine.new({ datamodels: [[options.schemaPath, schema]] }, onLog, bindMigrationAwareSqlAdapterFactory(factory));
+      try {
+        return await run(engine, schema);
+      } finally {
+        engine.free();
+      }
+    } catch (error) {
+      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+      loadedEngine = undefined; // a trapped instance is unusable: instantiate afresh next time
+      throw new Error(`schema engine panicked: ${panicRegistry().message || error.message}`, { cause: error });
+    } finally {
+      await factory.disposeAll(); // the engine never disposes its main connection
+      for (const timer of loaded.timers) clearTimeout(timer);
+      loaded.timers.clear();
+    }
+  });
+  loaded.turn = session.catch(() => undefined);
+  return session;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Adapter factories for the engine
+
+interface SessionFactory extends SqlMigrationAwareDriverAdapterFactory {
+  disposeAll(): Promise<void>;
+}
+
+function sessionFactory(adapterName: string, connect: () => Promise<SqlDriverAdapter>, connectToShadowDb: () => Promise<SqlDriverAdapter>): SessionFactory {
+  const open = new Set<SqlDriverAdapter>();
+  const tracked = async (connectOne: () => Promise<SqlDriverAdapter>) => {
+    const adapter = await connectOne();
+    const disposeOnce: SqlDriverAdapter = { ...delegate(adapter), dispose: async () => void (open.delete(disposeOnce) && (await adapter.dispose())) };
+    open.add(disposeOnce);
+    return disposeOnce;
+  };
+  return {
+    provider: "postgres",
+    adapterName,
+    connect: () => tracked(connect),
+    connectToShadowDb: () => tracked(connectToShadowDb),
+    disposeAll: async () => {
+      for (const adapter of [...open]) await adapter.dispose();
+    },
+  };
+}
+
+function delegate(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  return {
+    provider: adapter.provider,
+    adapterName: adapter.adapterName,
+    queryRaw: (query) => adapter.queryRaw(query),
+    executeRaw: (query) => adapter.executeRaw(query),
+    executeScript: (script) => adapter.executeScript(script),
+    startTransaction: (isolationLevel) => adapter.startTransaction(isolationLevel),
+    getConnectionInfo: () => adapter.getConnectionInfo?.() ?? { supportsRelationJoins: true },
+    dispose: () => adapter.dispose(),
+  };
+}
+
+/**
+ * Runs a migration script as ONE simple-protocol query, as the native engine does: PostgreSQL wraps it in an
+ * implicit transaction, so a failing migration leaves nothing half-applied and is recorded as failed.
+ * (adapter-pg splits on ";", pglite-prisma-adapter does not await exec.)
+ */
+function withScriptRunner(adapter: SqlDriverAdapter, runScript: (script: string) => Promise<unknown>, onDispose: () => Promise<void>): SqlDriverAdapter {
+  return {
+    ...delegate(adapter),
+    executeScript: async (script) => void (await runScript(script).catch(toDriverError)),
+    dispose: async () => {
+      await adapter.dispose();
+      await onDispose();
+    },
+  };
+}
+
+function toDriverError(error: unknown): never {
+  const e = error as Partial<Record<"code" | "severity" | "message" | "detail" | "column" | "hint", unknown>>;
+  if (typeof e?.code !== "string" || typeof e.severity !== "string") throw error;
+  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  throw new DriverAdapterError({ kind: "postgres", code: e.code, severity: e.severity, message: String(e.message), detail: text(e.detail), column: text(e.column), hint: text(e.hint) });
+}
+
+function postgresFactory(url: string): SessionFactory {
+  const connect = async (connectionString: string, onDispose = async () => {}) => {
+    // One connection, like the native engine: its advisory lock and its statements share a session.
+    const pool = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: 10_000 });
+    pool.on("error", () => {}); // an idle client's error surfaces again on its next query
+    reportCharAsText(pool);
+    const adapter = await new PrismaPg(pool).connect();
+    return withScriptRunner(adapter, (script) => pool.query(script), async () => {
+      await pool.end();
+      await onDispose();
+    });
+  };
+  // PrismaPg.connectToShadowDb ignores the database override with a URL and drops the database before
+  // closing its pool; this one connects to the new database and drops it after.
+  const connectToShadowDb = async () => {
+    const name = `prisma_migrate_shadow_db_${randomUUID().replaceAll("-", "")}`;
+    await adminQuery(url, `CREATE DATABASE "${name}"`);
+    const shadowUrl = new URL(url);
+    shadowUrl.pathname = `/${name}`;
+    return connect(shadowUrl.href, () => adminQuery(url, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  };
+  return sessionFactory("@prisma/adapter-pg", () => connect(url), connectToShadowDb);
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** adapter-pg cannot map PostgreSQL's internal "char" (OID 18, e.g. pg_constraint.contype) that the engine's describer reads. */
+function reportCharAsText(pool: pg.Pool): void {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<pg.QueryResult>;
+  const patched = async (...args: unknown[]) => {
+    const result = await query(...args);
+    for (const field of result.fields ?? []) if (field.dataTypeID === 18) field.dataTypeID = 25;
+    return result;
+  };
+  (pool as unknown as { query: typeof patched }).query = patched;
+}
+
+function pgliteFactory(pglite: PGlite): SessionFactory {
+  const connect = async (client: PGlite, onDispose = async () => {}) =>
+    withScriptRunner(await new PrismaPGlite(client).connect(), (script) => client.exec(script), onDispose);
+  const connectToShadowDb = async () => {
+    const shadow = new PGlite();
+    return connect(shadow, () => shadow.close());
+  };
+  return sessionFactory("pglite-prisma-adapter", () => connect(pglite), connectToShadowDb);
+}
