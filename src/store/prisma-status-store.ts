@@ -1,0 +1,199 @@
+// StatusStore on Prisma. The only file (with prisma/) that knows table and column names.
+// Writes are set-based: a handful of `unnest` statements per batch, whatever its size, in one transaction.
+import type { ExtensionWrite, StatusStore, StoredAgent } from "../domain/ports.ts";
+import type { AgentState, Contact, ContactStatus, DeviceState, AgentStatus } from "../domain/types.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+
+interface EndpointRow {
+  id: string;
+  name: string | null;
+  user_id: string | null;
+  device_state: string | null;
+  status: string;
+  online: boolean;
+  available: boolean;
+  last_seen: Date | null;
+  updated_at: Date;
+}
+
+interface ContactRow {
+  id: string;
+  uri: string;
+  endpoint: string;
+  status: string;
+  expiration_time: bigint | null;
+  user_agent: string | null;
+  roundtrip_usec: number | null;
+  via_addr: string | null;
+  via_port: number | null;
+  reg_server: string | null;
+  call_id: string | null;
+  qualify_frequency: number | null;
+  qualify_timeout: number | null;
+}
+
+export function createPrismaStatusStore(prisma: PrismaClient): StatusStore {
+  return new PrismaStatusStore(prisma);
+}
+
+export class PrismaStatusStore implements StatusStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async writeExtensions(writes: readonly ExtensionWrite[]): Promise<void> {
+    // Last state per extension wins, ordered by its last write (so a contact id claimed twice goes to the newest).
+    const latest = new Map<string, AgentState | null>();
+    for (const { extension, state } of writes) {
+      latest.delete(extension);
+      latest.set(extension, state);
+    }
+    const removed = [...latest].filter(([, state]) => state === null).map(([extension]) => extension);
+    const states = [...latest.values()].filter((state): state is AgentState => state !== null);
+    // A contact id claimed twice in one batch would make the upsert touch a row twice (an error in PostgreSQL).
+    const contacts = new Map<string, Contact & { endpoint: string }>();
+    for (const state of states) for (const contact of state.contacts) contacts.set(contact.id, { ...contact, endpoint: state.extension });
+
+    const statements = [];
+    // ON DELETE CASCADE removes their contacts.
+    if (removed.length) statements.push(this.prisma.$executeRaw`DELETE FROM ps_endpoints WHERE id = ANY(${removed}::text[])`);
+    if (states.length) statements.push(this.upsertEndpoints(states), this.deleteContactsNotIn(states, [...contacts.keys()]));
+    if (contacts.size) statements.push(this.upsertContacts([...contacts.values()]));
+    if (statements.length) await this.prisma.$transaction(statements);
+  }
+
+  async loadAll(): Promise<StoredAgent[]> {
+    return this.load(null);
+  }
+
+  async loadByExtensions(extensions: readonly string[]): Promise<Map<string, StoredAgent>> {
+    if (extensions.length === 0) return new Map();
+    const agents = await this.load([...new Set(extensions)]);
+    return new Map(agents.map((agent) => [agent.extension, agent]));
+  }
+
+  async ping(): Promise<void> {
+    await this.prisma.$queryRaw`SELECT 1`;
+  }
+
+  private upsertEndpoints(states: AgentState[]) {
+    return this.prisma.$executeRaw`
+      INSERT INTO ps_endpoints (id, device_state, status, online, available, last_seen, updated_at)
+      SELECT * FROM unnest(
+        ${states.map((s) => s.extension)}::text[],
+        ${states.map((s) => s.deviceState)}::text[],
+        ${states.map((s) => s.status)}::text[],
+        ${states.map((s) => s.online)}::boolean[],
+        ${states.map((s) => s.available)}::boolean[],
+        ${states.map((s) => isoOrNull(s.lastSeen))}::timestamptz[],
+        ${states.map((s) => new Date(s.updatedAt).toISOString())}::timestamptz[])
+      ON CONFLICT (id) DO UPDATE SET
+        device_state = EXCLUDED.device_state, status = EXCLUDED.status, online = EXCLUDED.online,
+        available = EXCLUDED.available, last_seen = EXCLUDED.last_seen, updated_at = EXCLUDED.updated_at`;
+  }
+
+  /** Contacts Asterisk no longer reports for the written extensions. */
+  private deleteContactsNotIn(states: AgentState[], keep: string[]) {
+    return this.prisma.$executeRaw`
+      DELETE FROM ps_contacts
+      WHERE endpoint = ANY(${states.map((s) => s.extension)}::text[])
+        AND id NOT IN (SELECT unnest(${keep}::text[]))`;
+  }
+
+  /** user_id comes from the user whose extension this is, at write time. */
+  private upsertContacts(contacts: Array<Contact & { endpoint: string }>) {
+    return this.prisma.$executeRaw`
+      INSERT INTO ps_contacts (id, uri, endpoint, status, expiration_time, user_id, user_agent, roundtrip_usec,
+                               via_addr, via_port, reg_server, call_id, qualify_frequency, qualify_timeout, updated_at)
+      SELECT c.id, c.uri, c.endpoint, c.status, c.expiration_time, u.id, c.user_agent, c.roundtrip_usec,
+             c.via_addr, c.via_port, c.reg_server, c.call_id, c.qualify_frequency, c.qualify_timeout, now()
+      FROM unnest(
+        ${contacts.map((c) => c.id)}::text[],
+        ${contacts.map((c) => c.uri)}::text[],
+        ${contacts.map((c) => c.endpoint)}::text[],
+        ${contacts.map((c) => c.status)}::text[],
+        ${contacts.map((c) => c.expirationTime)}::bigint[],
+        ${contacts.map((c) => c.userAgent)}::text[],
+        ${contacts.map((c) => c.roundtripUsec)}::int[],
+        ${contacts.map((c) => c.viaAddr)}::text[],
+        ${contacts.map((c) => c.viaPort)}::int[],
+        ${contacts.map((c) => c.regServer)}::text[],
+        ${contacts.map((c) => c.callId)}::text[],
+        ${contacts.map((c) => c.qualifyFrequency)}::int[],
+        ${contacts.map((c) => c.qualifyTimeout)}::float8[]
+      ) AS c(id, uri, endpoint, status, expiration_time, user_agent, roundtrip_usec, via_addr, via_port, reg_server,
+             call_id, qualify_frequency, qualify_timeout)
+      LEFT JOIN users u ON u.extension = c.endpoint
+      ON CONFLICT (id) DO UPDATE SET
+        uri = EXCLUDED.uri, endpoint = EXCLUDED.endpoint, status = EXCLUDED.status,
+        expiration_time = EXCLUDED.expiration_time, user_id = EXCLUDED.user_id, user_agent = EXCLUDED.user_agent,
+        roundtrip_usec = EXCLUDED.roundtrip_usec, via_addr = EXCLUDED.via_addr, via_port = EXCLUDED.via_port,
+        reg_server = EXCLUDED.reg_server, call_id = EXCLUDED.call_id, qualify_frequency = EXCLUDED.qualify_frequency,
+        qualify_timeout = EXCLUDED.qualify_timeout, updated_at = EXCLUDED.updated_at`;
+  }
+
+  /** Endpoints and their contacts from one snapshot; `extensions` null means all. */
+  private async load(extensions: string[] | null): Promise<StoredAgent[]> {
+    const [endpoints, contacts] = await this.prisma.$transaction(
+      [
+        this.prisma.$queryRaw<EndpointRow[]>`
+          SELECT e.id, COALESCE(u.name, e.name) AS name, u.id AS user_id, e.device_state, e.status, e.online,
+                 e.available, e.last_seen, e.updated_at
+          FROM ps_endpoints e LEFT JOIN users u ON u.extension = e.id
+          WHERE ${extensions}::text[] IS NULL OR e.id = ANY(${extensions}::text[])
+          ORDER BY e.id`,
+        this.prisma.$queryRaw<ContactRow[]>`
+          SELECT id, uri, endpoint, status, expiration_time, user_agent, roundtrip_usec, via_addr, via_port,
+                 reg_server, call_id, qualify_frequency, qualify_timeout
+          FROM ps_contacts
+          WHERE ${extensions}::text[] IS NULL OR endpoint = ANY(${extensions}::text[])
+          ORDER BY endpoint, id`,
+      ],
+      { isolationLevel: "RepeatableRead" },
+    );
+    const contactsByEndpoint = new Map<string, Contact[]>();
+    for (const row of contacts) {
+      const list = contactsByEndpoint.get(row.endpoint) ?? [];
+      list.push(toContact(row));
+      contactsByEndpoint.set(row.endpoint, list);
+    }
+    return endpoints.map((row) => toStoredAgent(row, contactsByEndpoint.get(row.id) ?? []));
+  }
+}
+
+function toStoredAgent(row: EndpointRow, contacts: Contact[]): StoredAgent {
+  return {
+    extension: row.id,
+    name: row.name,
+    userId: row.user_id,
+    status: row.status as AgentStatus,
+    online: row.online,
+    available: row.available,
+    stale: false, // decided by the reader
+    deviceState: row.device_state as DeviceState | null,
+    contacts,
+    lastSeen: row.last_seen?.getTime() ?? null,
+    updatedAt: row.updated_at.getTime(),
+  };
+}
+
+function toContact(row: ContactRow): Contact {
+  return {
+    id: row.id,
+    uri: row.uri,
+    // Not stored: Asterisk's contact id starts with its AOR (`<aor>;@<hash>`); otherwise AOR = endpoint (1:1 setup).
+    aor: row.id.includes(";@") ? row.id.slice(0, row.id.indexOf(";@")) : row.endpoint,
+    status: row.status as ContactStatus,
+    roundtripUsec: row.roundtrip_usec,
+    userAgent: row.user_agent,
+    expirationTime: row.expiration_time === null ? null : Number(row.expiration_time),
+    viaAddr: row.via_addr,
+    viaPort: row.via_port,
+    regServer: row.reg_server,
+    callId: row.call_id,
+    qualifyFrequency: row.qualify_frequency,
+    qualifyTimeout: row.qualify_timeout,
+  };
+}
+
+function isoOrNull(epochMs: number | null): string | null {
+  return epochMs === null ? null : new Date(epochMs).toISOString();
+}

@@ -1,0 +1,36 @@
+// Builders for domain states used by the store tests.
+import type { AgentState, Contact } from "../../src/domain/types.ts";
+
+export function contact(extension: string, n: number, overrides: Partial<Contact> = {}): Contact {
+  return {
+    id: `${extension};@${n.toString(16).padStart(32, "0")}`,
+    uri: `sip:${extension}@10.0.0.${n}:5060`,
+    aor: extension,
+    status: "Reachable",
+    roundtripUsec: 1500 + n,
+    userAgent: "SIPp",
+    expirationTime: 1_800_000_000 + n,
+    viaAddr: `10.0.0.${n}`,
+    viaPort: 5060,
+    regServer: "pbx-1",
+    callId: `call-${extension}-${n}`,
+    qualifyFrequency: 5,
+    qualifyTimeout: 3.5,
+    ...overrides,
+  };
+}
+
+export function agent(extension: string, contacts: Contact[], overrides: Partial<AgentState> = {}): AgentState {
+  return {
+    extension,
+    status: contacts.length ? "AVAILABLE" : "OFFLINE",
+    online: contacts.length > 0,
+    available: contacts.length > 0,
+    stale: false,
+    deviceState: contacts.length ? "NOT_INUSE" : null,
+    contacts,
+    lastSeen: contacts.length ? 1_732_400_000_123 : null,
+    updatedAt: 1_732_400_000_456,
+    ...overrides,
+  };
+}
