@@ -1,0 +1,166 @@
+// Between the tracker and the database: coalesces writes per extension (last state wins), flushes them in
+// batches within flushIntervalMs of the first pending write, and never loses the final state when the
+// database fails: a failed batch goes back to the buffer (unless a newer state arrived) and is retried
+// with capped exponential backoff. enqueue() is synchronous so the AMI reader never waits on the database.
+import type { ExtensionWrite, Log, StatusStore } from "../domain/ports.ts";
+
+export interface WriteBufferOptions {
+  store: Pick<StatusStore, "writeExtensions">;
+  log: Log;
+  /** Longest wait between the first pending write and its flush (default 100 ms). */
+  flushIntervalMs?: number;
+  /** Most extensions per writeExtensions call (default 500). */
+  maxBatch?: number;
+  /** Backoff after a failed batch: starts here, doubles, capped (defaults 100 ms → 5 s). */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** Called after each stored batch, e.g. to measure event → database latency. */
+  onFlushed?: (extensions: string[], at: number) => void;
+}
+
+export interface WriteBufferStats {
+  /** Writes not stored yet (buffered or in flight). */
+  pending: number;
+  /** Extension writes stored since start. */
+  flushed: number;
+  /** Failed batch attempts since start. */
+  failures: number;
+  lastFlushAt: number | null;
+  /** The most recent failure, kept after recovery: compare lastErrorAt with lastFlushAt. */
+  lastError: string | null;
+  lastErrorAt: number | null;
+}
+
+export interface WriteBuffer {
+  enqueue(write: ExtensionWrite): void;
+  /**
+   * Stores everything buffered so far and anything enqueued meanwhile, retrying while the database fails,
+   * until `deadline` (epoch ms; default 10 s from now); then rejects, naming what was not stored (it stays
+   * buffered and keeps being retried).
+   */
+  flush(deadline?: number): Promise<void>;
+  stats(): WriteBufferStats;
+}
+
+export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
+  const { store, onFlushed } = options;
+  const log = options.log.child({ component: "write-buffer" });
+  const flushIntervalMs = options.flushIntervalMs ?? 100;
+  const maxBatch = options.maxBatch ?? 500;
+  const retryInitialMs = options.retryInitialMs ?? 100;
+  const retryMaxMs = options.retryMaxMs ?? 5_000;
+
+  let pending = new Map<string, ExtensionWrite>();
+  let inFlight: ExtensionWrite[] = [];
+  let flushTimer: NodeJS.Timeout | null = null;
+  let draining: Promise<void> | null = null;
+  let retryDelayMs = retryInitialMs;
+  let wakeFromBackoff: (() => void) | null = null;
+  const stats: Omit<WriteBufferStats, "pending"> = { flushed: 0, failures: 0, lastFlushAt: null, lastError: null, lastErrorAt: null };
+
+  function enqueue(write: ExtensionWrite): void {
+    pending.set(write.extension, write); // a newer state replaces the older one in its place (FIFO by first write)
+    if (draining) return; // the running drain picks it up
+    if (pending.size >= maxBatch) startDraining();
+    else flushTimer ??= setTimeout(startDraining, flushIntervalMs);
+  }
+
+  function startDraining(): Promise<void> {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    draining ??= drain().finally(() => {
+      draining = null;
+    });
+    return draining;
+  }
+
+  async function drain(): Promise<void> {
+    while (pending.size > 0) {
+      const batch = [...pending.values()].slice(0, maxBatch);
+      for (const write of batch) pending.delete(write.extension);
+      inFlight = batch;
+      // Through a promise chain, so that a store throwing synchronously is retried like any other failure.
+      const outcome = await Promise.resolve(batch).then(store.writeExtensions.bind(store)).then(
+        () => ({ ok: true as const }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      inFlight = [];
+      if (outcome.ok) {
+        succeeded(batch);
+      } else {
+        failed(batch, outcome.error);
+        await backoff();
+      }
+    }
+  }
+
+  function succeeded(batch: ExtensionWrite[]): void {
+    const at = Date.now();
+    stats.flushed += batch.length;
+    stats.lastFlushAt = at;
+    retryDelayMs = retryInitialMs;
+    try {
+      onFlushed?.(batch.map((write) => write.extension), at);
+    } catch (error) {
+      log.warn({ err: errorMessage(error) }, "onFlushed hook failed");
+    }
+  }
+
+  function failed(batch: ExtensionWrite[], error: unknown): void {
+    // Put the batch back in front; a state that arrived meanwhile is newer and wins.
+    const restored = new Map(batch.filter((write) => !pending.has(write.extension)).map((write) => [write.extension, write]));
+    for (const [extension, write] of pending) restored.set(extension, write);
+    pending = restored;
+    stats.failures += 1;
+    stats.lastError = errorMessage(error);
+    stats.lastErrorAt = Date.now();
+    log.warn({ err: stats.lastError, batch: batch.length, pending: pending.size, retryInMs: retryDelayMs }, "storing agent states failed; will retry");
+  }
+
+  function backoff(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, retryDelayMs);
+      timer.unref(); // a database that stays down must not keep the process alive
+      retryDelayMs = Math.min(retryDelayMs * 2, retryMaxMs);
+      function done() {
+        clearTimeout(timer);
+        wakeFromBackoff = null;
+        resolve();
+      }
+      wakeFromBackoff = done;
+    });
+  }
+
+  async function flush(deadline = Date.now() + 10_000): Promise<void> {
+    while (pending.size > 0 || draining) {
+      wakeFromBackoff?.(); // retry now rather than after the current backoff
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || !(await settlesWithin(startDraining(), remaining))) {
+        const notStored = [...inFlight.map((write) => write.extension), ...pending.keys()];
+        log.error({ notStored: notStored.length, extensions: notStored.slice(0, 50), lastError: stats.lastError }, "flush timed out; agent states not stored");
+        throw new Error(`write buffer flush reached its deadline; ${notStored.length} extension(s) not stored: ${stats.lastError ?? "unknown error"}`);
+      }
+    }
+  }
+
+  return {
+    enqueue,
+    flush,
+    stats: () => ({ pending: pending.size + inFlight.length, ...stats }),
+  };
+}
+
+/** true if the promise settled within ms (a drain never rejects). */
+async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, Math.min(ms, 2 ** 31 - 1), false)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
