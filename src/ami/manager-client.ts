@@ -1,0 +1,429 @@
+// The AMI session: the only file that touches `asterisk-manager`. The library parses frames well
+// (CRLF split with carry-over, banner skipped) but its lifecycle is unusable, so this class owns it:
+// connect → Login → `Events: on` → ready; Ping heartbeat; reconnect after any loss with capped,
+// jittered backoff; per-action deadlines; list collection by ActionID; rejection on loss.
+//
+// One library instance per connection attempt: its parser state (partial lines) and its held-action
+// queue live per instance, so nothing from a dead socket can leak into the next session. Every
+// listener checks that its session is still the current one. The socket is created with our own
+// AbortSignal (the library passes an options object in `port` straight to net.createConnection),
+// so a dead peer's socket is destroyed, not just `end()`ed.
+import Manager from "asterisk-manager";
+import type { Log } from "../domain/ports.ts";
+import {
+  AmiConnectionLostError,
+  AmiInvalidActionError,
+  AmiNotConnectedError,
+  AmiResponseError,
+  AmiTimeoutError,
+} from "./ami-errors.ts";
+import {
+  singleHeader,
+  toAmiEvent,
+  toAmiResponse,
+  type AmiActionFields,
+  type AmiEvent,
+  type AmiListResult,
+  type AmiRawMessage,
+  type AmiResponse,
+} from "./ami-messages.ts";
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
+import { PendingActions } from "./pending-actions.ts";
+
+type ManagerInstance = ReturnType<typeof Manager>;
+
+export interface HeartbeatOptions {
+  /** Pause between a Pong and the next Ping. */
+  intervalMs: number;
+  /** A Ping not answered within this declares the peer dead. interval + timeout ≤ 30 s. */
+  timeoutMs: number;
+}
+
+export interface AmiClientOptions {
+  host: string;
+  port: number;
+  username: string;
+  secret: string;
+  /** TCP connect + Login + Events must finish within this (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Default deadline of action() / listAction() (default 10 s). */
+  actionTimeoutMs?: number;
+  heartbeat?: HeartbeatOptions;
+  backoff?: BackoffOptions;
+  /** [0, 1); injectable for deterministic backoff. */
+  random?: () => number;
+  now?: () => number;
+}
+
+export const DEFAULT_HEARTBEAT: HeartbeatOptions = { intervalMs: 10_000, timeoutMs: 10_000 };
+
+export type AmiClientState = "stopped" | "connecting" | "logging-in" | "ready" | "waiting";
+
+export type AmiDisconnectCause = "connect-failed" | "login-failed" | "connection-lost" | "heartbeat-timeout" | "requested";
+
+export interface AmiDisconnect {
+  cause: AmiDisconnectCause;
+  reason: string;
+  /** The session had been logged in (false: an attempt to connect or log in failed). */
+  wasReady: boolean;
+  retryInMs: number;
+}
+
+/** Called synchronously from the socket reader: must not block. */
+export interface AmiClientHandlers {
+  /** Logged in with events on: resync now. */
+  onReady(): void;
+  /** A live event (never an item of one of our list actions). */
+  onEvent(event: AmiEvent): void;
+  onDisconnected(info: AmiDisconnect): void;
+}
+
+export interface AmiClientStats {
+  state: AmiClientState;
+  /** TCP connected (possibly still logging in). */
+  connected: boolean;
+  loggedIn: boolean;
+  /** Sessions re-established after a loss. */
+  reconnects: number;
+  /** Connection or login attempts that failed. */
+  failedAttempts: number;
+  /** Epoch ms of the last event received (live or list item). */
+  lastEventAt: number | null;
+  lastError: string | null;
+  pendingActions: number;
+  /** Events carrying an ActionID nobody waits for (late list items): dropped. */
+  strayEvents: number;
+}
+
+export interface ActionOptions {
+  timeoutMs?: number;
+}
+
+interface Session {
+  readonly manager: ManagerInstance;
+  readonly abort: AbortController;
+  readonly pending: PendingActions;
+  readonly closed: Promise<void>;
+  tcpConnected: boolean;
+  socketError: string | null;
+}
+
+const HEADER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const LOGOFF_TIMEOUT_MS = 1_000;
+
+export class AmiClient {
+  private readonly connectTimeoutMs: number;
+  private readonly actionTimeoutMs: number;
+  private readonly heartbeat: HeartbeatOptions;
+  private readonly backoff: BackoffOptions;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly endpoint: string;
+
+  private state: AmiClientState = "stopped";
+  private session: Session | null = null;
+  private stopping = false;
+  private everReady = false;
+  private attempt = 0;
+  private actionSeq = 0;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  private reconnects = 0;
+  private failedAttempts = 0;
+  private strayEvents = 0;
+  private lastEventAt: number | null = null;
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly options: AmiClientOptions,
+    private readonly handlers: AmiClientHandlers,
+    private readonly log: Log,
+  ) {
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.actionTimeoutMs = options.actionTimeoutMs ?? 10_000;
+    this.heartbeat = options.heartbeat ?? DEFAULT_HEARTBEAT;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.endpoint = `${options.host}:${options.port}`;
+  }
+
+  start(): void {
+    if (this.state !== "stopped") return;
+    this.stopping = false;
+    this.open();
+  }
+
+  /** Logs off, closes the socket, rejects pending actions, clears every timer; no reconnect. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    const session = this.session;
+    if (session && this.state === "ready") {
+      await this.send(session, { Action: "Logoff" }, LOGOFF_TIMEOUT_MS, "single").catch(() => undefined);
+    }
+    if (this.session === session && session) this.end(session, new AmiConnectionLostError(`AMI client for ${this.endpoint} stopped`));
+    this.state = "stopped";
+    if (session) await session.closed;
+  }
+
+  /** Drops the current session at once and reconnects with backoff (e.g. Asterisk announced Shutdown). */
+  reconnect(reason: string): void {
+    if (this.session) this.lose(this.session, "requested", reason);
+  }
+
+  /** Resolves with the response; rejects on `Response: Error`, timeout, loss, or at once when not logged in. */
+  action(fields: AmiActionFields, options: ActionOptions = {}): Promise<AmiResponse> {
+    if (this.state !== "ready" || !this.session) return this.notConnected(fields);
+    return this.send(this.session, fields, options.timeoutMs ?? this.actionTimeoutMs, "single");
+  }
+
+  /** Collects every item event until `…Complete`; an empty-list error ("No Contacts found") resolves with no items. */
+  listAction(fields: AmiActionFields, options: ActionOptions = {}): Promise<AmiListResult> {
+    if (this.state !== "ready" || !this.session) return this.notConnected(fields);
+    return this.send(this.session, fields, options.timeoutMs ?? this.actionTimeoutMs, "list");
+  }
+
+  stats(): AmiClientStats {
+    return {
+      state: this.state,
+      connected: this.session?.tcpConnected ?? false,
+      loggedIn: this.state === "ready",
+      reconnects: this.reconnects,
+      failedAttempts: this.failedAttempts,
+      lastEventAt: this.lastEventAt,
+      lastError: this.lastError,
+      pendingActions: this.session?.pending.size ?? 0,
+      strayEvents: this.strayEvents,
+    };
+  }
+
+  private open(): void {
+    this.state = "connecting";
+    const abort = new AbortController();
+    // No port: the library would connect and log in on its own (with the wrong `Event:` header).
+    const manager = Manager(undefined, this.options.host, this.options.username, this.options.secret, true);
+    let markClosed: () => void = () => {};
+    const session: Session = {
+      manager,
+      abort,
+      pending: new PendingActions((actionId) => manager.removeAllListeners(actionId)),
+      closed: new Promise<void>((resolve) => (markClosed = resolve)),
+      tcpConnected: false,
+      socketError: null,
+    };
+    this.session = session;
+
+    manager.on("error", (error) => {
+      // The library passes socket errors here; an event named "Error" would arrive here too.
+      if (this.session === session && error instanceof Error) session.socketError = error.message;
+    });
+    manager.on("connect", () => {
+      if (this.session !== session || this.state !== "connecting") return;
+      session.tcpConnected = true;
+      this.login(session);
+    });
+    const onSocketGone = (): void => {
+      // Guard against an AMI event literally named "Close"/"End" re-emitted under that name.
+      if (manager.isConnected()) return;
+      markClosed();
+      if (this.session !== session) return;
+      const cause = this.state === "ready" ? "connection-lost" : "connect-failed";
+      this.lose(session, cause, session.socketError ?? "connection closed by Asterisk");
+    };
+    manager.on("close", onSocketGone);
+    manager.on("end", onSocketGone);
+    manager.on("response", (raw) => {
+      if (this.session !== session) return;
+      const response = toAmiResponse(raw);
+      if (response) session.pending.handleResponse(response);
+    });
+    manager.on("managerevent", (raw) => {
+      if (this.session === session) this.route(session, raw);
+    });
+
+    this.connectTimer = setTimeout(
+      () => this.lose(session, "connect-failed", `no AMI session within ${this.connectTimeoutMs} ms`),
+      this.connectTimeoutMs,
+    );
+    manager.connect({ host: this.options.host, port: this.options.port, signal: abort.signal });
+  }
+
+  private login(session: Session): void {
+    this.state = "logging-in";
+    session.manager.login((rejection) => {
+      if (this.session !== session) return;
+      if (rejection) {
+        const message = singleHeader(rejection, "message")?.trim() || "login rejected";
+        this.lose(session, "login-failed", `login failed: ${message}`);
+        return;
+      }
+      this.enableEvents(session);
+    });
+  }
+
+  /** The library logs in with `Event: on`, which Asterisk ignores: ask for events explicitly. */
+  private enableEvents(session: Session): void {
+    this.send(session, { Action: "Events", EventMask: "on" }, this.connectTimeoutMs, "single").then(
+      () => this.becomeReady(session),
+      (error: unknown) => {
+        if (this.session !== session) return;
+        if (error instanceof AmiResponseError) {
+          // Without an Events header Asterisk sends every class in the user's `read` anyway.
+          this.log.warn({ host: this.options.host, port: this.options.port, reason: error.message }, "AMI Events action refused");
+          this.becomeReady(session);
+        } else {
+          this.lose(session, "connect-failed", errorText(error));
+        }
+      },
+    );
+  }
+
+  private becomeReady(session: Session): void {
+    if (this.session !== session) return;
+    clearTimeout(this.connectTimer);
+    this.state = "ready";
+    if (this.everReady) this.reconnects += 1;
+    this.everReady = true;
+    this.attempt = 0;
+    this.log.info({ host: this.options.host, port: this.options.port, username: this.options.username }, "AMI session ready");
+    this.scheduleHeartbeat(session);
+    this.notify("onReady", () => this.handlers.onReady());
+  }
+
+  private scheduleHeartbeat(session: Session): void {
+    clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = setTimeout(() => this.ping(session), this.heartbeat.intervalMs);
+  }
+
+  private ping(session: Session): void {
+    if (this.session !== session || this.state !== "ready") return;
+    const { timeoutMs } = this.heartbeat;
+    this.send(session, { Action: "Ping" }, timeoutMs, "single").then(
+      () => {
+        if (this.session === session) this.scheduleHeartbeat(session);
+      },
+      (error: unknown) => {
+        if (error instanceof AmiTimeoutError) this.lose(session, "heartbeat-timeout", `no answer to Ping within ${timeoutMs} ms`);
+        else if (this.session === session) this.scheduleHeartbeat(session);
+      },
+    );
+  }
+
+  private route(session: Session, raw: AmiRawMessage): void {
+    this.lastEventAt = this.now();
+    const event = toAmiEvent(raw);
+    if (!event) return;
+    if (session.pending.handleListEvent(event)) return;
+    if (event.actionId !== null) {
+      // An answer to an action nobody waits for any more: never a live event.
+      this.strayEvents += 1;
+      return;
+    }
+    this.notify("onEvent", () => this.handlers.onEvent(event));
+  }
+
+  private notConnected(fields: AmiActionFields): Promise<never> {
+    return Promise.reject(new AmiNotConnectedError(`AMI ${String(fields.Action)}: not connected to ${this.endpoint} (${this.state})`));
+  }
+
+  /** Handlers run inside the library's event emission: a throw there would be an uncaught exception. */
+  private notify(what: string, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.log.error({ err: errorText(error), handler: what }, "AMI client handler threw");
+    }
+  }
+
+  private send(session: Session, fields: AmiActionFields, timeoutMs: number, kind: "single"): Promise<AmiResponse>;
+  private send(session: Session, fields: AmiActionFields, timeoutMs: number, kind: "list"): Promise<AmiListResult>;
+  private send(session: Session, fields: AmiActionFields, timeoutMs: number, kind: "single" | "list"): Promise<AmiResponse | AmiListResult> {
+    let headers: Record<string, string>;
+    try {
+      headers = libraryHeaders(fields);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.session !== session) return Promise.reject(new AmiNotConnectedError(`AMI ${fields.Action}: session to ${this.endpoint} ended`));
+    const actionId = `ami-${++this.actionSeq}`;
+    const answer =
+      kind === "list"
+        ? session.pending.expectList(actionId, fields.Action, timeoutMs)
+        : session.pending.expectResponse(actionId, fields.Action, timeoutMs);
+    session.manager.action({ ...headers, actionid: actionId });
+    return answer;
+  }
+
+  /** Ends the session (if current) and, unless stopping, schedules the next attempt. */
+  private lose(session: Session, cause: AmiDisconnectCause, reason: string): void {
+    if (this.session !== session) return;
+    const wasReady = this.state === "ready";
+    this.end(session, new AmiConnectionLostError(`AMI session to ${this.endpoint} ended: ${reason}`));
+    this.lastError = reason;
+    if (!wasReady) this.failedAttempts += 1;
+    if (this.stopping) {
+      this.state = "stopped";
+      return;
+    }
+    const retryInMs = backoffDelay(this.attempt, this.backoff, this.random);
+    this.attempt += 1;
+    this.state = "waiting";
+    this.reconnectTimer = setTimeout(() => this.open(), retryInMs);
+    this.logLoss(cause, reason, retryInMs);
+    this.notify("onDisconnected", () => this.handlers.onDisconnected({ cause, reason, wasReady, retryInMs }));
+  }
+
+  private end(session: Session, error: Error): void {
+    this.session = null;
+    clearTimeout(this.connectTimer);
+    clearTimeout(this.heartbeatTimer);
+    session.abort.abort();
+    session.pending.rejectAll(error);
+  }
+
+  private logLoss(cause: AmiDisconnectCause, reason: string, retryInMs: number): void {
+    const context = { host: this.options.host, port: this.options.port, username: this.options.username, cause, reason, retryInMs };
+    switch (cause) {
+      case "login-failed":
+        this.log.error(context, `AMI login as "${this.options.username}" to ${this.endpoint} failed: ${reason}; retrying`);
+        break;
+      case "connect-failed":
+        this.log.warn(context, `AMI connection to ${this.endpoint} failed: ${reason}; retrying`);
+        break;
+      case "connection-lost":
+      case "heartbeat-timeout":
+        this.log.warn(context, `AMI connection to ${this.endpoint} lost: ${reason}; reconnecting`);
+        break;
+      case "requested":
+        this.log.info(context, `AMI session to ${this.endpoint} dropped: ${reason}; reconnecting`);
+        break;
+      default:
+        assertNever(cause);
+    }
+  }
+}
+
+/** Header names lower-cased as the library expects (`action`, `actionid`); values must stay on one line. */
+function libraryHeaders(fields: AmiActionFields): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    const key = name.toLowerCase();
+    const text = String(value);
+    if (!HEADER_NAME.test(name) || key === "actionid") throw new AmiInvalidActionError(`AMI action header "${name}" is not allowed`);
+    if (/[\r\n]/.test(text)) throw new AmiInvalidActionError(`AMI action header "${name}" contains a line break`);
+    headers[key] = text;
+  }
+  if (!headers.action) throw new AmiInvalidActionError("AMI action without Action header");
+  return headers;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled case ${String(value)}`);
+}
