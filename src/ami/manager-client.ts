@@ -388,7 +388,7 @@ export class AmiClient {
     const context = { host: this.options.host, port: this.options.port, username: this.options.username, cause, reason, retryInMs };
     switch (cause) {
       case "login-failed":
-        this.log.error(context, `AMI login as "${this.options.username}" to ${this.endpoint} failed: ${reason}; retrying`);
+        this.log.error(context, `AMI ${reason} (user "${this.options.username}" at ${this.endpoint}); retrying in ${retryInMs} ms`);
         break;
       case "connect-failed":
         this.log.warn(context, `AMI connection to ${this.endpoint} failed: ${reason}; retrying`);

@@ -205,7 +205,7 @@ describe("AmiClient reconnects", () => {
     expect(h.downs.every((d) => d.cause === "login-failed" && d.reason === "login failed: Authentication failed")).toBe(true);
     const errors = h.log.at("error");
     expect(errors.length).toBeGreaterThanOrEqual(3);
-    expect(errors[0]?.msg).toBe(`AMI login as "crm" to 127.0.0.1:${peer.port} failed: login failed: Authentication failed; retrying`);
+    expect(errors[0]?.msg).toMatch(new RegExp(`^AMI login failed: Authentication failed \\(user "crm" at 127\\.0\\.0\\.1:${peer.port}\\); retrying in \\d+ ms$`));
     expect(errors[0]?.obj).toMatchObject({ host: "127.0.0.1", port: peer.port, username: "crm", cause: "login-failed" });
     // Backoff: the pause between attempts grows (equal jitter with a doubling ceiling never shrinks below the cap).
     const gaps = peer.loginTimes.slice(1).map((t, i) => t - (peer.loginTimes[i] ?? t));
@@ -259,6 +259,16 @@ describe("AmiClient stop", () => {
     expect(peer.connectionsAccepted).toBe(1);
     expect(h.downs).toEqual([]);
     expect(h.client.stats()).toMatchObject({ state: "stopped", loggedIn: false, connected: false });
+  });
+
+  it("stops while logging in", async () => {
+    peer.muteActions("login");
+    const h = startClient();
+    await waitFor(() => peer.received("login").length === 1);
+    await h.client.stop();
+    await waitFor(() => peer.openConnections === 0);
+    expect(h.downs).toEqual([]);
+    expect(h.client.stats().state).toBe("stopped");
   });
 
   it("stops while waiting to reconnect", async () => {
