@@ -32,12 +32,15 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  let signals = 0;
+  let firstSignalAt = 0;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
+    // npm/tsx relay a terminal's Ctrl-C to us as well, so a repeat within a second is the same request.
+    if (firstSignalAt && Date.now() - firstSignalAt < 1_000) return;
+    if (firstSignalAt) {
       log.warn({ signal }, "second signal: exiting now");
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     log.info({ signal }, "shutting down");
     const timer = setTimeout(() => {
       log.error({}, "shutdown timed out");

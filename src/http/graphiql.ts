@@ -2,15 +2,18 @@
 // over graphql-ws on the same /graphql path.
 import { createReadStream } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { ServerResponse } from "node:http";
 
 const require = createRequire(import.meta.url);
+// These files are not in the packages' "exports": locate each package, then the file in it.
+const packageFile = (pkg: string, file: string) => join(dirname(require.resolve(`${pkg}/package.json`)), file);
 
 const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
-  "react.js": { file: require.resolve("react/umd/react.production.min.js"), type: "text/javascript" },
-  "react-dom.js": { file: require.resolve("react-dom/umd/react-dom.production.min.js"), type: "text/javascript" },
-  "graphiql.js": { file: require.resolve("graphiql/graphiql.min.js"), type: "text/javascript" },
-  "graphiql.css": { file: require.resolve("graphiql/graphiql.min.css"), type: "text/css" },
+  "react.js": { file: packageFile("react", "umd/react.production.min.js"), type: "text/javascript" },
+  "react-dom.js": { file: packageFile("react-dom", "umd/react-dom.production.min.js"), type: "text/javascript" },
+  "graphiql.js": { file: packageFile("graphiql", "graphiql.min.js"), type: "text/javascript" },
+  "graphiql.css": { file: packageFile("graphiql", "graphiql.min.css"), type: "text/css" },
 };
 
 const DEFAULT_QUERY = `# Live agent status: a snapshot, then one delta per change.
