@@ -4,7 +4,7 @@ import { deriveAvailability, contactIsReachable, type Availability } from "./ava
 import type { AgentState, AsteriskSnapshot, Contact, DeviceState, Fact } from "./types.ts";
 
 export interface TrackerChange {
-  /** Monotonic per tracker; subscribers use it to detect gaps. */
+  /** Monotonic per tracker, +1 per status change (others repeat the last); subscribers use it to detect gaps. */
   seq: number;
   extension: string;
   /** The new state; null when the extension no longer exists in Asterisk. */
@@ -165,7 +165,9 @@ export class AvailabilityTracker {
       previous.status !== record.derived.status ||
       previous.online !== record.derived.online ||
       previous.available !== record.derived.available;
-    return { seq: ++this.seq, extension: record.extension, state: this.view(record), previous, statusChanged };
+    // Only status changes are published, so only they take a sequence number: subscribers see +1 steps.
+    const seq = statusChanged ? ++this.seq : this.seq;
+    return { seq, extension: record.extension, state: this.view(record), previous, statusChanged };
   }
 
   private derive(record: ExtensionRecord): Availability {

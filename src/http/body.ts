@@ -11,19 +11,34 @@ export class HttpError extends Error {
 }
 
 export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) throw new HttpError(413, `request body larger than ${limitBytes} bytes`);
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
+  const text = await readText(req, limitBytes);
+  if (text.length === 0) return undefined;
   const type = req.headers["content-type"] ?? "";
-  if (!/^application\/(graphql-response\+)?json\b/i.test(type)) return Buffer.concat(chunks).toString("utf8");
+  if (!/^application\/(graphql-response\+)?json\b/i.test(type)) return text;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return JSON.parse(text);
   } catch {
     throw new HttpError(400, "request body is not valid JSON");
   }
+}
+
+/** Reads the body; past the limit the rest is drained and discarded (not buffered), then 413.
+ * Draining instead of destroying lets the client read our answer instead of a connection reset. */
+function readText(req: IncomingMessage, limitBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limitBytes) chunks.push(chunk);
+      else chunks.length = 0;
+      // Draining has a limit too: a client streaming gigabytes just gets cut off.
+      if (size > 16 * limitBytes) req.destroy(new HttpError(413, "request body far too large"));
+    });
+    req.on("end", () => {
+      if (size > limitBytes) reject(new HttpError(413, `request body larger than ${limitBytes} bytes`));
+      else resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+    req.on("error", reject);
+  });
 }

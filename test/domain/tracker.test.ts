@@ -120,3 +120,16 @@ describe("AvailabilityTracker", () => {
     expect(tracker.hasSynced).toBe(false);
   });
 });
+
+describe("sequence numbers", () => {
+  it("advance by one per status change only", () => {
+    const tracker = syncedTracker();
+    const first = tracker.apply(contactFact("Reachable", { roundtripUsec: 1 }))!;
+    const quiet = tracker.apply(contactFact("Reachable", { roundtripUsec: 2 }))!;
+    const next = tracker.apply(device("INUSE"))!;
+    expect([first.statusChanged, quiet.statusChanged, next.statusChanged]).toEqual([true, false, true]);
+    expect(quiet.seq).toBe(first.seq);
+    expect(next.seq).toBe(first.seq + 1);
+    expect(tracker.lastSeq).toBe(next.seq);
+  });
+});

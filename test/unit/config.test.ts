@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logger.ts";
+
+describe("loadConfig", () => {
+  it("has working defaults: embedded database, port 4000, 5 s cache", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      http: { port: 4000 },
+      db: { url: undefined, dataDir: "./data", flushIntervalMs: 100 },
+      cache: { ttlMs: 5000 },
+      ami: { host: "127.0.0.1", port: 5038, username: "crm" },
+      log: { level: "info" },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("reads every setting", () => {
+    const config = loadConfig({
+      AMI_HOST: "pbx.local",
+      AMI_PORT: "5039",
+      AMI_USERNAME: "crm2",
+      AMI_SECRET: "s",
+      DATABASE_URL: "postgresql://u@db/x",
+      PORT: "8080",
+      STATUS_CACHE_TTL_MS: "250",
+      LOG_LEVEL: "debug",
+      NODE_ENV: "production",
+    });
+    expect(config).toMatchObject({
+      ami: { host: "pbx.local", port: 5039, username: "crm2", secret: "s" },
+      db: { url: "postgresql://u@db/x" },
+      http: { port: 8080 },
+      cache: { ttlMs: 250 },
+      log: { level: "debug" },
+      graphql: { maskErrors: true },
+    });
+  });
+
+  it("names every bad value in one clear error, never showing the secret", () => {
+    let error: unknown;
+    try {
+      loadConfig({ AMI_PORT: "70000", PORT: "http", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud", STATUS_CACHE_TTL_MS: "-1", AMI_SECRET: "x" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ["AMI_PORT=\"70000\"", "PORT=\"http\"", "DATABASE_URL=\"mysql://x\"", "LOG_LEVEL=\"loud\"", "STATUS_CACHE_TTL_MS=\"-1\""]) {
+      expect(message).toContain(name);
+    }
+    expect((error as ConfigError).problems).toHaveLength(5);
+  });
+});
+
+describe("createLogger", () => {
+  it("writes JSON lines and redacts secrets wherever they sit", () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) });
+    const log = createLogger({ level: "info" }, sink);
+    log.info({ config: { ami: { host: "h", secret: "top-secret" } }, secret: "s2", auth: { password: "p3" } }, "hello");
+    const entry = JSON.parse(lines[0]!);
+    expect(entry).toMatchObject({ level: "info", msg: "hello", config: { ami: { host: "h", secret: "[redacted]" } }, secret: "[redacted]", auth: { password: "[redacted]" } });
+    expect(lines.join("")).not.toMatch(/top-secret|s2|p3/);
+  });
+});
