@@ -1,7 +1,9 @@
 // `npm run db:migrate[:status|:create <name>]`: Prisma migrations through the wasm schema engine, because
 // the native `prisma migrate` needs a binary that cannot be downloaded here.
-// DATABASE_URL: unset → PGlite in ./data; postgres(ql)://… → PostgreSQL; memory: → throwaway in-memory PGlite.
-import type { Log } from "../domain/ports.ts";
+// DATABASE_URL: unset → PGlite in DATA_DIR (./data); postgres(ql)://… → PostgreSQL; memory: → throwaway in-memory PGlite.
+import { pino } from "pino";
+import { loadConfig } from "../config.ts";
+import { createLogger } from "../logger.ts";
 import { locateDatabase, migrationOptions, openPglite } from "./database.ts";
 import { create, deploy, status, type MigrationTarget } from "./schema-engine.ts";
 
@@ -13,10 +15,12 @@ async function main(args: string[]): Promise<number> {
   const name = rest.find((arg) => !arg.startsWith("--"));
   if (command === "create" && !name) return fail(USAGE);
 
-  const location = locateDatabase(process.env.DATABASE_URL, "./data");
+  const config = loadConfig();
+  const location = locateDatabase(config.db.url, config.db.dataDir);
   const pglite = location.kind === "pglite" ? await openPglite(location.dataDir) : null;
   const target: MigrationTarget = pglite ? { pglite } : { url: (location as { url: string }).url };
-  const options = migrationOptions({ log: stderrLog(process.env.MIGRATE_DEBUG === "1") });
+  // Logs to stderr so stdout carries only the result; LOG_LEVEL=debug shows the engine's output.
+  const options = migrationOptions({ log: createLogger({ level: config.log.level === "info" ? "warn" : config.log.level }, pino.destination(2)) });
   try {
     if (command === "deploy") {
       const applied = await deploy(target, options);
@@ -43,14 +47,6 @@ function print(line: string): void {
 function fail(message: string): number {
   process.stderr.write(`${message}\n`);
   return 2;
-}
-
-/** The CLI's own logger: JSON lines on stderr; engine debug output only with MIGRATE_DEBUG=1. */
-function stderrLog(debug: boolean, bindings: object = {}): Log {
-  const write = (level: string) => (obj: object, msg?: string) => {
-    if (level !== "debug" || debug) process.stderr.write(`${JSON.stringify({ level, ...bindings, ...obj, msg })}\n`);
-  };
-  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error"), child: (more) => stderrLog(debug, { ...bindings, ...more }) };
 }
 
 main(process.argv.slice(2)).then(

@@ -145,8 +145,9 @@ function loadEngine(): Promise<LoadedEngine> {
         return timer;
       };
     }
-    // SCHEMA_ENGINE_WASM may select the build prisma 7.10.1 pins (node_modules/prisma/build/schema_engine_bg.wasm).
-    const bytes = await readFile(process.env.SCHEMA_ENGINE_WASM ?? path.join(path.dirname(gluePath), "schema_engine_bg.wasm"));
+    // The 8.1.0-2 build: prisma 7.10.1's own pin is not on the registry (it ships the same engine in
+    // node_modules/prisma/build/schema_engine_bg.wasm, which produced byte-identical migrations).
+    const bytes = await readFile(path.join(path.dirname(gluePath), "schema_engine_bg.wasm"));
     const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": imports as WebAssembly.ModuleImports });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
