@@ -80,6 +80,34 @@ export async function startApp(config: Config, log: Log): Promise<App> {
   };
 
   const probes: Probes = {
+    metrics: () => {
+      const ami = bridge.stats();
+      const store = writes.stats();
+      const byStatus = new Map<string, number>();
+      for (const agent of tracker.list()) byStatus.set(agent.status, (byStatus.get(agent.status) ?? 0) + 1);
+      const gauge = (name: string, help: string, value: number) => ({ name, help, type: "gauge" as const, value });
+      const counter = (name: string, help: string, value: number) => ({ name, help, type: "counter" as const, value });
+      return [
+        gauge("ami_connected", "1 when logged in to AMI", ami.connected ? 1 : 0),
+        gauge("ami_synced", "1 when the last (re)connect has been followed by a full resync", service.isSynced ? 1 : 0),
+        counter("ami_reconnects_total", "AMI reconnections", ami.reconnects),
+        counter("ami_events_processed_total", "AMI events used", ami.eventsProcessed),
+        counter("ami_events_ignored_total", "AMI events not used by this service", ami.eventsIgnored),
+        counter("ami_events_malformed_total", "AMI events and list items that could not be read", ami.malformed),
+        counter("ami_resyncs_total", "completed full resyncs", ami.resyncs),
+        counter("ami_resync_failures_total", "failed resyncs", ami.resyncFailures),
+        gauge("store_pending_writes", "extensions waiting to be written", store.pending),
+        counter("store_flushed_total", "extension states written", store.flushed),
+        counter("store_write_failures_total", "failed write batches (retried)", store.failures),
+        counter("status_cache_hits_total", "status cache hits", cache.hits),
+        counter("status_cache_misses_total", "status cache misses", cache.misses),
+        gauge("graphql_subscribers", "active agentStatus/extensionEvents subscriptions", hub.subscribers),
+        ...["AVAILABLE", "RINGING", "ON_CALL", "BUSY", "ON_HOLD", "UNREACHABLE", "OFFLINE"].map((status) => ({
+          ...gauge("agents", "agents by derived status", byStatus.get(status) ?? 0),
+          labels: { status },
+        })),
+      ];
+    },
     async readiness() {
       const checks: Record<string, { ok: boolean; detail?: string }> = {};
       try {

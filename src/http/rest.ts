@@ -1,10 +1,13 @@
 // The operators' REST endpoints: the same services GraphQL uses, as plain JSON.
 import type { ServerResponse } from "node:http";
 import type { GraphQLServices } from "../graphql/context.ts";
+import { renderPrometheus, type MetricSample } from "./metrics.ts";
 
 export interface Probes {
   /** Database reachable and the first resync done; otherwise the reasons. */
   readiness(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }>;
+  /** Counters and gauges for GET /metrics. */
+  metrics?(): MetricSample[];
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -25,6 +28,11 @@ export async function handleRest(method: string, path: string, res: ServerRespon
       sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", checks: readiness.checks });
       return true;
     }
+    case "GET /metrics":
+      if (!probes.metrics) return false;
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
+      res.end(renderPrometheus(probes.metrics()));
+      return true;
     case "GET /api/ami/status":
       sendJson(res, 200, toJson(services.amiStatus()));
       return true;

@@ -188,6 +188,11 @@ describe.each<DatabaseKind>(["postgres", "pglite"])("GraphQL API on %s", (databa
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: "ready", checks: { database: { ok: true }, ami: { ok: true } } });
     expect((await fetch(`${svc.url}/nope`)).status).toBe(404);
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toContain("# TYPE ami_connected gauge");
+    expect(metrics).toMatch(/^ami_connected 1$/m);
+    expect(metrics).toMatch(/^agents\{status="AVAILABLE"\} 1$/m);
+    expect(metrics).toMatch(/^ami_resyncs_total [1-9]/m);
   });
 
   it("hostile or broken GraphQL gets a clear error, and the service keeps serving", async () => {
