@@ -154,6 +154,24 @@ describe.each<DatabaseKind>(["postgres", "pglite"])("GraphQL API on %s", (databa
     only1001.dispose();
   });
 
+  it("compatibility event kinds reach subscribers, filtered by kind and extension", async () => {
+    const received: Array<{ type: string; extension: string; payload: string }> = [];
+    const dispose = ws.subscribe<{ extensionEvents: { type: string; extension: string; payload: string } }>(
+      { query: `subscription { extensionEvents(kinds: [CONTACT_STATUS, AVAILABILITY_CHANGED], extensions: ["1000"]) { type extension payload ts } }` },
+      { next: (r) => r.data && received.push(r.data.extensionEvents), error: () => {}, complete: () => {} },
+    );
+    await new Promise((r) => setTimeout(r, 100)); // the subscription is registered
+    await peer.replay(liveEventBytes("unregister"));
+    await waitFor(() => received.some((e) => e.type === "extension:availability_changed" && JSON.parse(e.payload).status === "OFFLINE"), { message: "1000 OFFLINE" });
+    expect(new Set(received.map((e) => e.type))).toEqual(new Set(["extension:contactStatus", "extension:availability_changed"]));
+    expect(received.every((e) => e.extension === "1000")).toBe(true);
+    expect(received.map((e) => JSON.parse(e.payload).status)).toContain("Removed");
+    dispose();
+    // Bring 1000 back for the tests that follow.
+    await peer.replay(liveEventBytes("register-reachable"));
+    await waitFor(() => svc.app.services.amiStatus().pendingWrites === 0 && received.length > 0);
+  });
+
   it("persists coalesced state: the database matches the served state within the flush interval", async () => {
     await waitFor(() => svc.app.services.amiStatus().pendingWrites === 0, { message: "writes flushed" });
     const stored = await svc.app.services.reader.loadMany(["1000", "1001"]);
