@@ -1,0 +1,92 @@
+// Channel, dial and bridge events of a basic two-party call, with the headers and order of the
+// `call-inuse` capture. The service ignores them, but a real Asterisk sends them (class `call`) and
+// they are most of the bytes on a busy PBX, so the simulator sends them too.
+import type { Headers } from "./ami-framing.ts";
+import type { LiveEvent } from "./live-events.ts";
+
+export type ChannelStateName = "Down" | "Ring" | "Ringing" | "Up";
+
+const CHANNEL_STATE_CODE: Readonly<Record<ChannelStateName, number>> = { Down: 0, Ring: 4, Ringing: 5, Up: 6 };
+
+export interface Channel {
+  readonly name: string;
+  readonly uniqueid: string;
+  readonly linkedid: string;
+  readonly callerNum: string;
+  readonly callerName: string;
+  readonly context: string;
+  state: ChannelStateName;
+  connectedNum: string;
+  connectedName: string;
+  exten: string;
+}
+
+export interface Bridge {
+  readonly uniqueid: string;
+  technology: "simple_bridge" | "native_rtp";
+  channels: number;
+}
+
+function channelHeaders(ch: Channel, prefix = ""): Headers {
+  return [
+    [`${prefix}Channel`, ch.name],
+    [`${prefix}ChannelState`, CHANNEL_STATE_CODE[ch.state]],
+    [`${prefix}ChannelStateDesc`, ch.state],
+    [`${prefix}CallerIDNum`, ch.callerNum],
+    [`${prefix}CallerIDName`, ch.callerName],
+    [`${prefix}ConnectedLineNum`, ch.connectedNum],
+    [`${prefix}ConnectedLineName`, ch.connectedName],
+    [`${prefix}Language`, "en"],
+    [`${prefix}AccountCode`, ""],
+    [`${prefix}Context`, ch.context],
+    [`${prefix}Exten`, ch.exten],
+    [`${prefix}Priority`, 1],
+    [`${prefix}Uniqueid`, ch.uniqueid],
+    [`${prefix}Linkedid`, ch.linkedid],
+  ];
+}
+
+function bridgeHeaders(bridge: Bridge): Headers {
+  return [
+    ["BridgeUniqueid", bridge.uniqueid],
+    ["BridgeType", "basic"],
+    ["BridgeTechnology", bridge.technology],
+    ["BridgeCreator", "<unknown>"],
+    ["BridgeName", "<unknown>"],
+    ["BridgeNumChannels", bridge.channels],
+    ["BridgeVideoSourceMode", "none"],
+  ];
+}
+
+const callEvent = (name: string, headers: Headers): LiveEvent => ({ name, eventClass: "call", headers });
+
+export const newchannelEvent = (ch: Channel): LiveEvent => callEvent("Newchannel", channelHeaders(ch));
+export const newConnectedLineEvent = (ch: Channel): LiveEvent => callEvent("NewConnectedLine", channelHeaders(ch));
+export const newstateEvent = (ch: Channel): LiveEvent => callEvent("Newstate", channelHeaders(ch));
+
+export function dialBeginEvent(caller: Channel, callee: Channel, dialString: string): LiveEvent {
+  return callEvent("DialBegin", [...channelHeaders(caller), ...channelHeaders(callee, "Dest"), ["DialString", dialString]]);
+}
+
+export function dialStateEvent(caller: Channel, callee: Channel, status: "RINGING"): LiveEvent {
+  return callEvent("DialState", [...channelHeaders(caller), ...channelHeaders(callee, "Dest"), ["DialStatus", status]]);
+}
+
+export function dialEndEvent(caller: Channel, callee: Channel, status: "ANSWER" | "CANCEL"): LiveEvent {
+  return callEvent("DialEnd", [...channelHeaders(caller), ...channelHeaders(callee, "Dest"), ["DialStatus", status]]);
+}
+
+export const bridgeCreateEvent = (bridge: Bridge): LiveEvent => callEvent("BridgeCreate", bridgeHeaders(bridge));
+export const bridgeDestroyEvent = (bridge: Bridge): LiveEvent => callEvent("BridgeDestroy", bridgeHeaders(bridge));
+export const bridgeEnterEvent = (bridge: Bridge, ch: Channel): LiveEvent => callEvent("BridgeEnter", [...bridgeHeaders(bridge), ...channelHeaders(ch)]);
+export const bridgeLeaveEvent = (bridge: Bridge, ch: Channel): LiveEvent => callEvent("BridgeLeave", [...bridgeHeaders(bridge), ...channelHeaders(ch)]);
+
+export const hangupRequestEvent = (ch: Channel, cause: number): LiveEvent => callEvent("HangupRequest", [...channelHeaders(ch), ["Cause", cause]]);
+export const softHangupRequestEvent = (ch: Channel, cause: number): LiveEvent => callEvent("SoftHangupRequest", [...channelHeaders(ch), ["Cause", cause]]);
+
+/** Q.850 causes the simulator uses: 16 Normal Clearing (hang-up), 27 Destination out of order (phone gone). */
+export const CAUSE_TEXT: Readonly<Record<number, string>> = { 16: "Normal Clearing", 27: "Destination out of order" };
+
+export function hangupEvent(ch: Channel, cause: number): LiveEvent {
+  return callEvent("Hangup", [...channelHeaders(ch), ["Cause", cause], ["Cause-txt", CAUSE_TEXT[cause] ?? "Unknown"]]);
+}

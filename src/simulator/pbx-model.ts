@@ -1,0 +1,607 @@
+// The simulated PBX: N agents, each a PJSIP endpoint with an AOR of the same name (max_contacts=1),
+// 0..1 contact, a hint `PJSIP/<ext>` and a device state. Operations mutate the model and return the
+// live events Asterisk 22 sends for them, in an order seen in the captures. Synchronous and free of
+// I/O and timers: time and randomness are injected, scheduling is the caller's job (scenarios.ts).
+//
+// Like Asterisk, a state is announced only when it changes: each agent remembers what was last
+// announced (PeerStatus, DeviceStateChange, ExtensionStatus) and an operation emits the parts that
+// differ. That is why an expired contact that was already Unreachable produces only `Removed`.
+import { contactObjectName, type ContactListEntry, type DeviceListEntry, type EndpointListEntry, type HintEntry } from "./ami-lists.ts";
+import type { AsteriskDeviceState } from "./asterisk-states.ts";
+import {
+  bridgeCreateEvent,
+  bridgeDestroyEvent,
+  bridgeEnterEvent,
+  bridgeLeaveEvent,
+  dialBeginEvent,
+  dialEndEvent,
+  dialStateEvent,
+  hangupEvent,
+  hangupRequestEvent,
+  newchannelEvent,
+  newConnectedLineEvent,
+  newstateEvent,
+  softHangupRequestEvent,
+  type Bridge,
+  type Channel,
+} from "./channel-events.ts";
+import { IndexedSet } from "./indexed-set.ts";
+import {
+  contactStatusEvent,
+  deviceStateChangeEvent,
+  extensionStatusEvent,
+  peerStatusEvent,
+  type ContactStatusWord,
+  type LiveEvent,
+} from "./live-events.ts";
+import type { Random } from "./random.ts";
+
+export type SimContactStatus = "Reachable" | "Unreachable" | "NonQualified";
+
+/** Where an agent stands, for the activity driver's choices. */
+export type AgentBucket = "offline" | "idle" | "busy" | "silent" | "pending";
+export const AGENT_BUCKETS: readonly AgentBucket[] = ["offline", "idle", "busy", "silent", "pending"];
+
+export interface SimContact {
+  readonly aor: string;
+  readonly uri: string;
+  readonly viaAddr: string;
+  readonly viaPort: number;
+  readonly callId: string;
+  readonly registeredAtMs: number;
+  status: SimContactStatus;
+  /** Last qualify round trip; null until qualified (listed as `N/A`). */
+  roundtripUsec: number | null;
+  /** Unix seconds when a silent phone's contact expires (it stopped refreshing); null while it refreshes. */
+  frozenExpiry: number | null;
+}
+
+export interface SimCall {
+  readonly id: number;
+  readonly caller: SimAgent;
+  readonly callee: SimAgent;
+  phase: "ringing" | "up";
+  readonly callerChannel: Channel;
+  readonly calleeChannel: Channel;
+  readonly bridge: Bridge;
+}
+
+export interface SimAgent {
+  readonly extension: string;
+  readonly index: number;
+  contact: SimContact | null;
+  /** The phone stopped answering OPTIONS: the next qualify fails. */
+  silent: boolean;
+  call: SimCall | null;
+  /** What Asterisk last announced for this endpoint and its hint. */
+  announced: { peerReachable: boolean; device: AsteriskDeviceState; hint: AsteriskDeviceState };
+  bucket: AgentBucket;
+}
+
+export interface PbxModelOptions {
+  agents: number;
+  firstExtension: number;
+  /** How many agents (the first ones) start registered and Reachable. */
+  registered: number;
+  random: Random;
+  now: () => number;
+  /** Dialplan context of the hints. */
+  context?: string;
+  /** AOR qualify_frequency (s), listed in ContactList. */
+  qualifyFrequencyS?: number;
+  /** AOR qualify_timeout (s), listed in ContactList. */
+  qualifyTimeoutS?: number;
+  /** REGISTER Expires (s); a phone refreshes at half of it. */
+  expiresS?: number;
+  userAgent?: string;
+  /** Also send the channel, dial, bridge and hangup events of calls, as Asterisk does. */
+  channelEvents?: boolean;
+}
+
+type Step = LiveEvent | "peer" | "device" | "hint";
+
+export class UnknownExtensionError extends Error {
+  constructor(extension: string) {
+    super(`unknown extension ${extension}`);
+    this.name = "UnknownExtensionError";
+  }
+}
+
+export class PbxModel {
+  readonly context: string;
+  readonly qualifyFrequencyS: number;
+  readonly qualifyTimeoutS: number;
+  readonly expiresS: number;
+  private readonly userAgent: string;
+  private readonly channelEvents: boolean;
+  private readonly random: Random;
+  private readonly now: () => number;
+  private readonly agents: SimAgent[] = [];
+  private readonly byExtension = new Map<string, SimAgent>();
+  private readonly buckets = new Map<AgentBucket, IndexedSet<SimAgent>>(AGENT_BUCKETS.map((b) => [b, new IndexedSet<SimAgent>()]));
+  private readonly calls = new Set<SimCall>();
+  private bootedAtMs: number;
+  private registrations = 0;
+  private channelSeq = 0;
+  private callSeq = 0;
+  private processedCalls = 0;
+
+  constructor(options: PbxModelOptions) {
+    this.context = options.context ?? "default";
+    this.qualifyFrequencyS = options.qualifyFrequencyS ?? 5;
+    this.qualifyTimeoutS = options.qualifyTimeoutS ?? 3;
+    this.expiresS = options.expiresS ?? 120;
+    this.userAgent = options.userAgent ?? "simulated-phone";
+    this.channelEvents = options.channelEvents ?? true;
+    this.random = options.random;
+    this.now = options.now;
+    this.bootedAtMs = this.now();
+    for (let index = 0; index < options.agents; index += 1) {
+      const agent: SimAgent = {
+        extension: String(options.firstExtension + index),
+        index,
+        contact: null,
+        silent: false,
+        call: null,
+        announced: { peerReachable: false, device: "UNAVAILABLE", hint: "UNAVAILABLE" },
+        bucket: "offline",
+      };
+      this.agents.push(agent);
+      this.byExtension.set(agent.extension, agent);
+      if (index < options.registered) {
+        agent.contact = this.newContact(agent, "Reachable");
+        agent.announced = { peerReachable: true, device: "NOT_INUSE", hint: "NOT_INUSE" };
+      }
+      this.reindex(agent, true);
+    }
+  }
+
+  get size(): number {
+    return this.agents.length;
+  }
+
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  get callsProcessed(): number {
+    return this.processedCalls;
+  }
+
+  get uptimeSeconds(): number {
+    return Math.floor((this.now() - this.bootedAtMs) / 1000);
+  }
+
+  get bootedAt(): number {
+    return this.bootedAtMs;
+  }
+
+  agent(extension: string): SimAgent {
+    const agent = this.byExtension.get(extension);
+    if (!agent) throw new UnknownExtensionError(extension);
+    return agent;
+  }
+
+  list(): readonly SimAgent[] {
+    return this.agents;
+  }
+
+  bucket(name: AgentBucket): IndexedSet<SimAgent> {
+    return this.buckets.get(name) as IndexedSet<SimAgent>;
+  }
+
+  deviceState(agent: SimAgent): AsteriskDeviceState {
+    if (agent.contact?.status !== "Reachable") return "UNAVAILABLE";
+    if (!agent.call) return "NOT_INUSE";
+    return agent.call.phase === "ringing" && agent.call.callee === agent ? "RINGING" : "INUSE";
+  }
+
+  // ---- registrations and qualify -------------------------------------------------------------
+
+  /** REGISTER. A new contact is announced NonQualified, then Reachable at once (Asterisk qualifies a
+   * new contact immediately). A refresh of a known contact sends nothing; a phone that was silent is
+   * alive again, and its Unreachable contact recovers (Asterisk waits for the next OPTIONS for that). */
+  register(agent: SimAgent): LiveEvent[] {
+    const contact = agent.contact;
+    if (contact) {
+      if (!agent.silent && contact.status !== "Unreachable") return [];
+      return this.answerAgain(agent);
+    }
+    const fresh = this.newContact(agent, "Reachable");
+    agent.contact = fresh;
+    agent.silent = false;
+    return this.announce(agent, [
+      contactStatusEvent(this.contactRef(agent, fresh), "NonQualified"),
+      "peer",
+      "hint",
+      "device",
+      contactStatusEvent(this.contactRef(agent, fresh), "Reachable", fresh.roundtripUsec ?? 0),
+    ]);
+  }
+
+  /** REGISTER Expires: 0 (order of the `unregister` capture). The caller hangs up a call first. */
+  unregister(agent: SimAgent): LiveEvent[] {
+    return this.removeContact(agent);
+  }
+
+  /** The phone stops answering: nothing is sent until the qualify fails (`qualifyFailed`). */
+  silence(agent: SimAgent): void {
+    if (!agent.contact || agent.silent) return;
+    agent.silent = true;
+    agent.contact.frozenExpiry = this.expirationTime(agent.contact);
+    this.reindex(agent);
+  }
+
+  /** An OPTIONS went unanswered for qualify_timeout (order of the `qualify-timeout` capture). */
+  qualifyFailed(agent: SimAgent): LiveEvent[] {
+    const contact = agent.contact;
+    if (!contact || !agent.silent || contact.status === "Unreachable") return [];
+    contact.status = "Unreachable";
+    contact.roundtripUsec = null;
+    return this.announce(agent, ["peer", contactStatusEvent(this.contactRef(agent, contact), "Unreachable"), "hint", "device"]);
+  }
+
+  /** The phone answers OPTIONS again (recovery order of the `qualify-timeout` capture). */
+  answerAgain(agent: SimAgent): LiveEvent[] {
+    const contact = agent.contact;
+    if (!contact) return [];
+    agent.silent = false;
+    contact.frozenExpiry = null;
+    // Kept over a restart and not qualified yet: this answer is its first qualify.
+    if (contact.status === "NonQualified") return this.requalify(agent);
+    if (contact.status !== "Unreachable") {
+      this.reindex(agent);
+      return [];
+    }
+    contact.status = "Reachable";
+    contact.roundtripUsec = this.roundtrip();
+    return this.announce(agent, ["peer", "device", contactStatusEvent(this.contactRef(agent, contact), "Reachable", contact.roundtripUsec), "hint"]);
+  }
+
+  /** Unix seconds at which a silent phone's contact expires (it stopped refreshing); null otherwise. */
+  expiryOf(agent: SimAgent): number | null {
+    return agent.silent ? (agent.contact?.frozenExpiry ?? null) : null;
+  }
+
+  /** A silent phone's contact reached its expiry and was swept: `Removed` (the rest was already announced). */
+  expire(agent: SimAgent): LiveEvent[] {
+    if (!agent.contact || !agent.silent) return [];
+    return this.removeContact(agent);
+  }
+
+  /** First qualify after a restart (order of the `restart` capture): no NonQualified, straight to the result. */
+  requalify(agent: SimAgent): LiveEvent[] {
+    const contact = agent.contact;
+    if (!contact || contact.status !== "NonQualified") return [];
+    if (agent.silent) {
+      contact.status = "Unreachable";
+      return this.announce(agent, ["peer", contactStatusEvent(this.contactRef(agent, contact), "Unreachable"), "hint", "device"]);
+    }
+    contact.status = "Reachable";
+    contact.roundtripUsec = this.roundtrip();
+    return this.announce(agent, ["hint", "device", "peer", contactStatusEvent(this.contactRef(agent, contact), "Reachable", contact.roundtripUsec)]);
+  }
+
+  /** The whole state of a Reachable agent again, changed or not (burst load, as after a restart). */
+  reannounce(agent: SimAgent): LiveEvent[] {
+    const contact = agent.contact;
+    if (!contact || contact.status !== "Reachable") return [];
+    return this.announce(agent, ["hint", "device", "peer", contactStatusEvent(this.contactRef(agent, contact), "Reachable", contact.roundtripUsec ?? this.roundtrip())], true);
+  }
+
+  // ---- calls -----------------------------------------------------------------------------------
+
+  /** Whether `agent` can place or take a call now (registered, reachable, answering, free). */
+  canCall(agent: SimAgent): boolean {
+    return agent.bucket === "idle";
+  }
+
+  /** Dial from `caller` to `callee`: callee rings, caller is in use (order of the `call-inuse` capture). */
+  startCall(caller: SimAgent, callee: SimAgent): { call: SimCall; events: LiveEvent[] } {
+    if (caller === callee) throw new Error(`call: ${caller.extension} cannot call itself`);
+    for (const agent of [caller, callee]) if (!this.canCall(agent)) throw new Error(`call: ${agent.extension} is not available (${agent.bucket})`);
+    const callerChannel = this.newChannel(caller, "Ring", callee.extension, null);
+    const calleeChannel = this.newChannel(callee, "Down", "s", callerChannel.linkedid);
+    const call: SimCall = {
+      id: ++this.callSeq,
+      caller,
+      callee,
+      phase: "ringing",
+      callerChannel,
+      calleeChannel,
+      bridge: { uniqueid: this.random.uuid(), technology: "simple_bridge", channels: 0 },
+    };
+    this.calls.add(call);
+    caller.call = call;
+    callee.call = call;
+    const events: LiveEvent[] = [];
+    if (this.channelEvents) {
+      events.push(newchannelEvent(callerChannel), newchannelEvent(calleeChannel));
+      connect(calleeChannel, caller);
+      calleeChannel.exten = callee.extension;
+      events.push(newConnectedLineEvent(calleeChannel), dialBeginEvent(callerChannel, calleeChannel, callee.extension));
+      connect(callerChannel, callee);
+      calleeChannel.state = "Ringing";
+      events.push(newConnectedLineEvent(callerChannel), newstateEvent(calleeChannel), dialStateEvent(callerChannel, calleeChannel, "RINGING"));
+    }
+    this.announceChange(callee, "hint", events);
+    this.announceChange(caller, "hint", events);
+    this.announceChange(callee, "device", events);
+    this.announceChange(caller, "device", events);
+    this.reindex(caller);
+    this.reindex(callee);
+    return { call, events };
+  }
+
+  /** The callee answers: both in use, bridged. */
+  answerCall(call: SimCall): LiveEvent[] {
+    if (!this.calls.has(call) || call.phase !== "ringing") return [];
+    call.phase = "up";
+    const events: LiveEvent[] = [];
+    const { callerChannel, calleeChannel, bridge } = call;
+    calleeChannel.state = "Up";
+    if (this.channelEvents) events.push(newstateEvent(calleeChannel));
+    this.announceChange(call.callee, "hint", events);
+    if (this.channelEvents) {
+      calleeChannel.exten = "";
+      events.push(dialEndEvent(callerChannel, calleeChannel, "ANSWER"));
+      callerChannel.state = "Up";
+      events.push(newstateEvent(callerChannel));
+    }
+    this.announceChange(call.callee, "device", events);
+    if (this.channelEvents) {
+      events.push(bridgeCreateEvent(bridge));
+      bridge.channels = 1;
+      events.push(bridgeEnterEvent(bridge, calleeChannel));
+      bridge.channels = 2;
+      events.push(bridgeEnterEvent(bridge, callerChannel));
+    }
+    return events;
+  }
+
+  /** The caller hangs up (or, while ringing, gives up): both back to their state without the call. */
+  hangupCall(call: SimCall, cause = 16): LiveEvent[] {
+    if (!this.calls.has(call)) return [];
+    const events = this.channelEvents ? this.hangupChannelEvents(call, cause) : [];
+    this.endCall(call);
+    for (const agent of [call.caller, call.callee]) this.announceChange(agent, "hint", events);
+    for (const agent of [call.caller, call.callee]) this.announceChange(agent, "device", events);
+    return events;
+  }
+
+  /** Calls of an agent that is about to lose its phone, so the caller can hang them up first. */
+  callOf(agent: SimAgent): SimCall | null {
+    return agent.call;
+  }
+
+  // ---- restart -----------------------------------------------------------------------------------
+
+  /** Asterisk stops: channels die with it (nobody is connected to hear about it). Contacts survive in
+   * astdb and come back NonQualified; every endpoint and hint starts Unavailable. Returns the dropped calls. */
+  restart(): SimCall[] {
+    const dropped = [...this.calls];
+    for (const call of dropped) this.endCall(call);
+    for (const agent of this.agents) {
+      if (agent.contact) {
+        agent.contact.status = "NonQualified";
+        agent.contact.roundtripUsec = null;
+      }
+      agent.announced = { peerReachable: false, device: "UNAVAILABLE", hint: "UNAVAILABLE" };
+      this.reindex(agent);
+    }
+    return dropped;
+  }
+
+  /** The new process is up: uptime counts from now. */
+  boot(): void {
+    this.bootedAtMs = this.now();
+  }
+
+  // ---- what the list actions show ------------------------------------------------------------------
+
+  /** PJSIPShowContacts: ordered by ObjectName, as Asterisk lists them. */
+  contactEntries(): ContactListEntry[] {
+    const entries: Array<{ key: string; entry: ContactListEntry }> = [];
+    for (const agent of this.agents) {
+      const c = agent.contact;
+      if (!c) continue;
+      entries.push({
+        key: contactObjectName(c.aor, c.uri),
+        entry: {
+          aor: c.aor,
+          endpoint: agent.extension,
+          uri: c.uri,
+          status: c.status,
+          roundtripUsec: c.status === "Reachable" && c.roundtripUsec !== null ? c.roundtripUsec : "N/A",
+          viaAddr: c.viaAddr,
+          viaPort: c.viaPort,
+          callId: c.callId,
+          userAgent: this.userAgent,
+          expirationTime: this.expirationTime(c),
+          qualifyFrequency: this.qualifyFrequencyS,
+          qualifyTimeout: this.qualifyTimeoutS,
+        },
+      });
+    }
+    return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((e) => e.entry);
+  }
+
+  endpointEntries(): EndpointListEntry[] {
+    return this.agents.map((agent) => ({
+      name: agent.extension,
+      aor: agent.extension,
+      contacts: agent.contact ? [agent.contact.uri] : [],
+      deviceState: this.deviceState(agent),
+      activeChannels: agent.call ? 1 : 0,
+    }));
+  }
+
+  deviceEntries(): DeviceListEntry[] {
+    return this.agents.map((agent) => ({ device: `PJSIP/${agent.extension}`, state: this.deviceState(agent) }));
+  }
+
+  hintEntries(): HintEntry[] {
+    return this.agents.map((agent) => this.hintOf(agent, this.deviceState(agent)));
+  }
+
+  hintFor(exten: string, context: string): HintEntry | null {
+    const agent = this.byExtension.get(exten);
+    return agent && context === this.context ? this.hintOf(agent, this.deviceState(agent)) : null;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  private removeContact(agent: SimAgent): LiveEvent[] {
+    const contact = agent.contact;
+    if (!contact) return [];
+    agent.contact = null;
+    agent.silent = false;
+    return this.announce(agent, ["peer", "device", "hint", contactStatusEvent(this.contactRef(agent, contact), "Removed")]);
+  }
+
+  private endCall(call: SimCall): void {
+    this.calls.delete(call);
+    this.processedCalls += 1;
+    for (const agent of [call.caller, call.callee]) {
+      if (agent.call === call) agent.call = null;
+      this.reindex(agent);
+    }
+  }
+
+  private hangupChannelEvents(call: SimCall, cause: number): LiveEvent[] {
+    const { callerChannel, calleeChannel, bridge } = call;
+    if (call.phase === "ringing") {
+      return [hangupRequestEvent(callerChannel, cause), dialEndEvent(callerChannel, calleeChannel, "CANCEL"), hangupEvent(calleeChannel, cause), hangupEvent(callerChannel, cause)];
+    }
+    bridge.technology = "native_rtp";
+    const events: LiveEvent[] = [hangupRequestEvent(callerChannel, cause)];
+    bridge.channels = 1;
+    events.push(bridgeLeaveEvent(bridge, callerChannel), softHangupRequestEvent(callerChannel, cause));
+    bridge.channels = 0;
+    events.push(bridgeLeaveEvent(bridge, calleeChannel), bridgeDestroyEvent(bridge), hangupEvent(callerChannel, cause), hangupEvent(calleeChannel, cause));
+    return events;
+  }
+
+  /** Runs the steps in order: prebuilt events as they are, state steps only when the state changed
+   * (or always, with `force`). */
+  private announce(agent: SimAgent, steps: readonly Step[], force = false): LiveEvent[] {
+    const events: LiveEvent[] = [];
+    for (const step of steps) {
+      if (typeof step === "string") this.announceChange(agent, step, events, force);
+      else events.push(step);
+    }
+    this.reindex(agent);
+    return events;
+  }
+
+  private announceChange(agent: SimAgent, what: "peer" | "device" | "hint", out: LiveEvent[], force = false): void {
+    switch (what) {
+      case "peer": {
+        const reachable = agent.contact?.status === "Reachable";
+        if (force || reachable !== agent.announced.peerReachable) out.push(peerStatusEvent(agent.extension, reachable));
+        agent.announced.peerReachable = reachable;
+        return;
+      }
+      case "device": {
+        const state = this.deviceState(agent);
+        if (force || state !== agent.announced.device) out.push(deviceStateChangeEvent(`PJSIP/${agent.extension}`, state));
+        agent.announced.device = state;
+        return;
+      }
+      case "hint": {
+        const state = this.deviceState(agent);
+        if (force || state !== agent.announced.hint) out.push(extensionStatusEvent(this.hintOf(agent, state)));
+        agent.announced.hint = state;
+        return;
+      }
+      default:
+        assertNever(what);
+    }
+  }
+
+  private reindex(agent: SimAgent, initial = false): void {
+    const next = bucketOf(agent);
+    if (!initial && next === agent.bucket) return;
+    this.bucket(agent.bucket).delete(agent);
+    agent.bucket = next;
+    this.bucket(next).add(agent);
+  }
+
+  private hintOf(agent: SimAgent, state: AsteriskDeviceState): HintEntry {
+    return { exten: agent.extension, context: this.context, hint: `PJSIP/${agent.extension}`, state };
+  }
+
+  private contactRef(agent: SimAgent, contact: SimContact): { aor: string; endpoint: string; uri: string } {
+    return { aor: contact.aor, endpoint: agent.extension, uri: contact.uri };
+  }
+
+  /** Phones like the lab's SIPp ones: `sip:<ext>@127.0.0.1:<15000 + n>` (more than 50,000 spill to 127.0.x.1). */
+  private newContact(agent: SimAgent, status: SimContactStatus): SimContact {
+    const block = Math.floor(agent.index / 50_000);
+    const viaAddr = block === 0 ? "127.0.0.1" : `127.0.${block}.1`;
+    const viaPort = 15_000 + (agent.index % 50_000);
+    this.registrations += 1;
+    return {
+      aor: agent.extension,
+      uri: `sip:${agent.extension}@${viaAddr}:${viaPort}`,
+      viaAddr,
+      viaPort,
+      callId: `${this.registrations}-${4_000 + (agent.index % 60_000)}@${viaAddr}`,
+      registeredAtMs: this.now(),
+      status,
+      roundtripUsec: status === "Reachable" ? this.roundtrip() : null,
+      frozenExpiry: null,
+    };
+  }
+
+  /** A refreshing phone re-registers every Expires/2, so its expiry always lies ahead. */
+  private expirationTime(contact: SimContact): number {
+    if (contact.frozenExpiry !== null) return contact.frozenExpiry;
+    const half = (this.expiresS * 1000) / 2;
+    const refreshes = Math.floor((this.now() - contact.registeredAtMs) / half);
+    return Math.floor((contact.registeredAtMs + refreshes * half) / 1000) + this.expiresS;
+  }
+
+  private newChannel(agent: SimAgent, state: Channel["state"], exten: string, linkedid: string | null): Channel {
+    const seq = this.channelSeq++;
+    const uniqueid = `${Math.floor(this.bootedAtMs / 1000)}.${seq}`;
+    return {
+      name: `PJSIP/${agent.extension}-${seq.toString(16).padStart(8, "0")}`,
+      uniqueid,
+      linkedid: linkedid ?? uniqueid,
+      callerNum: agent.extension,
+      callerName: agentName(agent),
+      context: this.context,
+      state,
+      connectedNum: "<unknown>",
+      connectedName: "<unknown>",
+      exten,
+    };
+  }
+
+  private roundtrip(): number {
+    return this.random.int(350, 950);
+  }
+}
+
+function bucketOf(agent: SimAgent): AgentBucket {
+  const contact = agent.contact;
+  if (!contact) return "offline";
+  if (agent.call) return "busy";
+  if (agent.silent || contact.status === "Unreachable") return "silent";
+  if (contact.status === "NonQualified") return "pending";
+  return "idle";
+}
+
+function connect(channel: Channel, other: SimAgent): void {
+  channel.connectedNum = other.extension;
+  channel.connectedName = agentName(other);
+}
+
+function agentName(agent: SimAgent): string {
+  return `Agent ${agent.extension}`;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled case ${String(value)}`);
+}
