@@ -106,3 +106,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }
+
+/** The process environment with some settings replaced: e.g. the demo points AMI_* at its own simulator. */
+export function loadConfigWith(overrides: Record<string, string>): Config {
+  return loadConfig({ ...process.env, ...overrides });
+}

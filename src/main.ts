@@ -3,6 +3,7 @@
 import { loadConfig, ConfigError } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startApp, type App } from "./app.ts";
+import { exitOnShutdownSignals } from "./shutdown-signals.ts";
 
 async function main(): Promise<void> {
   let config;
@@ -32,31 +33,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  let firstSignalAt = 0;
-  const shutdown = (signal: NodeJS.Signals) => {
-    // npm/tsx relay a terminal's Ctrl-C to us as well, so a repeat within a second is the same request.
-    if (firstSignalAt && Date.now() - firstSignalAt < 1_000) return;
-    if (firstSignalAt) {
-      log.warn({ signal }, "second signal: exiting now");
-      process.exit(1);
-    }
-    firstSignalAt = Date.now();
-    log.info({ signal }, "shutting down");
-    const timer = setTimeout(() => {
-      log.error({}, "shutdown timed out");
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 5_000);
-    timer.unref();
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  exitOnShutdownSignals({ log, timeoutMs: config.shutdownTimeoutMs + 5_000, stop: () => app.stop() });
 }
 
 void main();
