@@ -20,11 +20,24 @@
 // PJSIPShowEndpoints, DeviceStateList from `state` (empty contacts/endpoints → the error response
 // `No Contacts found` / `No endpoints found`); unknown actions → `Invalid/unknown command`.
 // Every write can be cut into chunks of cycling sizes (`chunkSizes`), an event-loop turn apart.
-import { createHash } from "node:crypto";
+//
+// The protocol itself (action framing, responses, list answers) is the AMI simulator's
+// (src/simulator/ami-*.ts), so the two cannot drift; what is here is the test-only control.
 import net from "node:net";
-import { DEVICE_STATE_WORDS } from "../../src/domain/availability.ts";
 import type { DeviceState } from "../../src/domain/types.ts";
-import { parseFrame } from "./ami-frames.ts";
+import { ActionReader, BANNER, formatMessage, type AmiAction } from "../../src/simulator/ami-framing.ts";
+import { contactListAnswer, deviceStateListAnswer, endpointListAnswer, type ContactListEntry } from "../../src/simulator/ami-lists.ts";
+import {
+  authAccepted,
+  authFailed,
+  eventsAck,
+  fullyBootedEvent,
+  goodbye,
+  permissionDenied,
+  pong,
+  shutdownEvent,
+  unknownCommand,
+} from "../../src/simulator/ami-responses.ts";
 
 /** Chunk sizes that split lines, CRLFs and the blank-line terminator at odd places. */
 export const ODD_CHUNKS: readonly number[] = [1, 7, 13, 2, 5, 31, 3, 64, 1, 1, 17];
@@ -81,12 +94,10 @@ export function labEndpoints(from: number, to: number): PeerEndpoint[] {
   return endpoints;
 }
 
-const STATE_WORDS = Object.fromEntries(Object.entries(DEVICE_STATE_WORDS).map(([words, state]) => [state, words])) as Record<DeviceState, string>;
-
 class PeerConnection {
   loggedIn = false;
   frozen = false;
-  private pending = "";
+  private readonly reader = new ActionReader();
   private writes: Promise<void> = Promise.resolve();
 
   constructor(
@@ -94,12 +105,9 @@ class PeerConnection {
     readonly socket: net.Socket,
   ) {}
 
-  /** Complete frames received so far (client actions end with CRLF CRLF). */
-  take(data: Buffer): string[] {
-    this.pending += data.toString("latin1");
-    const frames = this.pending.split("\r\n\r\n");
-    this.pending = frames.pop() ?? "";
-    return frames;
+  /** Complete actions received so far. */
+  take(data: Buffer): AmiAction[] {
+    return this.reader.push(data);
   }
 
   write(data: string | Buffer, chunkSizes: readonly number[] | undefined): Promise<void> {
@@ -214,12 +222,12 @@ export class AmiPeer {
 
   /** Sends one live event (headers in the given order) to every logged-in connection. */
   sendEvent(event: string, headers: Record<string, string | number> = {}): Promise<void> {
-    return this.replay(frame([["Event", event], ...Object.entries(headers)]));
+    return this.replay(formatMessage([["Event", event], ...Object.entries(headers)]));
   }
 
   /** `Event: Shutdown` as Asterisk sends it, then the server closes the sockets. */
   async shutdown(options: { restart?: boolean; closeAfterMs?: number } = {}): Promise<void> {
-    await this.sendEvent("Shutdown", { Privilege: "system,all", Shutdown: "Cleanly", Restart: (options.restart ?? true) ? "True" : "False" });
+    await this.replay(shutdownEvent(options.restart ?? true));
     await new Promise((resolve) => setTimeout(resolve, options.closeAfterMs ?? 30));
     await this.endConnections();
   }
@@ -253,18 +261,27 @@ export class AmiPeer {
     socket.on("error", () => undefined);
     socket.on("data", (data) => {
       if (connection.frozen) return;
-      for (const text of connection.take(data)) this.answer(connection, text);
+      let actions: AmiAction[];
+      try {
+        actions = connection.take(data);
+      } catch {
+        socket.destroy(); // an oversized action, as the simulator treats it
+        return;
+      }
+      for (const action of actions) this.answer(connection, action);
     });
-    void connection.write("Asterisk Call Manager/11.0.0\r\n", this.chunkSizes);
+    void connection.write(BANNER, this.chunkSizes);
   }
 
-  private answer(connection: PeerConnection, text: string): void {
-    const raw = parseFrame(text);
+  private answer(connection: PeerConnection, received: AmiAction): void {
     const fields: Record<string, string> = {};
-    for (const [key, value] of Object.entries(raw)) fields[key] = Array.isArray(value) ? value.join(",") : value;
+    for (const [key, value] of received.headers) {
+      const name = key.toLowerCase();
+      fields[name] = fields[name] === undefined ? value : `${fields[name]},${value}`;
+    }
     this.actions.push({ connection: connection.id, fields });
-    const action = (fields.action ?? "").toLowerCase();
-    const id = fields.actionid ?? "";
+    const action = received.name.toLowerCase();
+    const id = received.actionId;
     if (connection.frozen || this.muted.has(action)) return;
     const send = (message: string): void => void connection.write(message, this.chunkSizes);
 
@@ -273,33 +290,31 @@ export class AmiPeer {
       return;
     }
     if (!connection.loggedIn) {
-      send(response("Error", id, [["Message", "Permission denied"]]));
+      send(permissionDenied(id));
       return;
     }
     switch (action) {
-      case "events": {
-        const on = (fields.eventmask ?? "").toLowerCase() !== "off";
-        send(response("Success", id, [["Events", on ? "On" : "Off"]]));
+      case "events":
+        send(eventsAck(id, (fields.eventmask ?? "").toLowerCase() !== "off"));
         return;
-      }
       case "ping":
-        send(response("Success", id, [["Ping", "Pong"], ["Timestamp", (Date.now() / 1000).toFixed(6)]]));
+        send(pong(id, Date.now()));
         return;
       case "logoff":
-        send(response("Goodbye", id, [["Message", "Thanks for all the fish."]]));
+        send(goodbye(id));
         void connection.end();
         return;
       case "pjsipshowcontacts":
-        this.later(() => send(this.contactList(id)));
+        this.later(() => send(contactListAnswer(id, this.state.contacts.map(contactEntry))));
         return;
       case "pjsipshowendpoints":
         this.later(() => send(this.endpointList(id)));
         return;
       case "devicestatelist":
-        this.later(() => send(this.deviceStateList(id)));
+        this.later(() => send(deviceStateListAnswer(id, this.state.endpoints.map((e) => ({ device: `PJSIP/${e.name}`, state: this.deviceState(e) })))));
         return;
       default:
-        send(response("Error", id, [["Message", `Invalid/unknown command: ${fields.action ?? ""}. Use Action: ListCommands to show available commands.`]]));
+        send(unknownCommand(id, received.name));
     }
   }
 
@@ -319,85 +334,33 @@ export class AmiPeer {
     if (fields.username === this.username && fields.secret === this.secret) {
       connection.loggedIn = true;
       this.logins += 1;
-      let bytes = response("Success", id, [["Message", "Authentication accepted"]]);
-      if (this.fullyBootedOnLogin) {
-        bytes += frame([["Event", "FullyBooted"], ["Privilege", "system,all"], ["Uptime", this.uptime], ["LastReload", this.uptime], ["Status", "Fully Booted"]]);
-      }
+      let bytes = authAccepted(id);
+      if (this.fullyBootedOnLogin) bytes += fullyBootedEvent(this.uptime);
       void connection.write(bytes, this.chunkSizes);
       return;
     }
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void connection.write(response("Error", id, [["Message", "Authentication failed"]]), this.chunkSizes);
+      void connection.write(authFailed(id), this.chunkSizes);
       void connection.end();
     }, this.loginFailureDelayMs);
     this.timers.add(timer);
   }
 
-  private contactList(id: string): string {
-    const contacts = this.state.contacts;
-    if (contacts.length === 0) return response("Error", id, [["Message", "No Contacts found"]]);
-    let out = listStart(id, "A listing of Contacts follows, presented as ContactList events");
-    for (const c of contacts) {
-      const status = c.status ?? "Reachable";
-      const port = Number(/:(\d+)$/.exec(c.uri)?.[1] ?? 5060);
-      out += frame([
-        ["Event", "ContactList"],
-        ["ActionID", id],
-        ["ObjectType", "contact"],
-        ["ObjectName", `${c.aor};@${createHash("md5").update(c.uri).digest("hex")}`],
-        ["ViaAddr", "127.0.0.1"],
-        ["QualifyTimeout", "3.000000"],
-        ["Qualify2xxOnly", "false"],
-        ["CallId", `1-${port}@127.0.0.1`],
-        ["RegServer", ""],
-        ["PruneOnBoot", "no"],
-        ["Path", ""],
-        ["Endpoint", c.endpoint ?? c.aor],
-        ["ViaPort", port],
-        ["AuthenticateQualify", "no"],
-        ["Uri", c.uri],
-        ["QualifyFrequency", c.qualifyFrequency ?? 5],
-        ["UserAgent", c.userAgent ?? "asterisk-lab-sipp"],
-        ["ExpirationTime", c.expirationTime ?? Math.floor(Date.now() / 1000) + 120],
-        ["OutboundProxy", ""],
-        ["Status", status],
-        ["RoundtripUsec", c.roundtripUsec ?? (status === "Reachable" ? 500 : "N/A")],
-      ]);
-    }
-    return out + listComplete("ContactListComplete", id, contacts.length);
-  }
-
   private endpointList(id: string): string {
-    const endpoints = this.state.endpoints;
-    if (endpoints.length === 0) return response("Error", id, [["Message", "No endpoints found"]]);
-    let out = listStart(id, "A listing of Endpoints follows, presented as EndpointList events");
-    for (const e of endpoints) {
-      const aor = e.aor ?? e.name;
-      const contacts = this.state.contacts.filter((c) => c.aor === aor).map((c) => `${aor}/${c.uri},`);
-      out += frame([
-        ["Event", "EndpointList"],
-        ["ActionID", id],
-        ["ObjectType", "endpoint"],
-        ["ObjectName", e.name],
-        ["Transport", "transport-udp"],
-        ["Aor", aor],
-        ["Auths", e.name],
-        ["OutboundAuths", ""],
-        ["Contacts", contacts.join("")],
-        ["DeviceState", STATE_WORDS[this.deviceState(e)]],
-        ["ActiveChannels", e.activeChannels ?? 0],
-      ]);
-    }
-    return out + listComplete("EndpointListComplete", id, endpoints.length);
-  }
-
-  private deviceStateList(id: string): string {
-    let out = listStart(id, "Device State Changes will follow");
-    for (const e of this.state.endpoints) {
-      out += frame([["Event", "DeviceStateChange"], ["ActionID", id], ["Device", `PJSIP/${e.name}`], ["State", this.deviceState(e)]]);
-    }
-    return out + listComplete("DeviceStateListComplete", id, this.state.endpoints.length);
+    return endpointListAnswer(
+      id,
+      this.state.endpoints.map((e) => {
+        const aor = e.aor ?? e.name;
+        return {
+          name: e.name,
+          aor,
+          contacts: this.state.contacts.filter((c) => c.aor === aor).map((c) => c.uri),
+          deviceState: this.deviceState(e),
+          activeChannels: e.activeChannels ?? 0,
+        };
+      }),
+    );
   }
 
   private deviceState(endpoint: PeerEndpoint): DeviceState {
@@ -407,18 +370,22 @@ export class AmiPeer {
   }
 }
 
-function frame(headers: ReadonlyArray<readonly [string, string | number]>): string {
-  return headers.map(([key, value]) => `${key}: ${value}\r\n`).join("") + "\r\n";
-}
-
-function response(kind: string, id: string, headers: ReadonlyArray<readonly [string, string | number]>): string {
-  return frame([["Response", kind], ["ActionID", id], ...headers]);
-}
-
-function listStart(id: string, message: string): string {
-  return response("Success", id, [["EventList", "start"], ["Message", message]]);
-}
-
-function listComplete(event: string, id: string, count: number): string {
-  return frame([["Event", event], ["ActionID", id], ["EventList", "Complete"], ["ListItems", count]]);
+/** A PeerContact as PJSIPShowContacts lists it; the lab's phones are SIPp on 127.0.0.1. */
+function contactEntry(c: PeerContact): ContactListEntry {
+  const status = c.status ?? "Reachable";
+  const port = Number(/:(\d+)$/.exec(c.uri)?.[1] ?? 5060);
+  return {
+    aor: c.aor,
+    endpoint: c.endpoint ?? c.aor,
+    uri: c.uri,
+    status,
+    roundtripUsec: c.roundtripUsec ?? (status === "Reachable" ? 500 : "N/A"),
+    viaAddr: "127.0.0.1",
+    viaPort: port,
+    callId: `1-${port}@127.0.0.1`,
+    userAgent: c.userAgent ?? "asterisk-lab-sipp",
+    expirationTime: c.expirationTime ?? Math.floor(Date.now() / 1000) + 120,
+    qualifyFrequency: c.qualifyFrequency ?? 5,
+    qualifyTimeout: 3,
+  };
 }
