@@ -157,7 +157,8 @@ export class Scenarios {
     log.info({}, "AMI simulator: Asterisk is back");
     for (const agent of model.list()) {
       if (!agent.contact) continue;
-      const delay = Math.round(this.options.restartQualifyMs * (0.3 + 0.7 * this.options.random.next()));
+      // Seen: 2.2 and 3.1 s after the login that followed a restart; spread over the second half of the window.
+      const delay = Math.round(this.options.restartQualifyMs * (0.5 + 0.5 * this.options.random.next()));
       this.setAgentTimer(agent, "requalify", delay, () => {
         this.options.emit(model.requalify(agent));
         if (agent.silent) this.scheduleExpiry(agent);
