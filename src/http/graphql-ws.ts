@@ -1,11 +1,14 @@
 // graphql-ws on the same HTTP server and path as Apollo. Every subscribe message is parsed with the
-// same token limit and validated with the same rules as HTTP operations.
+// same token limit and validated with the same rules as HTTP operations. Events are executed once per
+// cohort of identical subscriptions (SharedExecution) unless sharedExecution is false, which restores
+// graphql-ws's default of one execution per subscriber per event (the benchmark's baseline).
 import type { Server } from "node:http";
 import { GraphQLError, parse, validate, specifiedRules, getOperationAST, type GraphQLSchema, type DocumentNode } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Log } from "../domain/ports.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
+import { SharedExecution } from "../events/shared-execution.ts";
 import { validationRules } from "../graphql/schema.ts";
 
 export interface GraphQLWsOptions {
@@ -18,6 +21,8 @@ export interface GraphQLWsOptions {
   maxDepth: number;
   maxTokens: number;
   maxPayloadBytes: number;
+  /** Default true. */
+  sharedExecution?: boolean;
 }
 
 export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<void>; connections(): number } {
@@ -40,9 +45,11 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
     documents.set(query, result);
     return result;
   };
+  const shared = options.sharedExecution === false ? undefined : new SharedExecution();
   const cleanup = useServer<Record<string, unknown> | undefined>(
     {
       schema: options.schema,
+      ...(shared ? { subscribe: shared.subscribe } : {}),
       onSubscribe: (_ctx, _id, payload) => {
         const prepared = prepare(payload.query);
         if (!("kind" in prepared)) return prepared;

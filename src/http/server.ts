@@ -25,6 +25,8 @@ export interface HttpOptions {
   maxDepth: number;
   maxTokens: number;
   bodyLimitBytes?: number;
+  /** One GraphQL execution per event and cohort of identical subscriptions (default true). */
+  sharedExecution?: boolean;
 }
 
 export interface HttpServer {

@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { makeExecutableSchema } from "@graphql-tools/schema";
+import { parse, type DocumentNode, type ExecutionResult } from "graphql";
+import { SharedExecution } from "../../src/events/shared-execution.ts";
+
+interface Change {
+  extension: string;
+  status: string;
+  seq: number;
+}
+
+/** A tiny source: every subscriber gets its own iterator over the same published event objects. */
+class Topic {
+  private readonly queues: Array<{ push(event: object): void }> = [];
+
+  iterator(filter: string[] | null): AsyncIterableIterator<object> {
+    const buffer: object[] = [];
+    const waiting: Array<(r: IteratorResult<object>) => void> = [];
+    this.queues.push({
+      push: (event) => {
+        if (filter && !filter.includes((event as Change).extension)) return;
+        const waiter = waiting.shift();
+        if (waiter) waiter({ value: event, done: false });
+        else buffer.push(event);
+      },
+    });
+    return {
+      next: () => (buffer.length ? Promise.resolve({ value: buffer.shift()!, done: false }) : new Promise((resolve) => waiting.push(resolve))),
+      return: () => Promise.resolve({ value: undefined, done: true }),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  publish(event: object): void {
+    for (const queue of this.queues) queue.push(event);
+  }
+}
+
+function setup() {
+  const topic = new Topic();
+  const schema = makeExecutableSchema({
+    typeDefs: `type Query { ok: Boolean }
+      type Change { extension: ID! status: String! seq: Int! }
+      type Subscription { changes(extensions: [ID!]): Change! }`,
+    resolvers: {
+      Subscription: {
+        changes: { subscribe: (_: unknown, args: { extensions?: string[] }) => topic.iterator(args.extensions ?? null), resolve: (event: Change) => event },
+      },
+    },
+  });
+  const shared = new SharedExecution();
+  /** `document` is shared between calls the way graphql-ws.ts's parse cache shares it. */
+  const subscribe = async (document: DocumentNode, variableValues?: Record<string, unknown>) => {
+    const stream = await shared.subscribe({ schema, document, variableValues, contextValue: {} });
+    if (!(Symbol.asyncIterator in stream)) throw new Error(JSON.stringify(stream));
+    return stream;
+  };
+  return { topic, shared, subscribe };
+}
+
+const take = async (stream: AsyncIterableIterator<ExecutionResult>, n: number) => {
+  const results: ExecutionResult[] = [];
+  for (let i = 0; i < n; i++) results.push((await stream.next()).value as ExecutionResult);
+  return results;
+};
+
+const BOARD = parse("subscription Board($extensions: [ID!]) { changes(extensions: $extensions) { extension status } }");
+const WALL = parse("subscription Wall($extensions: [ID!]) { changes(extensions: $extensions) { extension status seq } }");
+const change = (extension: string, status: string, seq: number): Change => ({ extension, status, seq });
+
+describe("SharedExecution", () => {
+  it("executes each event once per cohort and hands every subscriber of it the same result, in order", async () => {
+    const { topic, shared, subscribe } = setup();
+    const subscribers = await Promise.all([subscribe(BOARD), subscribe(BOARD), subscribe(BOARD, {})]);
+    topic.publish(change("1000", "AVAILABLE", 1));
+    topic.publish(change("1001", "ON_CALL", 2));
+    topic.publish(change("1000", "OFFLINE", 3));
+    const results = await Promise.all(subscribers.map((s) => take(s, 3)));
+    expect(results[0]!.map((r) => r.data)).toEqual([
+      { changes: { extension: "1000", status: "AVAILABLE" } },
+      { changes: { extension: "1001", status: "ON_CALL" } },
+      { changes: { extension: "1000", status: "OFFLINE" } },
+    ]);
+    for (const other of results.slice(1)) other.forEach((result, i) => expect(result).toBe(results[0]![i])); // the same object
+    expect(shared.executions).toBe(3);
+  });
+
+  it("executes separately for different selection sets and different variables", async () => {
+    const { topic, shared, subscribe } = setup();
+    const board = await subscribe(BOARD);
+    const wall = await subscribe(WALL);
+    const team = await subscribe(BOARD, { extensions: ["1000"] });
+    topic.publish(change("1000", "RINGING", 7));
+    const [[b], [w], [t]] = await Promise.all([take(board, 1), take(wall, 1), take(team, 1)]);
+    expect(b!.data).toEqual({ changes: { extension: "1000", status: "RINGING" } });
+    expect(w!.data).toEqual({ changes: { extension: "1000", status: "RINGING", seq: 7 } });
+    expect(t!.data).toEqual(b!.data);
+    expect(t).not.toBe(b);
+    expect(shared.executions).toBe(3);
+  });
+
+  it("gives a filtered subscriber only its extensions, and events made for one subscriber are executed for it alone", async () => {
+    const { topic, shared, subscribe } = setup();
+    const team = await subscribe(BOARD, { extensions: ["1001"] });
+    const all = await subscribe(BOARD);
+    topic.publish(change("1000", "AVAILABLE", 1));
+    topic.publish(change("1001", "BUSY", 2));
+    const [[first], teamResults] = await Promise.all([take(all, 1), take(team, 1)]);
+    expect(first!.data).toEqual({ changes: { extension: "1000", status: "AVAILABLE" } });
+    expect(teamResults[0]!.data).toEqual({ changes: { extension: "1001", status: "BUSY" } });
+    expect(shared.executions).toBe(2);
+  });
+
+  it("sorts variables so that the same values in another key order share a cohort", async () => {
+    const { topic, shared, subscribe } = setup();
+    const doc = parse("subscription S($extensions: [ID!], $x: Int) { changes(extensions: $extensions) { extension } }");
+    const a = await subscribe(doc, { extensions: ["1000"], x: 1 });
+    const b = await subscribe(doc, { x: 1, extensions: ["1000"] });
+    topic.publish(change("1000", "AVAILABLE", 1));
+    const [[ra], [rb]] = await Promise.all([take(a, 1), take(b, 1)]);
+    expect(ra).toBe(rb);
+    expect(shared.executions).toBe(1);
+  });
+
+  it("returns errors of the source stream instead of a stream", async () => {
+    const { shared } = setup();
+    const schema = makeExecutableSchema({
+      typeDefs: "type Query { ok: Boolean } type Subscription { broken: Int }",
+      resolvers: { Subscription: { broken: { subscribe: () => { throw new Error("no stream"); } } } },
+    });
+    const result = await shared.subscribe({ schema, document: parse("subscription { broken }") });
+    expect(Symbol.asyncIterator in result).toBe(false);
+    expect((result as ExecutionResult).errors?.[0]?.message).toBe("no stream");
+  });
+});
