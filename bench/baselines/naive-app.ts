@@ -1,0 +1,81 @@
+// The baseline service: the same AMI bridge, tracker, schema and HTTP server as src/app.ts, with the
+// three things done the common way instead of ours:
+//   writes        one Prisma upsert per AMI event (baseline 1) instead of the coalescing write buffer;
+//   subscriptions graphql-ws's default, one GraphQL execution per subscriber per event (baseline 2);
+//   reads         a database query per request (status cache TTL 0) instead of the in-memory cache.
+// Subscription snapshots read through a normal cache, so that connecting subscribers costs both services
+// the same and the fan-out comparison is about execution alone.
+import { EventEmitter } from "node:events";
+import { PubSub } from "graphql-subscriptions";
+import type { Config } from "../../src/config.ts";
+import type { Log } from "../../src/domain/ports.ts";
+import { AvailabilityTracker } from "../../src/domain/tracker.ts";
+import { AmiBridge } from "../../src/ami/ami-bridge.ts";
+import { openDatabase } from "../../src/store/database.ts";
+import { PrismaStatusStore } from "../../src/store/prisma-status-store.ts";
+import { StatusCache } from "../../src/cache/status-cache.ts";
+import { AgentReader } from "../../src/cache/agent-reader.ts";
+import { StatusHub } from "../../src/events/status-hub.ts";
+import { AvailabilityService } from "../../src/service/availability-service.ts";
+import { buildSchema } from "../../src/graphql/schema.ts";
+import type { GraphQLServices } from "../../src/graphql/context.ts";
+import type { SnapshotModel } from "../../src/graphql/models.ts";
+import { createHttpServer } from "../../src/http/server.ts";
+import type { App } from "../../src/app.ts";
+import { perEventUpsertSink } from "./per-event-upsert.ts";
+
+export async function startNaiveApp(config: Config, log: Log): Promise<App> {
+  const db = await openDatabase({ url: config.db.url, dataDir: config.db.dataDir, migrate: true, log: log.child({ module: "db" }) });
+  const store = new PrismaStatusStore(db.prisma);
+  const writes = perEventUpsertSink(db.prisma, log.child({ module: "per-event-upsert" }));
+  const tracker = new AvailabilityTracker();
+  tracker.restore(await store.loadAll());
+  const cache = new StatusCache(0);
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  const hub = new StatusHub(new PubSub({ eventEmitter: emitter }));
+  const service = new AvailabilityService(tracker, writes, cache, hub, log.child({ module: "service" }));
+  const bridge = new AmiBridge({ ...config.ami, listener: service, log: log.child({ module: "ami" }) });
+  const reader = new AgentReader(store, cache, tracker, log.child({ module: "reader" }));
+  const snapshotReader = new AgentReader(store, new StatusCache(config.cache.ttlMs), tracker, log.child({ module: "reader" }));
+
+  const snapshot = async (): Promise<SnapshotModel> => {
+    const seq = tracker.lastSeq;
+    const states = tracker.list();
+    const ts = Date.now();
+    const stored = await snapshotReader.loadMany(states.map((s) => s.extension));
+    return { kind: "snapshot", agents: states.map((state, i) => ({ name: stored[i]?.name ?? null, userId: stored[i]?.userId ?? null, ...state })), seq, ts };
+  };
+  const services: GraphQLServices = {
+    reader,
+    hub,
+    snapshot,
+    refresh: () => service.nextSnapshot(() => bridge.refresh()),
+    amiStatus: () => {
+      const ami = bridge.stats();
+      return { ...ami, connected: service.isConnected, synced: service.isSynced, cacheHits: cache.hits, cacheMisses: cache.misses, pendingWrites: 0 };
+    },
+  };
+  const http = createHttpServer({
+    host: config.http.host,
+    port: config.http.port,
+    schema: buildSchema(),
+    services,
+    probes: { readiness: async () => ({ ready: service.isSynced, checks: {} }) },
+    log: log.child({ module: "http" }),
+    ...config.graphql,
+    sharedExecution: false,
+  });
+  const { url, port } = await http.start();
+  bridge.start();
+  return {
+    url,
+    port,
+    services,
+    stop: async () => {
+      await bridge.stop();
+      await http.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+// bench/RESULTS.md: the last run's table with the machine and date it ran on.
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Machine } from "./machine.ts";
+import { renderMarkdown, type Row } from "./table.ts";
+
+export const RESULTS_FILE = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
+
+export function writeResults(rows: readonly Row[], machine: Machine, info: { mode: string; date: Date; minutes: number; source: string; notes: string[] }): void {
+  const missed = rows.filter((r) => r.met === false).length;
+  const text = `# Benchmark results
+
+Last \`npm run bench${info.mode === "quick" ? " -- --quick" : ""}\` (${info.mode} run), ${info.date.toISOString().slice(0, 16).replace("T", " ")} UTC, ${info.minutes.toFixed(1)} minutes.
+
+| machine | |
+| --- | --- |
+| CPU | ${machine.cpu}, ${machine.cores} cores |
+| RAM | ${machine.ramGiB} GiB |
+| OS | ${machine.os} |
+| Node | ${machine.node} |
+| PostgreSQL | ${machine.postgres} (127.0.0.1, fsync on, a fresh database per service) |
+| AMI source | ${info.source} |
+
+Every process on the same machine: the service, the AMI source, the load generators and PostgreSQL
+share its cores. Latencies are from real timestamps taken in different processes (AMI socket write →
+database row written / WebSocket message received). Medians of the repetitions; p99 over all samples
+of a run. **baseline** is the same measurement on the naive service in the same run: one Prisma upsert
+per AMI event, one GraphQL execution per subscriber per event (graphql-ws default), a database query
+per read. **ratio** is how many times better ours is.
+
+${renderMarkdown(rows)}
+
+${missed ? `**${missed} figure(s) missed their target.**` : "Every target met."}
+
+## Notes
+
+${info.notes.map((n) => `- ${n}`).join("\n")}
+`;
+  writeFileSync(RESULTS_FILE, text);
+}

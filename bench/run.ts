@@ -1,0 +1,105 @@
+// `npm run bench [-- --quick] [-- --only=<scenario,...>]`: drives the real service (its own process,
+// AMI over TCP from another process, real PostgreSQL, HTTP and graphql-ws load from other processes)
+// and the naive baseline in the same run, prints one table and writes bench/RESULTS.md.
+// Exits 0 when targets are missed (the table says so); only a crash or an error fails the run.
+import { parseArgs } from "./lib/args.ts";
+import { describeMachine } from "./lib/machine.ts";
+import { writeResults } from "./lib/results-file.ts";
+import { startServiceUnderTest, type ServiceUnderTest } from "./lib/service-under-test.ts";
+import { sizesFor } from "./lib/sizes.ts";
+import type { AgentSpec } from "./lib/ami-load-source.ts";
+import { renderText, type Row } from "./lib/table.ts";
+import { queries } from "./scenarios/queries.ts";
+import { fanout } from "./scenarios/fanout.ts";
+import { memorySoak } from "./scenarios/memory-soak.ts";
+import { sustainedLoad } from "./scenarios/sustained-load.ts";
+import { fullResync } from "./scenarios/full-resync.ts";
+import { restartBurst } from "./scenarios/restart-burst.ts";
+
+const SCENARIOS = ["queries", "fanout", "soak", "sustained", "burst", "resync"] as const;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const sizes = sizesFor(args.quick);
+  const wanted = (name: (typeof SCENARIOS)[number]) => !args.only || args.only.has(name);
+  const started = Date.now();
+  const machine = await describeMachine();
+  const say = (text: string) => process.stdout.write(`${text.startsWith("·") ? `[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ` : ""}${text}\n`);
+  say(`bench (${sizes.mode}): ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, PostgreSQL ${machine.postgres}`);
+
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  let source = "";
+  const running: ServiceUnderTest[] = [];
+  const pair = async (label: string, agents: number, busyShare: number, backend: AgentSpec["backend"]) => {
+    const spec: AgentSpec = { first: 1000, count: agents, busyShare, backend };
+    // Started side by side: start-up (module loading, migrations) is most of a quick run otherwise.
+    say(`· starting services (${label})`);
+    const [real, naive] = await Promise.all([startServiceUnderTest("real", label, spec), startServiceUnderTest("naive", label, spec)]);
+    running.push(real, naive);
+    if (!source.includes(real.backend)) source += `${source ? "; " : ""}${real.backend}`;
+    return { real, naive };
+  };
+  const stop = async (...services: ServiceUnderTest[]) => {
+    say("· stopping services");
+    for (const sut of services) running.splice(running.indexOf(sut), 1);
+    await Promise.all(services.map((s) => s.stop()));
+  };
+  const stopAll = async () => {
+    await Promise.all(running.splice(0).map((s) => s.stop()));
+  };
+
+  // Quick runs share the first pair for the burst and start the resync pair alongside it: start-up
+  // (module loading, migrations, first sync) would otherwise be most of a CI run.
+  const burstOnFirstPair = sizes.burst.contacts === sizes.queries.agents;
+  const startResyncPair = () => pair("resync", sizes.resync.contacts, 0.5, "peer");
+  let resyncPair: ReturnType<typeof startResyncPair> | undefined;
+  try {
+    // Scenarios ordered so that each finds the state it needs: queries on the fresh ~25 % available,
+    // the baseline's backlog-building load last.
+    const onFirstPair = SCENARIOS.filter((name) => wanted(name) && name !== "resync" && (name !== "burst" || burstOnFirstPair));
+    if (sizes.mode === "quick" && wanted("resync")) resyncPair = startResyncPair();
+    if (onFirstPair.length) {
+      const { real, naive } = await pair("a2k", sizes.queries.agents, 0.75, "simulator");
+      for (const name of onFirstPair) {
+        say(`· ${name}`);
+        if (name === "queries") rows.push(...(await queries(real, naive, sizes, notes)));
+        if (name === "fanout") rows.push(...(await fanout(real, naive, sizes, notes)));
+        if (name === "soak") rows.push(...(await memorySoak(real, naive, sizes, notes)));
+        if (name === "sustained") rows.push(...(await sustainedLoad(real, naive, sizes, notes)));
+        if (name === "burst") rows.push(...(await restartBurst(real, naive, sizes, notes)));
+      }
+      await stop(real, naive);
+    }
+    if (wanted("burst") && !burstOnFirstPair) {
+      const { real, naive } = await pair("burst", sizes.burst.contacts, 0, "simulator");
+      say("· burst");
+      rows.push(...(await restartBurst(real, naive, sizes, notes)));
+      await stop(real, naive);
+    }
+    // Only the fake peer can change Asterisk's state without telling anyone (what a resync must find).
+    if (wanted("resync")) {
+      const { real, naive } = await (resyncPair ?? startResyncPair());
+      say("· resync");
+      rows.push(...(await fullResync(real, naive, sizes, notes)));
+      await stop(real, naive);
+    }
+  } finally {
+    await resyncPair?.catch(() => undefined);
+    await stopAll();
+  }
+
+  say("");
+  say(renderText(rows));
+  const missed = rows.filter((r) => r.met === false).length;
+  say(missed ? `\n${missed} figure(s) MISSED their target (see bench/RESULTS.md).` : "\nEvery target met.");
+  writeResults(rows, machine, { mode: sizes.mode, date: new Date(), minutes: (Date.now() - started) / 60000, source, notes });
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
