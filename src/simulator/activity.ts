@@ -55,7 +55,7 @@ const MOVES: ReadonlyArray<{ move: Move; from: AgentBucket; to: AgentBucket; bas
 ];
 
 /** How strongly the mix is pulled towards the targets. */
-const PRESSURE = 6;
+const PRESSURE = 10;
 
 export class ActivityDriver {
   private rate = 0;
