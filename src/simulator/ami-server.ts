@@ -121,15 +121,15 @@ export class AmiServer {
       socket.destroy();
       return;
     }
-    const session = new AmiSession(++this.nextId, socket, this.options.sessionHost, this.options.log, {
+    const session: AmiSession = new AmiSession(++this.nextId, socket, this.options.sessionHost, this.options.log, {
       writeTimeoutMs: this.options.writeTimeoutMs,
       maxQueuedBytes: this.options.maxQueuedBytes,
+      onGone: () => {
+        this.sessions.delete(session);
+        this.options.log.debug({ session: session.id }, "AMI client disconnected");
+      },
     });
     this.sessions.add(session);
     this.options.log.debug({ session: session.id, remote: `${socket.remoteAddress}:${socket.remotePort}` }, "AMI client connected");
-    socket.once("close", () => {
-      this.sessions.delete(session);
-      this.options.log.debug({ session: session.id }, "AMI client disconnected");
-    });
   }
 }

@@ -56,6 +56,8 @@ export interface AmiSessionOptions {
   writeTimeoutMs: number;
   maxQueuedBytes: number;
   maxActionBytes?: number;
+  /** Called once when the connection is gone (closed by either side, or dropped as too slow). */
+  onGone(): void;
 }
 
 /** `Events:` / `EventMask:` values: on/off, or a list of classes (`system,call`). */
@@ -77,6 +79,7 @@ export class AmiSession {
   private closing = false;
   private challenge: string | null = null;
   private loginTimer: NodeJS.Timeout | undefined;
+  private isGone = false;
   private readonly reader: ActionReader;
   readonly output: OutputQueue;
 
@@ -91,17 +94,20 @@ export class AmiSession {
     this.output = new OutputQueue(socket, {
       writeTimeoutMs: options.writeTimeoutMs,
       maxQueuedBytes: options.maxQueuedBytes,
-      onOverflow: (reason) => this.log.warn({ session: id, reason }, "AMI client too slow: connection dropped (like Asterisk's writetimeout)"),
+      onOverflow: (reason) => {
+        this.log.warn({ session: id, reason }, "AMI client too slow: connection dropped (like Asterisk's writetimeout)");
+        this.gone(options.onGone);
+      },
     });
     socket.setNoDelay(true);
     socket.on("data", (data) => this.onData(data));
     socket.on("error", (error) => this.log.debug({ session: id, err: error.message }, "AMI client socket error"));
-    socket.once("close", () => clearTimeout(this.loginTimer));
+    socket.once("close", () => this.gone(options.onGone));
     this.output.push(BANNER);
   }
 
   get loggedIn(): boolean {
-    return this.authenticated && !this.closing;
+    return this.authenticated && !this.closing && !this.output.isClosed;
   }
 
   /** Logged in, and its event mask lets this class through. */
@@ -125,6 +131,13 @@ export class AmiSession {
     this.closing = true;
     clearTimeout(this.loginTimer);
     this.socket.destroy();
+  }
+
+  private gone(notify: () => void): void {
+    clearTimeout(this.loginTimer);
+    if (this.isGone) return;
+    this.isGone = true;
+    notify();
   }
 
   private onData(data: Buffer): void {

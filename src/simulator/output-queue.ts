@@ -2,7 +2,8 @@
 // in slices of at most `sliceBytes`, and only while the socket accepts more (backpressure). A client
 // that makes no progress for `writeTimeoutMs` is dropped, as Asterisk drops a session whose write
 // blocks longer than its `writetimeout` (100 ms by default); `maxQueuedBytes` bounds memory when
-// that timeout is off.
+// that timeout is off. Progress is any slice reaching the kernel; a stall that is really our own
+// event loop being busy (the timer fired late) is not held against the client.
 import type { Socket } from "node:net";
 
 export interface OutputQueueOptions {
@@ -22,6 +23,8 @@ export class OutputQueue {
   private blocked = false;
   private stallTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** performance.now() of the last slice handed to the kernel. */
+  private lastProgressAt = performance.now();
   private idleWaiters: Array<() => void> = [];
   private readonly sliceBytes: number;
 
@@ -32,6 +35,10 @@ export class OutputQueue {
     this.sliceBytes = options.sliceBytes ?? 64 * 1024;
     socket.on("drain", () => this.onDrain());
     socket.once("close", () => this.close());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Bytes waiting in this queue (not yet handed to the socket). */
@@ -71,14 +78,38 @@ export class OutputQueue {
     while (!this.blocked && !this.closed && this.pending.length > 0) {
       const slice = this.pending.slice(0, this.sliceBytes);
       this.pending = this.pending.slice(slice.length);
-      if (!this.socket.write(slice)) {
+      if (!this.socket.write(slice, this.onWritten)) {
         this.blocked = true;
-        if (this.options.writeTimeoutMs > 0) {
-          this.stallTimer = setTimeout(() => this.giveUp(`no write progress for ${this.options.writeTimeoutMs} ms`), this.options.writeTimeoutMs);
-        }
+        this.armStallTimer();
       }
     }
     if (!this.blocked && this.pending.length === 0) this.notifyIdle();
+  }
+
+  private readonly onWritten = (error?: Error | null): void => {
+    if (!error) this.lastProgressAt = performance.now();
+  };
+
+  private armStallTimer(): void {
+    const timeoutMs = this.options.writeTimeoutMs;
+    if (timeoutMs <= 0 || this.closed) return;
+    clearTimeout(this.stallTimer);
+    const armedAt = performance.now();
+    this.stallTimer = setTimeout(() => {
+      const lateMs = performance.now() - armedAt - timeoutMs;
+      // Decide after this turn's I/O callbacks: a write that completed meanwhile is progress.
+      setImmediate(() => this.checkStall(lateMs));
+    }, timeoutMs);
+  }
+
+  private checkStall(lateMs: number): void {
+    if (!this.blocked || this.closed) return;
+    const timeoutMs = this.options.writeTimeoutMs;
+    if (performance.now() - this.lastProgressAt < timeoutMs || lateMs > timeoutMs / 2) {
+      this.armStallTimer();
+      return;
+    }
+    this.giveUp(`no write progress for ${timeoutMs} ms`);
   }
 
   private onDrain(): void {

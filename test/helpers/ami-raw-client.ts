@@ -5,6 +5,7 @@
 //   const accepted = await client.next((m) => m.raw.actionid === "l");
 //   client.frames / client.bytes()        // everything received so far
 //   await client.closed                    // resolves when the server closed the connection
+//   client.keepOnlyCount()                 // from now on only count messages (load tests)
 import net from "node:net";
 import { parseFrame, splitFrames, type AmiFrame, type AmiRaw } from "./ami-frames.ts";
 
@@ -24,6 +25,9 @@ export class AmiRawClient {
   readonly closed: Promise<void>;
   closedAt: number | null = null;
   private waiters: Array<() => void> = [];
+  private counting = false;
+  /** Messages received so far, kept or only counted. */
+  messageCount = 0;
 
   private constructor(readonly socket: net.Socket) {
     socket.setEncoding("latin1");
@@ -44,6 +48,11 @@ export class AmiRawClient {
       socket.once("connect", () => resolve(new AmiRawClient(socket)));
       socket.once("error", reject);
     });
+  }
+
+  /** Stop keeping bytes and parsed messages, only count them: for floods of 10^5 messages. */
+  keepOnlyCount(): void {
+    this.counting = true;
   }
 
   /** Every byte received so far (latin1). */
@@ -112,14 +121,33 @@ export class AmiRawClient {
   }
 
   private onData(text: string): void {
+    if (this.counting) {
+      this.countFrames(text);
+      return;
+    }
     this.received += text;
     const at = Date.now();
     for (const frame of splitFrames(this.received.slice(this.parsed))) {
       this.parsed += frame.text.length + (frame.kind === "banner" ? 2 : 4);
       this.frames.push(frame);
-      if (frame.kind === "message") this.messages.push({ frame, raw: parseFrame(frame.text), at });
+      if (frame.kind === "message") {
+        this.messages.push({ frame, raw: parseFrame(frame.text), at });
+        this.messageCount += 1;
+      }
     }
     this.wake();
+  }
+
+  /** Counts message terminators, carrying a partial one over to the next chunk. */
+  private countFrames(text: string): void {
+    const joined = this.received.slice(this.parsed) + text;
+    let from = 0;
+    for (let end = joined.indexOf("\r\n\r\n"); end >= 0; end = joined.indexOf("\r\n\r\n", from)) {
+      this.messageCount += 1;
+      from = end + 4;
+    }
+    this.received = joined.slice(from);
+    this.parsed = 0;
   }
 
   private wake(): void {
