@@ -1,6 +1,7 @@
 // The asterisk-lab tool (../shared/asterisk-lab) as async calls: start/stop with retries, phone
 // commands, CLI, and freezing the Asterisk process. Knows nothing about the service under test.
 import { execFile } from "node:child_process";
+import { realpathSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -95,7 +96,8 @@ export function phonePort(ext: string, env: Record<string, string | undefined> =
  * lives on (re-registering for up to LAB_PHONE_MAX_SECS, even into the next lab start).
  */
 export async function labPhones(): Promise<Array<{ pid: number; port: number }>> {
-  const scenario = join(dirname(LAB_TOOL), "scenarios", "register.xml");
+  // The tool names its scenarios by its resolved path (readlink -f).
+  const scenario = join(dirname(realpathSync(LAB_TOOL)), "scenarios", "register.xml");
   const phones: Array<{ pid: number; port: number }> = [];
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -114,7 +116,7 @@ export async function labPhones(): Promise<Array<{ pid: number; port: number }>>
 /** Stops lab phones (by PID) that match; returns how many. */
 export async function stopPhones(matches: (phone: { pid: number; port: number }) => boolean): Promise<number> {
   const victims = (await labPhones()).filter(matches);
-  for (const { pid } of victims) process.kill(pid, "SIGTERM");
+  for (const { pid } of victims) signal(pid, "SIGTERM");
   const deadline = Date.now() + 3_000;
   while (victims.length > 0 && Date.now() < deadline) {
     const alive = new Set((await labPhones()).map((p) => p.pid));
@@ -122,8 +124,17 @@ export async function stopPhones(matches: (phone: { pid: number; port: number })
     await sleep(100);
   }
   const alive = new Set((await labPhones()).map((p) => p.pid));
-  for (const { pid } of victims) if (alive.has(pid)) process.kill(pid, "SIGKILL");
+  for (const { pid } of victims) if (alive.has(pid)) signal(pid, "SIGKILL");
   return victims.length;
+}
+
+/** A phone may exit on its own between finding and signalling it. */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
 }
 
 export async function cli(command: string): Promise<string> {

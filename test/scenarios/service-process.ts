@@ -4,7 +4,7 @@
 //   const svc = await startServiceProcess({ ami, database: { kind: "postgres", url } });
 //   await svc.graphql(AGENTS_QUERY); svc.subscribe(); svc.logs(); await svc.stop(); // exit code
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, openSync, closeSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -81,7 +81,17 @@ export class ServiceProcess {
   }
 
   static async start(options: ServiceProcessOptions): Promise<ServiceProcess> {
-    const port = options.port ?? (await freePort());
+    // A port picked here can be taken by another process before the child binds it: pick again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ServiceProcess.spawn(options, options.port ?? (await freePort()));
+      } catch (error) {
+        if (options.port !== undefined || attempt === 3 || !(error instanceof PortTakenError)) throw error;
+      }
+    }
+  }
+
+  private static async spawn(options: ServiceProcessOptions, port: number): Promise<ServiceProcess> {
     const logFile = options.logFile ?? join(mkdtempSync(join(tmpdir(), "aa-service-")), `${options.name ?? "service"}.log`);
     const database =
       options.database.kind === "postgres" ? { DATABASE_URL: options.database.url } : { DATA_DIR: options.database.dataDir };
@@ -98,12 +108,13 @@ export class ServiceProcess {
       ...database,
       ...options.env,
     };
+    const logOffset = existsSync(logFile) ? statSync(logFile).size : 0;
     const log = openSync(logFile, "a");
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: REPO, env, stdio: ["ignore", log, log] });
     closeSync(log);
     running.add(child);
     const service = new ServiceProcess(child, port, logFile, options);
-    await service.waitHealthy();
+    await service.waitHealthy(logOffset);
     return service;
   }
 
@@ -210,22 +221,39 @@ export class ServiceProcess {
     this.recorders.clear();
   }
 
-  private async waitHealthy(): Promise<void> {
+  /**
+   * Healthy means: this child logged "service started" on its port, and /healthz answers. The log
+   * line comes first because another process may answer on a port this child failed to bind.
+   */
+  private async waitHealthy(logOffset: number): Promise<void> {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      if (this.exitInfo) throw new Error(`service exited during start (${JSON.stringify(this.exitInfo)}); log:\n${tail(this.logs())}`);
-      try {
-        const response = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-        if (response.ok) return;
-      } catch {
-        // not listening yet
+      const log = readFileSync(this.logFile).subarray(logOffset).toString("utf8");
+      if (this.exitInfo) {
+        if (log.includes("EADDRINUSE")) throw new PortTakenError(this.port);
+        throw new Error(`service exited during start (${JSON.stringify(this.exitInfo)}); log:\n${tail(log)}`);
+      }
+      if (log.includes(`"url":"${this.url}"`) && /"msg":"service started"/.test(log)) {
+        try {
+          const response = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+          if (response.ok && this.alive) return;
+        } catch {
+          // not answering yet
+        }
       }
       if (Date.now() > deadline) {
         this.child.kill("SIGKILL");
-        throw new Error(`service not healthy within 60 s; log:\n${tail(this.logs())}`);
+        throw new Error(`service not healthy within 60 s; log:\n${tail(log)}`);
       }
       await sleep(50);
     }
+  }
+}
+
+class PortTakenError extends Error {
+  constructor(port: number) {
+    super(`port ${port} was taken before the service could listen on it`);
+    this.name = "PortTakenError";
   }
 }
 
