@@ -2,7 +2,7 @@
 // freeze (SIGSTOP), kill and start it again, register with a short Expires, raw CLI.
 import { sleep } from "../helpers/wait-for.ts";
 import { eventually } from "./eventually.ts";
-import { asteriskPid, cli, labRunning, mustRun, phonePort, runLab, startLab, stopLab, stopPhones } from "./asterisk-lab.ts";
+import { asteriskLogTime, asteriskPid, cli, labRunning, mustRun, phonePort, runLab, startLab, stopLab, stopPhones } from "./asterisk-lab.ts";
 import { parseContacts, parseEndpoints } from "./asterisk-cli-output.ts";
 import type { AmiSettings, PbxContact, PbxDriver, PbxEndpoint } from "./pbx-driver.ts";
 
@@ -122,6 +122,12 @@ export class AsteriskDriver implements PbxDriver {
 
   cli(command: string): Promise<string> {
     return cli(command);
+  }
+
+  /** From Asterisk's own log: "Contact 1003/sip:… is now Unreachable" / "… has been deleted". */
+  reportedAt(ext: string, what: "Unreachable" | "gone", afterMs: number): Promise<number | null> {
+    const happened = what === "Unreachable" ? "is now Unreachable" : "has been deleted";
+    return asteriskLogTime(new RegExp(`Contact ${ext}/sip:\\S+ ${happened}`), afterMs);
   }
 
   private async uptimeSeconds(): Promise<number> {

@@ -2,7 +2,7 @@
 // commands, CLI, and freezing the Asterisk process. Knows nothing about the service under test.
 import { execFile } from "node:child_process";
 import { realpathSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { open, readdir, readFile, readlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sleep } from "../helpers/wait-for.ts";
@@ -134,6 +134,33 @@ function signal(pid: number, name: NodeJS.Signals): void {
     process.kill(pid, name);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+/**
+ * When Asterisk logged a line matching `pattern` at or after `afterMs` (epoch ms), from its own
+ * millisecond timestamps in messages.log; null when there is none or the chroot's clock is not UTC.
+ * Asterisk logs "Contact 1003/... is now Unreachable" in the same millisecond it sends the AMI event.
+ */
+export async function asteriskLogTime(pattern: RegExp, afterMs: number): Promise<number | null> {
+  const root = join(LAB_DIR, process.env.LAB_SUITE ?? "sid");
+  const zone = await readlink(join(root, "etc", "localtime")).catch(() => "");
+  if (!/\/(Etc\/)?UTC$/.test(zone)) return null;
+  const file = await open(join(root, "var", "log", "asterisk", "messages.log")).catch(() => null);
+  if (!file) return null;
+  try {
+    const { size } = await file.stat();
+    const length = Math.min(size, 512 * 1024);
+    const { buffer } = await file.read(Buffer.alloc(length), 0, length, size - length);
+    for (const line of buffer.toString("utf8").split("\n")) {
+      const stamp = /^\[(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}\.\d{3})\]/.exec(line);
+      if (!stamp || !pattern.test(line)) continue;
+      const at = Date.parse(`${stamp[1]}T${stamp[2]}Z`);
+      if (at >= afterMs) return at;
+    }
+    return null;
+  } finally {
+    await file.close();
   }
 }
 

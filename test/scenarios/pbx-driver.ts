@@ -41,4 +41,9 @@ export interface PbxDriver {
   /** Like `pjsip show endpoints`. */
   endpoints(): Promise<PbxEndpoint[]>;
   close(): Promise<void>;
+  /**
+   * Optional: when the PBX itself says it reported `what` for `ext` (at or after `afterMs`), more
+   * precise than polling contacts(). Null when it cannot tell.
+   */
+  reportedAt?(ext: string, what: "Unreachable" | "gone", afterMs: number): Promise<number | null>;
 }

@@ -30,3 +30,17 @@ export async function waitForPbxContact(
     await new Promise((r) => setTimeout(r, 40));
   }
 }
+
+/**
+ * When the PBX reported it: its own timestamp when the driver can tell (Asterisk's log, to the
+ * millisecond), else `polledAt` (when our contact-table poll noticed, up to a poll period late).
+ */
+export async function pbxReportTime(pbx: PbxDriver, ext: string, what: "Unreachable" | "gone", since: number, polledAt: number): Promise<{ at: number; exact: boolean }> {
+  if (!pbx.reportedAt) return { at: polledAt, exact: false };
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const at = await pbx.reportedAt(ext, what, since);
+    if (at !== null) return { at, exact: true };
+    await new Promise((r) => setTimeout(r, 50)); // the log line may trail the table by a moment
+  }
+  return { at: polledAt, exact: false };
+}
