@@ -69,9 +69,9 @@ describe("npm run demo", () => {
     const first = await poll(async () => {
       const list = await extensions();
       return list.length === 20 && list.every((e) => !e.stale) ? list : undefined;
-    }, "20 synced agents", 15_000);
+    }, "20 synced agents", 20_000);
     const statusesOf = (list: Extension[]) => list.map((e) => `${e.extension}:${e.status}`).join(" ");
-    await poll(async () => (statusesOf(await extensions()) !== statusesOf(first) ? true : undefined), "an agent to change", 15_000);
+    await poll(async () => (statusesOf(await extensions()) !== statusesOf(first) ? true : undefined), "an agent to change", 20_000);
 
     // As a terminal's Ctrl-C does: the signal goes to npm, tsx and the demo alike (npm itself just dies of it).
     const group = child.pid as number;
@@ -81,5 +81,5 @@ describe("npm run demo", () => {
     expect(logLines().map((l) => l.msg)).toEqual(expect.arrayContaining(["shutting down", "service stopped", "AMI simulator stopped"]));
     expect(logLines().filter((l) => l.level === "error" || l.level === "fatal")).toEqual([]);
     expect((await readdir(dataDir)).length).toBeGreaterThan(0); // the embedded database lives there
-  });
+  }, 120_000); // three processes and a fresh embedded database: ~8 s alone, much more beside the other suites
 });
