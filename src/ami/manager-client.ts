@@ -388,6 +388,11 @@ export class AmiClient {
     const context = { host: this.options.host, port: this.options.port, username: this.options.username, cause, reason, retryInMs };
     switch (cause) {
       case "login-failed":
+        // A dying Asterisk accepts the connection and refuses the login: not a credentials problem.
+        if (/shutting down/i.test(reason)) {
+          this.log.warn(context, `AMI ${reason} (Asterisk is restarting); retrying in ${retryInMs} ms`);
+          break;
+        }
         this.log.error(context, `AMI ${reason} (user "${this.options.username}" at ${this.endpoint}); retrying in ${retryInMs} ms`);
         break;
       case "connect-failed":

@@ -139,7 +139,8 @@ export class AvailabilityTracker {
     return changes;
   }
 
-  /** AMI up (synced) or down: stale agents keep their last status but are never available. */
+  /** AMI up (synced) or down: stale agents keep their last status but are never available.
+   * Every agent changes (its `stale` flag does), so every agent gets a change and a sequence number. */
   setStale(stale: boolean): TrackerChange[] {
     if (stale === this.stale) return [];
     this.stale = stale;
@@ -147,9 +148,7 @@ export class AvailabilityTracker {
     for (const record of this.records.values()) {
       const previous = record.derived;
       record.derived = this.derive(record);
-      if (previous.available !== record.derived.available) {
-        changes.push({ seq: ++this.seq, extension: record.extension, state: this.view(record), previous, statusChanged: true });
-      }
+      changes.push({ seq: ++this.seq, extension: record.extension, state: this.view(record), previous, statusChanged: true });
     }
     return changes;
   }

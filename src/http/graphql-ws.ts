@@ -26,7 +26,16 @@ export interface GraphQLWsOptions {
 }
 
 export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<void>; connections(): number } {
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
+  // noServer: upgrades are routed here by hand. With `server:` ws re-emits the HTTP server's own errors
+  // (EADDRINUSE) on the WebSocket server, where graphql-ws prints them raw to the console.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  options.httpServer.on("upgrade", (req, socket, head) => {
+    if (new URL(req.url ?? "/", "http://localhost").pathname !== options.path) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (client) => wss.emit("connection", client, req));
+  });
   const rules = [...specifiedRules, ...validationRules(options)];
   // Subscribing is CPU-heavy without a cache (graphql-ws #396): reuse parsed+validated documents.
   const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();

@@ -106,6 +106,9 @@ export class AvailabilityService implements AmiListener {
       ts: this.now(),
     };
     this.hub.publishChange(model);
+    const previous = change.previous;
+    const availabilityChanged = !previous || previous.status !== model.status || previous.online !== model.online || previous.available !== model.available || model.removed;
+    if (!availabilityChanged) return model; // only the stale flag moved
     this.compat("AVAILABILITY_CHANGED", change.extension, {
       extension: change.extension,
       status: model.status,

@@ -107,10 +107,9 @@ describe("real Asterisk 22", () => {
     expect(service.logs(), "the log says why the session was dropped").toMatch(/AMI connection to [^ ]+ lost: no answer to Ping/);
   });
 
-  // Known service bug (see the report): when AMI comes back, a delta is published only for agents whose
-  // `available` flips, so a subscriber that joined during the outage keeps `stale: true` for every
-  // other agent (OFFLINE, UNREACHABLE, ...). Remove `.fails` once the stream says so.
-  test.fails("a subscriber that joined during the outage ends equal to a fresh query (known bug)", async () => {
+  // When AMI comes back every agent's `stale` flag moves, so every agent gets a delta: a subscriber
+  // that joined during the outage ends equal to a fresh query (OFFLINE and UNREACHABLE agents too).
+  test("a subscriber that joined during the outage ends equal to a fresh query", async () => {
     expect(lateJoiner, "joined during the freeze").toBeDefined();
     await waitForStreamAgreement(lateJoiner!, service);
   });

@@ -101,14 +101,19 @@ describe("AvailabilityTracker", () => {
     expect(tracker.reconcile(snapshot)).toEqual([]);
   });
 
-  it("stale: last status kept, available false, changes reported only for agents whose availability flips", () => {
+  it("stale: last status kept, available false, a change for every agent (its stale flag moved)", () => {
     const tracker = syncedTracker();
     tracker.apply(contactFact("Reachable"));
+    tracker.apply({ kind: "contact", endpoint: "1001", contact: { id: "1001;@y", uri: "sip:1001@h", aor: "1001", status: "Unreachable" } });
     const down = tracker.setStale(true);
-    expect(down.map((c) => [c.extension, c.state?.available])).toEqual([["1000", false]]);
+    expect(down.map((c) => [c.extension, c.state?.status, c.state?.available, c.state?.stale])).toEqual([
+      ["1000", "AVAILABLE", false, true],
+      ["1001", "UNREACHABLE", false, true],
+    ]);
+    expect(down[1]!.seq).toBe(down[0]!.seq + 1);
     expect(tracker.get("1000")).toMatchObject({ status: "AVAILABLE", stale: true, available: false });
     expect(tracker.setStale(true)).toEqual([]);
-    expect(tracker.setStale(false).map((c) => c.state?.available)).toEqual([true]);
+    expect(tracker.setStale(false).map((c) => c.state?.available)).toEqual([true, false]);
   });
 
   it("restore serves persisted state as stale until a resync", () => {
