@@ -91,9 +91,17 @@ export class AmiServer {
     }
   }
 
-  /** Resolves when every session has handed its queue to the kernel. */
-  async flushed(): Promise<void> {
-    await Promise.all([...this.sessions].map((s) => s.output.idle()));
+  /** Resolves when every session has handed its queue to the kernel (or is gone); a client that
+   * stopped reading is not waited for longer than `maxWaitMs` (it matters with the write timeout off). */
+  async flushed(maxWaitMs = 5_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.sessions].map((s) => s.output.idle())),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, maxWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** `Event: Shutdown` to the sessions that see `system`, then every connection is closed. */

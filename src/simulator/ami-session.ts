@@ -71,7 +71,7 @@ export function parseEventMask(value: string | undefined): EventMask {
 }
 
 /** Actions that exist in Asterisk but need write classes (`originate`, `command`, ...) the simulated user lacks. */
-const DENIED_ACTIONS = new Set(["originate", "command", "redirect", "hangup", "setvar", "updateconfig", "getconfig", "sendtext", "moduleload", "reload"]);
+const DENIED_ACTIONS: ReadonlySet<string> = new Set(["originate", "command", "redirect", "hangup", "setvar", "updateconfig", "getconfig", "sendtext", "moduleload", "reload"]);
 
 export class AmiSession {
   private authenticated = false;

@@ -65,12 +65,22 @@ export class OutputQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Writes what is queued, then half-closes (FIN), as Asterisk does after Logoff or Shutdown. */
-  async end(): Promise<void> {
+  /** Writes what is queued, then half-closes (FIN), as Asterisk does after Logoff or Shutdown. A client
+   * that does not take it within `graceMs` is cut off (even with the write timeout off). */
+  async end(graceMs = 1_000): Promise<void> {
     if (this.closed) return;
     this.flush();
-    await this.idle();
-    if (!this.socket.destroyed) this.socket.end();
+    let timer: NodeJS.Timeout | undefined;
+    const flushed = await Promise.race([
+      this.idle().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (this.socket.destroyed) return;
+    if (flushed) this.socket.end();
+    else this.socket.destroy();
   }
 
   private flush(): void {

@@ -93,7 +93,7 @@ export interface Simulator {
   restart(opts?: { downMs?: number }): Promise<void>;
   setEventRate(eventsPerSecond: number): void;
   /** Burst: ExtensionStatus + DeviceStateChange + PeerStatus + ContactStatus Reachable for every reachable agent;
-   * resolves when handed to every client. */
+   * resolves when handed to every client (one that stopped reading is waited for at most 5 s). */
   reannounceAll(): Promise<void>;
   /** Ground truth, like `pjsip show contacts`. */
   contacts(): Array<{ extension: string; uri: string; status: SimContactStatus }>;

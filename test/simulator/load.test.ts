@@ -68,4 +68,29 @@ describe(`${AGENTS} agents`, () => {
     await waitFor(() => healthy.messageCount - before >= bursts * 4 * AGENTS, { timeoutMs: 10_000, message: "every burst at the healthy client" });
     expect(sim.stats().queuedBytes).toBe(0);
   });
+
+  it("with the write timeout off, bounds what waits for a stuck client, and still restarts promptly", async () => {
+    const log = new MemoryLog();
+    const sim = await startSimulator({ agents: AGENTS, writeTimeoutMs: 0, maxQueuedBytes: 16 * 1024 * 1024, restartQualifyMs: 50, log });
+    simulators.push(sim);
+    const stuck = await loggedIn(sim);
+    stuck.socket.pause();
+    const pending = Array.from({ length: 4 }, () => sim.reannounceAll());
+    await waitFor(() => sim.stats().queuedBytes > 0, { message: "a backlog for the stuck client" });
+    const startedAt = Date.now();
+    await sim.restart({ downMs: 50 });
+    expect(Date.now() - startedAt).toBeLessThan(3_000);
+    expect(sim.stats()).toMatchObject({ connections: 0, queuedBytes: 0 });
+    await Promise.all(pending); // the restart cut the stuck client off: nothing waits for it any more
+
+    await waitFor(() => sim.contacts().every((c) => c.status === "Reachable"), { message: "contacts re-qualified" });
+    const capped = await loggedIn(sim);
+    capped.socket.pause();
+    // Eight bursts queued at once (~19 MB) exceed the cap before the kernel can take much of it.
+    const bursts = Array.from({ length: 8 }, () => sim.reannounceAll());
+    await waitFor(() => sim.stats().connections === 0, { message: "the capped client dropped" });
+    await Promise.all(bursts);
+    expect(sim.stats().queuedBytes).toBe(0);
+    expect(log.at("warn").map((e) => (e.obj as { reason?: string }).reason)).toContain(`more than ${16 * 1024 * 1024} bytes waiting for a slow client`);
+  });
 });
