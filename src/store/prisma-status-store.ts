@@ -1,11 +1,14 @@
 // StatusStore on Prisma. The only file (with prisma/) that knows table and column names.
 // Writes are set-based: a handful of `unnest` statements per batch, whatever its size, in one transaction.
+// Reads are one statement (endpoints with their contacts aggregated), so one round trip and one snapshot.
 import type { ExtensionWrite, StatusStore, StoredAgent } from "../domain/ports.ts";
 import type { AgentState, Contact, ContactStatus, DeviceState, AgentStatus } from "../domain/types.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 
 interface EndpointRow {
   id: string;
+  /** The endpoint's contacts as a JSON array of ContactRow (text, parsed here). */
+  contacts: string;
   name: string | null;
   user_id: string | null;
   device_state: string | null;
@@ -130,34 +133,27 @@ export class PrismaStatusStore implements StatusStore {
         qualify_timeout = EXCLUDED.qualify_timeout, updated_at = EXCLUDED.updated_at`;
   }
 
-  /** Endpoints and their contacts from one snapshot; `extensions` null means all. */
+  /** Endpoints and their contacts from one snapshot (one statement); `extensions` null means all. */
   private async load(extensions: string[] | null): Promise<StoredAgent[]> {
-    const [endpoints, contacts] = await this.prisma.$transaction(
-      [
-        this.prisma.$queryRaw<EndpointRow[]>`
-          SELECT e.id, COALESCE(u.name, e.name) AS name, u.id AS user_id, e.device_state, e.status, e.online,
-                 e.available, e.last_seen, e.updated_at
-          FROM ps_endpoints e LEFT JOIN users u ON u.extension = e.id
-          WHERE ${extensions}::text[] IS NULL OR e.id = ANY(${extensions}::text[])
-          ORDER BY e.id`,
-        this.prisma.$queryRaw<ContactRow[]>`
-          SELECT id, uri, endpoint, status, expiration_time, user_agent, roundtrip_usec, via_addr, via_port,
-                 reg_server, call_id, qualify_frequency, qualify_timeout
-          FROM ps_contacts
-          WHERE ${extensions}::text[] IS NULL OR endpoint = ANY(${extensions}::text[])
-          ORDER BY endpoint, id`,
-      ],
-      { isolationLevel: "RepeatableRead" },
-    );
-    const contactsByEndpoint = new Map<string, Contact[]>();
-    for (const row of contacts) {
-      const list = contactsByEndpoint.get(row.endpoint) ?? [];
-      list.push(toContact(row));
-      contactsByEndpoint.set(row.endpoint, list);
-    }
-    return endpoints.map((row) => toStoredAgent(row, contactsByEndpoint.get(row.id) ?? []));
+    const rows = await this.prisma.$queryRaw<EndpointRow[]>`
+      SELECT e.id, COALESCE(u.name, e.name) AS name, u.id AS user_id, e.device_state, e.status, e.online,
+             e.available, e.last_seen, e.updated_at,
+             COALESCE((SELECT json_agg(json_build_object(
+                         'id', c.id, 'uri', c.uri, 'endpoint', c.endpoint, 'status', c.status,
+                         'expiration_time', c.expiration_time, 'user_agent', c.user_agent,
+                         'roundtrip_usec', c.roundtrip_usec, 'via_addr', c.via_addr, 'via_port', c.via_port,
+                         'reg_server', c.reg_server, 'call_id', c.call_id, 'qualify_frequency', c.qualify_frequency,
+                         'qualify_timeout', c.qualify_timeout) ORDER BY c.id)
+                       FROM ps_contacts c WHERE c.endpoint = e.id), '[]')::text AS contacts
+      FROM ps_endpoints e LEFT JOIN users u ON u.extension = e.id
+      WHERE ${extensions}::text[] IS NULL OR e.id = ANY(${extensions}::text[])
+      ORDER BY e.id`;
+    return rows.map((row) => toStoredAgent(row, (JSON.parse(row.contacts) as ContactJson[]).map(toContact)));
   }
 }
+
+/** A ContactRow as json_build_object renders it: bigint as a JSON number. */
+type ContactJson = Omit<ContactRow, "expiration_time"> & { expiration_time: number | null };
 
 function toStoredAgent(row: EndpointRow, contacts: Contact[]): StoredAgent {
   return {
@@ -175,7 +171,7 @@ function toStoredAgent(row: EndpointRow, contacts: Contact[]): StoredAgent {
   };
 }
 
-function toContact(row: ContactRow): Contact {
+function toContact(row: ContactJson): Contact {
   return {
     id: row.id,
     uri: row.uri,
