@@ -57,10 +57,6 @@ export class Scenarios {
 
   constructor(private readonly options: ScenarioOptions) {}
 
-  get isRestarting(): boolean {
-    return this.restarting !== null;
-  }
-
   register(agent: SimAgent): void {
     this.ensureUp();
     this.settleSilence(agent);
@@ -79,6 +75,8 @@ export class Scenarios {
   goUnreachable(agent: SimAgent): Promise<void> {
     this.ensureUp();
     if (!agent.contact) return Promise.reject(new Error(`${agent.extension} is not registered`));
+    // Already declared Unreachable: nothing more will happen.
+    if (agent.silent && agent.contact.status === "Unreachable") return Promise.resolve();
     this.hangupIfInCall(agent, 27);
     const done = new Promise<void>((resolve) => this.silenceWaiters.set(agent, [...(this.silenceWaiters.get(agent) ?? []), resolve]));
     if (!agent.silent) {
@@ -109,7 +107,7 @@ export class Scenarios {
     });
   }
 
-  /** Every Reachable agent's state again, in one burst; resolves when it is handed to every client. */
+  /** Every Reachable agent's state again, in one burst (the caller waits for the clients to take it). */
   reannounceAll(): LiveEvent[] {
     this.ensureUp();
     const events: LiveEvent[] = [];

@@ -261,6 +261,7 @@ describe("live events", () => {
     const silentAt = Date.now();
     await sim.goUnreachable("1002");
     expect(Date.now() - silentAt).toBeGreaterThanOrEqual(25);
+    await sim.goUnreachable("1002"); // already Unreachable: resolves at once, sends nothing
     await sim.answerAgain("1002");
     await waitFor(() => summary(client.liveEvents()).length >= before + 8);
     expect(summary(client.liveEvents()).slice(before)).toEqual(capturedSummary("qualify-timeout").slice(5));
