@@ -66,7 +66,10 @@ export function parseSimulatorArgs(argv: readonly string[], defaults: { port: nu
   const int = (name: string, text: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
     if (text === undefined) return fallback;
     const value = Number(text);
-    if (!Number.isInteger(value) || value < 0 || value > max) throw new UsageError(`--${name} must be a whole number between 0 and ${max}, got "${text}"`);
+    if (!Number.isInteger(value) || value < 0 || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? "≥ 0" : `between 0 and ${max}`;
+      throw new UsageError(`--${name} must be a whole number ${range}, got "${text}"`);
+    }
     return value;
   };
   const rate = values.rate === undefined ? defaults.rate : Number(values.rate);
