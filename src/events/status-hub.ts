@@ -32,7 +32,8 @@ export class StatusHub {
 
   constructor(
     private readonly pubsub: PubSubEngine,
-    private readonly maxQueue = 10_000,
+    /** Per subscriber: beyond this many queued events, only the latest state per agent is kept. */
+    private readonly maxQueue = 1_000,
   ) {}
 
   publishChange(change: ChangeModel): void {

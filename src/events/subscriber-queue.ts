@@ -1,16 +1,21 @@
 // A per-subscriber async iterator: events in order; when a slow consumer falls more than maxQueue
 // behind, older queued states of the same key are dropped so it gets the latest state per agent.
+// A queue still long after that (more agents than maxQueue) is scanned again only once it has doubled,
+// so a push stays O(1) amortized however far behind the consumer is.
 export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
   private readonly buffer: T[] = [];
   private readonly waiting: Array<(result: IteratorResult<T>) => void> = [];
   private done = false;
+  private compactAt: number;
   dropped = 0;
 
   constructor(
     private readonly keyOf: (item: T) => string | null,
     private readonly maxQueue: number,
     private readonly onClose: () => void,
-  ) {}
+  ) {
+    this.compactAt = maxQueue;
+  }
 
   push(item: T): void {
     if (this.done) return;
@@ -20,11 +25,22 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
       return;
     }
     this.buffer.push(item);
-    if (this.buffer.length > this.maxQueue) this.compact();
+    if (this.buffer.length > this.compactAt) {
+      this.compact();
+      this.compactAt = this.buffer.length < this.maxQueue ? this.maxQueue : 2 * this.buffer.length;
+    }
+  }
+
+  /** Items waiting for the consumer. */
+  get length(): number {
+    return this.buffer.length;
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
+    if (this.buffer.length > 0) {
+      if (this.buffer.length <= this.maxQueue) this.compactAt = this.maxQueue; // caught up again
+      return Promise.resolve({ value: this.buffer.shift()!, done: false });
+    }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => this.waiting.push(resolve));
   }
