@@ -45,6 +45,18 @@ async function main(): Promise<void> {
     for (const sut of services) running.splice(running.indexOf(sut), 1);
     await Promise.all(services.map((s) => s.stop()));
   };
+  // A failing scenario is reported and fails the run, after the others have been measured.
+  const failures: string[] = [];
+  const guard = async (name: string, scenario: () => Promise<Row[]>) => {
+    try {
+      rows.push(...(await scenario()));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push(`${name}: ${message}`);
+      say(`  ${name} FAILED: ${message}`);
+      rows.push({ scenario: name, figure: "ERROR", target: "", measured: message.split("\n")[0]!.slice(0, 80), met: false, baseline: "", ratio: "" });
+    }
+  };
   const stopAll = async () => {
     await Promise.all(running.splice(0).map((s) => s.stop()));
   };
@@ -63,25 +75,25 @@ async function main(): Promise<void> {
       const { real, naive } = await pair("a2k", sizes.queries.agents, 0.75, "simulator");
       for (const name of onFirstPair) {
         say(`· ${name}`);
-        if (name === "queries") rows.push(...(await queries(real, naive, sizes, notes)));
-        if (name === "fanout") rows.push(...(await fanout(real, naive, sizes, notes)));
-        if (name === "soak") rows.push(...(await memorySoak(real, naive, sizes, notes)));
-        if (name === "sustained") rows.push(...(await sustainedLoad(real, naive, sizes, notes)));
-        if (name === "burst") rows.push(...(await restartBurst(real, naive, sizes, notes)));
+        if (name === "queries") await guard(name, () => queries(real, naive, sizes, notes));
+        if (name === "fanout") await guard(name, () => fanout(real, naive, sizes, notes));
+        if (name === "soak") await guard(name, () => memorySoak(real, naive, sizes, notes));
+        if (name === "sustained") await guard(name, () => sustainedLoad(real, naive, sizes, notes));
+        if (name === "burst") await guard(name, () => restartBurst(real, naive, sizes, notes));
       }
       await stop(real, naive);
     }
     if (wanted("burst") && !burstOnFirstPair) {
       const { real, naive } = await pair("burst", sizes.burst.contacts, 0, "simulator");
       say("· burst");
-      rows.push(...(await restartBurst(real, naive, sizes, notes)));
+      await guard("burst", () => restartBurst(real, naive, sizes, notes));
       await stop(real, naive);
     }
     // Only the fake peer can change Asterisk's state without telling anyone (what a resync must find).
     if (wanted("resync")) {
       const { real, naive } = await (resyncPair ?? startResyncPair());
       say("· resync");
-      rows.push(...(await fullResync(real, naive, sizes, notes)));
+      await guard("resync", () => fullResync(real, naive, sizes, notes));
       await stop(real, naive);
     }
   } finally {
@@ -93,7 +105,8 @@ async function main(): Promise<void> {
   say(renderText(rows));
   const missed = rows.filter((r) => r.met === false).length;
   say(missed ? `\n${missed} figure(s) MISSED their target (see bench/RESULTS.md).` : "\nEvery target met.");
-  writeResults(rows, machine, { mode: sizes.mode, date: new Date(), minutes: (Date.now() - started) / 60000, source, notes });
+  writeResults(rows, machine, { mode: sizes.mode, date: new Date(), minutes: (Date.now() - started) / 60000, source, notes: [...failures.map((f) => `ERROR ${f}`), ...notes] });
+  if (failures.length) throw new Error(`${failures.length} scenario(s) failed:\n${failures.join("\n")}`);
 }
 
 main().then(

@@ -33,17 +33,20 @@ export function renderMarkdown(rows: readonly Row[]): string {
   ].join("\n");
 }
 
+/** NaN crosses the processes' IPC (JSON) as null: both mean "no value". */
+const missing = (v: number | null) => v === null || Number.isNaN(v);
+
 /** Formatting helpers shared by the scenarios. */
 export const fmt = {
-  ms: (v: number) => (Number.isNaN(v) ? "n/a" : v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`),
-  s: (ms: number) => (Number.isNaN(ms) ? "n/a" : `${(ms / 1000).toFixed(2)} s`),
+  ms: (v: number) => (missing(v) ? "n/a" : v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`),
+  s: (ms: number) => (missing(ms) ? "n/a" : `${(ms / 1000).toFixed(2)} s`),
   rate: (v: number, unit: string) => `${Math.round(v).toLocaleString("en-US")} ${unit}`,
   mb: (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`,
   kb: (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`,
   pct: (v: number) => `${Math.round(v)} %`,
   /** How many times better `ours` is than `theirs`; `higherIsBetter` for rates. */
   ratio: (ours: number, theirs: number, higherIsBetter: boolean) => {
-    if (!Number.isFinite(ours) || !Number.isFinite(theirs) || ours <= 0 || theirs <= 0) return "n/a";
+    if (missing(ours) || missing(theirs) || !Number.isFinite(ours) || !Number.isFinite(theirs) || ours <= 0 || theirs <= 0) return "n/a";
     const r = higherIsBetter ? ours / theirs : theirs / ours;
     return `${r >= 10 ? Math.round(r) : r.toFixed(1)}×`;
   },

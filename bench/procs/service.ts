@@ -15,6 +15,7 @@ serve({
   info: () => ({ url: app.url, port: app.port, pid: process.pid, variant }),
   amiStatus: () => app.services.amiStatus(),
   hubSubscribers: () => app.services.hub.subscribers,
+  memory: () => process.memoryUsage(),
   gc: () => {
     (globalThis as { gc?: () => void }).gc?.();
   },

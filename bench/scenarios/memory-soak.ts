@@ -40,13 +40,13 @@ export async function memorySoak(real: ServiceUnderTest, naive: ServiceUnderTest
   );
   return [
     {
-      scenario: `memory after ${(seconds / 60).toFixed(seconds < 60 ? 1 : 0)} min at ${fmt.rate(rate, "events/s")}`,
+      scenario: `memory after ${seconds < 60 ? `${seconds} s` : `${Math.round(seconds / 60)} min`} at ${fmt.rate(rate, "events/s")}`,
       figure: "RSS trend after warm-up",
       target: "flat (< 1 MB/min)",
       measured: `${ours.trend >= 0 ? "+" : ""}${ours.trend.toFixed(2)} MB/min (RSS ${fmt.mb(ours.endRss * 1024 * 1024)})`,
       // Minutes are needed to tell a trend from the garbage collector's swings.
       met: seconds >= 120 ? ours.trend < 1 : null,
-      baseline: `${theirs.trend >= 0 ? "+" : ""}${theirs.trend.toFixed(2)} MB/min`,
+      baseline: `RSS ${theirs.startRss.toFixed(0)} → ${theirs.endRss.toFixed(0)} MB in ${baselineSeconds} s`,
       ratio: "",
     },
   ];
