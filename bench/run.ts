@@ -8,7 +8,7 @@ import { writeResults } from "./lib/results-file.ts";
 import { startServiceUnderTest, type ServiceUnderTest } from "./lib/service-under-test.ts";
 import { sizesFor } from "./lib/sizes.ts";
 import type { AgentSpec } from "./lib/ami-load-source.ts";
-import { renderText, type Row } from "./lib/table.ts";
+import { limits, renderText, type Row } from "./lib/table.ts";
 import { queries } from "./scenarios/queries.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { memorySoak } from "./scenarios/memory-soak.ts";
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   say("");
   say(renderText(rows));
   const missed = rows.filter((r) => r.met === false).length;
-  say(missed ? `\n${missed} figure(s) MISSED their target (see bench/RESULTS.md).` : "\nEvery target met.");
+  say(missed ? `\n${missed} figure(s) MISSED their target:\n${limits(rows).map((l) => `- ${l}`).join("\n")}` : "\nEvery target met.");
   writeResults(rows, machine, { mode: sizes.mode, date: new Date(), minutes: (Date.now() - started) / 60000, source, notes: [...failures.map((f) => `ERROR ${f}`), ...notes] });
   if (failures.length) throw new Error(`${failures.length} scenario(s) failed:\n${failures.join("\n")}`);
 }

@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Machine } from "./machine.ts";
-import { renderMarkdown, type Row } from "./table.ts";
+import { limits, renderMarkdown, type Row } from "./table.ts";
 
 export const RESULTS_FILE = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
 
@@ -31,7 +31,7 @@ per read. **ratio** is how many times better ours is.
 ${renderMarkdown(rows)}
 
 ${missed ? `**${missed} figure(s) missed their target.**` : "Every target met."}
-
+${missed ? `\n## What limits the missed figures\n\n${limits(rows).map((l) => `- ${l}`).join("\n")}\n` : ""}
 ## Notes
 
 ${info.notes.map((n) => `- ${n}`).join("\n")}

@@ -9,6 +9,8 @@ export interface Row {
   met: boolean | null;
   baseline: string;
   ratio: string;
+  /** When missed: what limits it (printed after the table and in RESULTS.md). */
+  limit?: string;
 }
 
 const HEADERS = ["scenario", "figure", "target", "measured", "met", "baseline", "ratio"] as const;
@@ -31,6 +33,17 @@ export function renderMarkdown(rows: readonly Row[]): string {
     `| ${HEADERS.map(() => "---").join(" | ")} |`,
     ...rows.map((row) => `| ${cells(row).map((c, i) => (i === 4 && c === "MISSED" ? "**MISSED**" : escape(c))).join(" | ")} |`),
   ].join("\n");
+}
+
+/** "scenario — figure: limit" for every missed row that says what limits it. */
+export function limits(rows: readonly Row[]): string[] {
+  let scenario = "";
+  const out: string[] = [];
+  for (const row of rows) {
+    if (row.scenario) scenario = row.scenario;
+    if (row.met === false && row.limit) out.push(`${scenario} — ${row.figure}: ${row.limit}`);
+  }
+  return out;
 }
 
 /** NaN crosses the processes' IPC (JSON) as null: both mean "no value". */

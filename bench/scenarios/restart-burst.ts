@@ -70,6 +70,7 @@ export async function restartBurst(real: ServiceUnderTest, naive: ServiceUnderTe
       met: oursMs < 2000,
       baseline: Number.isNaN(theirsMs) ? `> ${fmt.s(sizes.burst.timeoutMs)}` : fmt.s(theirsMs),
       ratio: fmt.ratio(oursMs, Number.isNaN(theirsMs) ? sizes.burst.timeoutMs : theirsMs, false),
+      limit: `store ${fmt.s(median(ours.map((r) => r.storeMs)))}, subscribers ${fmt.s(median(ours.map((r) => r.subscribersMs)))} (the later of the two counts).`,
     },
     { scenario: "", figure: "service CPU during the burst", target: "", measured: fmt.pct(median(ours.map((r) => r.cpu))), met: null, baseline: fmt.pct(theirs[0]!.cpu), ratio: "" },
   ];

@@ -85,9 +85,10 @@ export async function sustainedLoad(real: ServiceUnderTest, naive: ServiceUnderT
       met: processed >= 0.99 * 5000 && sustained > 0, // the source's pacing lands within 1 % of the rate
       baseline: fmt.rate(base.storedPerSecond, "events/s"),
       ratio: fmt.ratio(processed, base.storedPerSecond, true),
+      limit: `at ${fmt.rate(rate, "events/s")} ${(median(ours.map((r) => r.storedShare)) * 100).toFixed(1)} % of the events were stored within the window, service CPU ${fmt.pct(med(ours, (r) => r.cpu))}.`,
     },
     { scenario: "", figure: `event→DB p50 at ${fmt.rate(rate, "/s")}`, target: "", measured: fmt.ms(med(ours, (r) => r.p50)), met: null, baseline: fmt.ms(base.p50), ratio: fmt.ratio(med(ours, (r) => r.p50), base.p50, false) },
-    { scenario: "", figure: `event→DB p99 at ${fmt.rate(rate, "/s")}`, target: `≤ ${P99_TARGET} ms`, measured: fmt.ms(med(ours, (r) => r.p99)), met: med(ours, (r) => r.p99) <= P99_TARGET, baseline: fmt.ms(base.p99), ratio: fmt.ratio(med(ours, (r) => r.p99), base.p99, false) },
+    { scenario: "", figure: `event→DB p99 at ${fmt.rate(rate, "/s")}`, target: `≤ ${P99_TARGET} ms`, measured: fmt.ms(med(ours, (r) => r.p99)), met: med(ours, (r) => r.p99) <= P99_TARGET, baseline: fmt.ms(base.p99), ratio: fmt.ratio(med(ours, (r) => r.p99), base.p99, false), limit: `service CPU ${fmt.pct(med(ours, (r) => r.cpu))}; writes are flushed every WRITE_FLUSH_MS (100 ms) in batches of up to WRITE_MAX_BATCH.` },
     { scenario: "", figure: "service CPU, RSS", target: "", measured: `${fmt.pct(med(ours, (r) => r.cpu))}, ${fmt.mb(med(ours, (r) => r.rss))}`, met: null, baseline: `${fmt.pct(base.cpu)}, ${fmt.mb(base.rss)}`, ratio: "" },
   ];
 }
