@@ -129,6 +129,7 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     services,
     probes,
     log: log.child({ module: "http" }),
+    responseCacheTtlMs: config.cache.ttlMs,
     ...config.graphql,
   });
   const { url, port } = await http.start();

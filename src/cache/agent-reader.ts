@@ -1,5 +1,7 @@
 // The read path behind the DataLoaders: status cache → store, with the live tracker state laid over
 // what the store returns (the store may lag the tracker by one flush, or be down).
+// A miss reloads the whole list in one query (shared by concurrent readers), so a TTL expiry costs
+// one store read, not one per agent.
 import { STATUS_FLAGS } from "../domain/availability.ts";
 import type { Log, StatusStore, StoredAgent } from "../domain/ports.ts";
 import type { AgentState } from "../domain/types.ts";
@@ -15,6 +17,9 @@ export interface LiveState {
 }
 
 export class AgentReader {
+  private refreshing: Promise<void> | null = null;
+  private sorted: { key: string; agents: StoredAgent[] } | null = null;
+
   constructor(
     private readonly store: StatusStore,
     private readonly cache: StatusCache,
@@ -22,15 +27,20 @@ export class AgentReader {
     private readonly log: Log,
   ) {}
 
+  /** Changes whenever what loadAll/loadMany would return may have changed. */
+  get version(): string {
+    return `${this.cache.version}:${this.live.isStale ? "stale" : "fresh"}`;
+  }
+
   async loadMany(extensions: readonly string[]): Promise<Array<StoredAgent | null>> {
     const found = new Map<string, StoredAgent | null>();
-    const misses: string[] = [];
-    for (const extension of extensions) {
-      const cached = this.cache.get(extension);
-      if (cached === undefined) misses.push(extension);
-      else found.set(extension, cached);
+    let misses = this.lookup(extensions, found);
+    if (misses.length > 0 && !this.cache.listValid) {
+      await this.refresh();
+      misses = this.lookup(misses, found);
     }
     if (misses.length > 0) {
+      // Valid list but these are not in it (new or invalidated): read just them.
       const stored = await this.fromStore(() => this.store.loadByExtensions(misses), new Map<string, StoredAgent>());
       for (const extension of misses) {
         const agent = this.overlay(extension, stored.get(extension) ?? null);
@@ -41,20 +51,43 @@ export class AgentReader {
     return extensions.map((extension) => this.withStaleness(found.get(extension) ?? null));
   }
 
+  /** Every agent, sorted by extension; memoized until the cache or the staleness changes. */
   async loadAll(): Promise<StoredAgent[]> {
-    let agents = this.cache.getAll();
-    if (!agents) {
-      const stored = await this.fromStore(() => this.store.loadAll(), [] as StoredAgent[]);
-      const byExtension = new Map(stored.map((agent) => [agent.extension, agent]));
-      for (const state of this.live.list()) if (!byExtension.has(state.extension)) byExtension.set(state.extension, null as never);
-      agents = [];
-      for (const [extension, agent] of byExtension) {
-        const merged = this.overlay(extension, agent ?? null);
-        if (merged) agents.push(merged);
-      }
-      this.cache.putAll(agents);
+    if (!this.cache.listValid) await this.refresh();
+    const key = this.version;
+    if (this.sorted?.key === key) return this.sorted.agents;
+    const agents = (this.cache.getAll() ?? []).map((agent) => this.withStaleness(agent)!).sort((a, b) => compareExtensions(a.extension, b.extension));
+    this.sorted = { key, agents };
+    return agents;
+  }
+
+  private lookup(extensions: readonly string[], found: Map<string, StoredAgent | null>): string[] {
+    const misses: string[] = [];
+    for (const extension of extensions) {
+      const cached = this.cache.get(extension);
+      if (cached === undefined) misses.push(extension);
+      else found.set(extension, cached);
     }
-    return agents.map((agent) => this.withStaleness(agent)!).sort((a, b) => compareExtensions(a.extension, b.extension));
+    return misses;
+  }
+
+  private refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const stored = await this.fromStore(() => this.store.loadAll(), [] as StoredAgent[]);
+        const byExtension = new Map<string, StoredAgent | null>(stored.map((agent) => [agent.extension, agent]));
+        for (const state of this.live.list()) if (!byExtension.has(state.extension)) byExtension.set(state.extension, null);
+        const agents: StoredAgent[] = [];
+        for (const [extension, agent] of byExtension) {
+          const merged = this.overlay(extension, agent);
+          if (merged) agents.push(merged);
+        }
+        this.cache.putAll(agents);
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
   }
 
   private async fromStore<T>(read: () => Promise<T>, fallback: T): Promise<T> {

@@ -1,5 +1,6 @@
 // Read cache of stored agents: entries are valid for ttlMs and are updated (not just dropped) by
 // tracker changes, so a read right after an event never waits for the 100 ms database flush.
+// `version` moves on every change, so derived views (sorted lists, responses) can be memoized on it.
 import type { AgentState } from "../domain/types.ts";
 import type { StoredAgent } from "../domain/ports.ts";
 
@@ -11,13 +12,24 @@ interface Entry {
 export class StatusCache {
   private readonly entries = new Map<string, Entry>();
   private listExpiresAt = 0;
+  private changes = 0;
   hits = 0;
   misses = 0;
 
   constructor(
-    private readonly ttlMs: number,
+    readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Moves whenever anything cached changes. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** The full list is loaded and still valid. */
+  get listValid(): boolean {
+    return this.listExpiresAt > this.now();
+  }
 
   /** undefined on a miss; null when the extension is known not to exist. */
   get(extension: string): StoredAgent | null | undefined {
@@ -31,7 +43,7 @@ export class StatusCache {
   }
 
   getAll(): StoredAgent[] | undefined {
-    if (this.listExpiresAt > this.now()) {
+    if (this.listValid) {
       this.hits++;
       const agents: StoredAgent[] = [];
       for (const entry of this.entries.values()) if (entry.agent) agents.push(entry.agent);
@@ -43,6 +55,7 @@ export class StatusCache {
 
   put(extension: string, agent: StoredAgent | null): void {
     this.entries.set(extension, { agent, expiresAt: this.now() + this.ttlMs });
+    this.changes++;
   }
 
   /** A complete list: replaces every entry and makes getAll() valid for the TTL. */
@@ -50,6 +63,7 @@ export class StatusCache {
     this.entries.clear();
     for (const agent of agents) this.put(agent.extension, agent);
     this.listExpiresAt = this.now() + this.ttlMs;
+    this.changes++;
   }
 
   /** A tracker change: keep the CRM fields we have, take the new state. */
@@ -63,6 +77,7 @@ export class StatusCache {
       // We do not know this agent's CRM data yet: the next list read must go to the store.
       this.entries.delete(extension);
       this.listExpiresAt = 0;
+      this.changes++;
       return;
     }
     this.put(extension, { ...entry.agent, ...state });
@@ -71,5 +86,6 @@ export class StatusCache {
   clear(): void {
     this.entries.clear();
     this.listExpiresAt = 0;
+    this.changes++;
   }
 }

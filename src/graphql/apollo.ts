@@ -8,6 +8,7 @@ import type { Server } from "node:http";
 import type { Log } from "../domain/ports.ts";
 import type { GraphQLContext } from "./context.ts";
 import { validationRules } from "./schema.ts";
+import { responseCachePlugin } from "./response-cache.ts";
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -17,6 +18,9 @@ export interface ApolloOptions {
   maskErrors: boolean;
   maxDepth: number;
   maxTokens: number;
+  /** Moves whenever query results may change; unchanged → identical queries reuse the last result. */
+  dataVersion: () => string;
+  responseCacheTtlMs: number;
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
@@ -28,7 +32,11 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     includeStacktraceInErrorResponses: !options.maskErrors,
     logger: apolloLogger(options.log),
     // Our own GraphiQL is served at /graphiql; Apollo's landing page would load from a CDN.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      responseCachePlugin<GraphQLContext>({ dataVersion: options.dataVersion, ttlMs: options.responseCacheTtlMs }),
+    ],
     formatError: (formatted, error) => maskError(formatted, error, options),
   });
 }

@@ -27,6 +27,8 @@ export interface HttpOptions {
   bodyLimitBytes?: number;
   /** One GraphQL execution per event and cohort of identical subscriptions (default true). */
   sharedExecution?: boolean;
+  /** Identical read-only queries reuse the last result while the data is unchanged, at most this long (0: off). */
+  responseCacheTtlMs?: number;
 }
 
 export interface HttpServer {
@@ -40,7 +42,12 @@ export function createHttpServer(options: HttpOptions): HttpServer {
   const log = options.log;
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
   const server = createServer();
-  const apollo = createApollo({ ...options, httpServer: server });
+  const apollo = createApollo({
+    ...options,
+    httpServer: server,
+    dataVersion: () => options.services.reader.version,
+    responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
+  });
   const context = () => createContext(options.services);
   const ws = attachGraphQLWs({ ...options, httpServer: server, path: "/graphql", createContext: context, maxPayloadBytes: bodyLimit });
 
