@@ -61,10 +61,11 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     };
   };
 
-  const snapshot = async (): Promise<SnapshotModel> => {
+  const snapshot = async (extensions: readonly string[] | null): Promise<SnapshotModel> => {
     // Read the live state synchronously (it matches `seq` exactly), then add CRM names.
+    // Only the watched extensions: 10,000 dashboards must not each copy every agent.
     const seq = tracker.lastSeq;
-    const states = tracker.list();
+    const states = extensions && extensions.length > 0 ? extensions.map((e) => tracker.get(e)).filter((s) => s !== null) : tracker.list();
     const ts = Date.now();
     const stored = await reader.loadMany(states.map((s) => s.extension));
     const agents = states.map((state, i) => ({ name: stored[i]?.name ?? null, userId: stored[i]?.userId ?? null, ...state }));

@@ -12,8 +12,9 @@ export interface GraphQLServices {
   hub: StatusHub;
   amiStatus(): AmiStatusModel;
   refresh(): Promise<ResyncResult>;
-  /** Reads live state synchronously, then completes names: for subscription snapshots. */
-  snapshot(): Promise<SnapshotModel>;
+  /** Reads live state synchronously, then completes names: for subscription snapshots.
+   * `extensions`: only these (a dashboard watching its team); null: every agent. */
+  snapshot(extensions: readonly string[] | null): Promise<SnapshotModel>;
 }
 
 export interface GraphQLContext {

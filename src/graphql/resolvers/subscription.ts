@@ -3,7 +3,7 @@ import type { AgentStatusEventModel, CompatEventModel } from "../../events/statu
 
 export const Subscription: SubscriptionResolvers = {
   agentStatus: {
-    subscribe: (_, { extensions }, { services }) => services.hub.agentStatus(extensions ?? null, () => services.snapshot()),
+    subscribe: (_, { extensions }, { services }) => services.hub.agentStatus(extensions ?? null, () => services.snapshot(extensions ?? null)),
     resolve: (event: AgentStatusEventModel) => event,
   },
   extensionEvents: {
