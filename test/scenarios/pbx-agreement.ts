@@ -13,6 +13,9 @@ export interface ExpectedAgent {
   contacts: Array<{ uri?: string; status: string }>;
 }
 
+// These tables repeat src/domain/availability.ts on purpose: the expectation is an oracle written from
+// DESIGN.md, so a mistake in the service's own table cannot hide by being reused here.
+
 /** `pjsip show endpoints` words → DeviceStateChange names (what the API serves). */
 const DEVICE_STATE_NAMES: Readonly<Record<string, string>> = {
   "Unknown": "UNKNOWN",
