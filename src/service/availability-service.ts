@@ -55,7 +55,8 @@ export class AvailabilityService implements AmiListener {
         status: fact.kind === "contact" ? fact.contact.status : "Removed",
       });
     } else if (fact.kind === "deviceState" || fact.kind === "peerStatus") {
-      const state = this.tracker.get(fact.endpoint);
+      // The change already carries the new state; only an unchanged extension needs a lookup.
+      const state = change ? change.state : this.tracker.get(fact.endpoint);
       this.compat("ENDPOINT_STATUS", fact.endpoint, {
         extension: fact.endpoint,
         ...(fact.kind === "deviceState" ? { deviceState: fact.state } : { peerStatus: fact.reachable ? "Reachable" : "Unreachable" }),
