@@ -100,6 +100,7 @@ export async function startApp(config: Config, log: Log): Promise<App> {
         gauge("store_pending_writes", "extensions waiting to be written", store.pending),
         counter("store_flushed_total", "extension states written", store.flushed),
         counter("store_write_failures_total", "failed write batches (retried)", store.failures),
+        counter("store_dropped_writes_total", "agent states the database kept refusing alone while storing others", store.dropped),
         counter("status_cache_hits_total", "status cache hits", cache.hits),
         counter("status_cache_misses_total", "status cache misses", cache.misses),
         gauge("graphql_subscribers", "active agentStatus/extensionEvents subscriptions", hub.subscribers),

@@ -35,6 +35,11 @@ export interface AmiBridgeOptions {
   reconnectInitialMs?: number;
   /** Reconnect backoff cap (default 30 s). */
   reconnectMaxMs?: number;
+  /** Longest AMI line / largest message accepted; past either the session is dropped (defaults 64 KiB / 1 MiB). */
+  maxLineBytes?: number;
+  maxMessageBytes?: number;
+  /** At most one resync per this long because of malformed input (default 5 s): a broken peer cannot make us hammer the PBX. */
+  malformedResyncIntervalMs?: number;
   now?: () => number;
   random?: () => number;
 }
@@ -95,6 +100,9 @@ export class AmiBridge {
   private malformed = 0;
   private resyncs = 0;
   private resyncFailures = 0;
+  private readonly malformedResyncIntervalMs: number;
+  private lastMalformedResyncAt = -Infinity;
+  private malformedResyncTimer: NodeJS.Timeout | undefined;
 
   constructor(options: AmiBridgeOptions) {
     this.listener = options.listener;
@@ -104,6 +112,7 @@ export class AmiBridge {
     this.resyncTimeoutMs = options.resyncTimeoutMs ?? actionTimeoutMs;
     this.resyncRetryMs = options.resyncRetryMs ?? 5_000;
     this.malformedLog = new LogThrottle(20, 60_000, this.now);
+    this.malformedResyncIntervalMs = options.malformedResyncIntervalMs ?? 5_000;
     const pingIntervalMs = options.pingIntervalMs ?? 10_000;
     this.client = new AmiClient(
       {
@@ -116,11 +125,20 @@ export class AmiBridge {
         heartbeat: { intervalMs: pingIntervalMs, timeoutMs: options.pingTimeoutMs ?? Math.min(10_000, pingIntervalMs) },
         backoff: { initialMs: options.reconnectInitialMs ?? 1_000, maxMs: options.reconnectMaxMs ?? 30_000 },
         now: this.now,
+        limits: {
+          ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
+          ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
+        },
         ...(options.random ? { random: options.random } : {}),
       },
       {
         onReady: () => this.onReady(),
         onEvent: (event) => this.onEvent(event),
+        onMalformed: (reason) => {
+          this.malformed += 1;
+          this.warnMalformed("frame", reason);
+          this.resyncAfterMalformed();
+        },
         onDisconnected: (info) => this.onDisconnected(info),
       },
       this.log,
@@ -136,6 +154,7 @@ export class AmiBridge {
     this.ready = false;
     this.synced = false;
     this.abandonResync(new AmiNotConnectedError("AMI bridge stopped"));
+    clearTimeout(this.malformedResyncTimer);
     await this.client.stop();
     // Facts that arrived up to the end are real: hand them over.
     this.flush();
@@ -197,6 +216,7 @@ export class AmiBridge {
       case "malformed":
         this.malformed += 1;
         this.warnMalformed(event.name, result.reason);
+        this.resyncAfterMalformed(); // the fact it carried is lost: ask Asterisk again
         break;
       default:
         assertNever(result);
@@ -219,6 +239,19 @@ export class AmiBridge {
       default:
         assertNever(event);
     }
+  }
+
+  /** A lost event means our state may differ from Asterisk's: resync, at most once per interval. */
+  private resyncAfterMalformed(): void {
+    if (!this.ready || this.malformedResyncTimer) return;
+    const wait = this.lastMalformedResyncAt + this.malformedResyncIntervalMs - this.now();
+    const run = () => {
+      this.malformedResyncTimer = undefined;
+      this.lastMalformedResyncAt = this.now();
+      if (this.ready) this.requestResync("malformed input").catch(() => undefined);
+    };
+    if (wait <= 0) run();
+    else this.malformedResyncTimer = setTimeout(run, wait);
   }
 
   private deliver(fact: Fact): void {

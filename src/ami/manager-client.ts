@@ -1,14 +1,18 @@
-// The AMI session: the only file that touches `asterisk-manager`. The library parses frames well
-// (CRLF split with carry-over, banner skipped) but its lifecycle is unusable, so this class owns it:
-// connect → Login → `Events: on` → ready; Ping heartbeat; reconnect after any loss with capped,
-// jittered backoff; per-action deadlines; list collection by ActionID; rejection on loss.
+// The AMI session on a plain TCP socket: connect → Login → `Events: on` → ready; Ping heartbeat;
+// reconnect after any loss with capped, jittered backoff; per-action deadlines; list collection by
+// ActionID; rejection on loss.
 //
-// One library instance per connection attempt: its parser state (partial lines) and its held-action
-// queue live per instance, so nothing from a dead socket can leak into the next session. Every
-// listener checks that its session is still the current one. The socket is created with our own
-// AbortSignal (the library passes an options object in `port` straight to net.createConnection),
-// so a dead peer's socket is destroyed, not just `end()`ed.
-import Manager from "asterisk-manager";
+// asterisk-manager is no longer used: it emitted peer-chosen ActionIDs as event names on its own
+// emitter (an answer with `ActionID: rawevent` threw an uncaught exception), its reader is quadratic
+// on a long line and unbounded. Framing is AmiFramer (linear, size-capped); ActionIDs are only keys
+// of our own Map, so nothing the peer sends can name a listener.
+//
+// One socket and framer per connection attempt, so nothing from a dead socket leaks into the next
+// session; every listener checks that its session is still the current one. The reader processes a
+// bounded slice of messages per event-loop turn and pauses the socket meanwhile, so an AMI flood
+// cannot starve HTTP; bytes still arriving count as liveness for the heartbeat, so our own backlog
+// cannot make a Ping time out.
+import net from "node:net";
 import type { Log } from "../domain/ports.ts";
 import {
   AmiConnectionLostError,
@@ -27,10 +31,9 @@ import {
   type AmiRawMessage,
   type AmiResponse,
 } from "./ami-messages.ts";
+import { AmiFramer, AmiFrameTooLargeError, type FrameResult, type FramerLimits } from "./ami-framer.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { PendingActions } from "./pending-actions.ts";
-
-type ManagerInstance = ReturnType<typeof Manager>;
 
 export interface HeartbeatOptions {
   /** Pause between a Pong and the next Ping. */
@@ -50,6 +53,10 @@ export interface AmiClientOptions {
   actionTimeoutMs?: number;
   heartbeat?: HeartbeatOptions;
   backoff?: BackoffOptions;
+  /** Size caps of the incoming stream; past them the session is dropped (and resynced on the next login). */
+  limits?: Partial<FramerLimits>;
+  /** Messages handled per event-loop turn before yielding to other work (default 200). */
+  messagesPerTurn?: number;
   /** [0, 1); injectable for deterministic backoff. */
   random?: () => number;
   now?: () => number;
@@ -59,7 +66,7 @@ export const DEFAULT_HEARTBEAT: HeartbeatOptions = { intervalMs: 10_000, timeout
 
 export type AmiClientState = "stopped" | "connecting" | "logging-in" | "ready" | "waiting";
 
-export type AmiDisconnectCause = "connect-failed" | "login-failed" | "connection-lost" | "heartbeat-timeout" | "requested";
+export type AmiDisconnectCause = "connect-failed" | "login-failed" | "connection-lost" | "heartbeat-timeout" | "protocol-error" | "requested";
 
 export interface AmiDisconnect {
   cause: AmiDisconnectCause;
@@ -75,6 +82,8 @@ export interface AmiClientHandlers {
   onReady(): void;
   /** A live event (never an item of one of our list actions). */
   onEvent(event: AmiEvent): void;
+  /** A frame that could not be read was dropped: an event may be lost, resync. */
+  onMalformed?(reason: string): void;
   onDisconnected(info: AmiDisconnect): void;
 }
 
@@ -93,6 +102,10 @@ export interface AmiClientStats {
   pendingActions: number;
   /** Events carrying an ActionID nobody waits for (late list items): dropped. */
   strayEvents: number;
+  /** Frames that could not be read (dropped whole). */
+  malformedFrames: number;
+  /** Sessions dropped because the peer broke a size limit. */
+  oversized: number;
 }
 
 export interface ActionOptions {
@@ -100,16 +113,24 @@ export interface ActionOptions {
 }
 
 interface Session {
-  readonly manager: ManagerInstance;
-  readonly abort: AbortController;
+  readonly socket: net.Socket;
+  readonly framer: AmiFramer;
   readonly pending: PendingActions;
   readonly closed: Promise<void>;
+  /** Messages read but not handled yet (the reader yields between slices). */
+  readonly backlog: FrameResult[];
+  draining: boolean;
+  /** Epoch ms of the last bytes received: a peer that sends is alive, even if our Pong is queued. */
+  lastDataAt: number;
   tcpConnected: boolean;
   socketError: string | null;
 }
 
 const HEADER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const LOGOFF_TIMEOUT_MS = 1_000;
+export const DEFAULT_FRAMER_LIMITS: FramerLimits = { maxLineBytes: 64 * 1024, maxMessageBytes: 1024 * 1024 };
+// Our ActionIDs are namespaced: a peer echoing any other value can never match a waiting action.
+const ACTION_ID_PREFIX = "aa-";
 
 export class AmiClient {
   private readonly connectTimeoutMs: number;
@@ -119,6 +140,8 @@ export class AmiClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly endpoint: string;
+  private readonly limits: FramerLimits;
+  private readonly messagesPerTurn: number;
 
   private state: AmiClientState = "stopped";
   private session: Session | null = null;
@@ -133,6 +156,8 @@ export class AmiClient {
   private reconnects = 0;
   private failedAttempts = 0;
   private strayEvents = 0;
+  private malformedFrames = 0;
+  private oversized = 0;
   private lastEventAt: number | null = null;
   private lastError: string | null = null;
 
@@ -148,6 +173,8 @@ export class AmiClient {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.endpoint = `${options.host}:${options.port}`;
+    this.limits = { ...DEFAULT_FRAMER_LIMITS, ...options.limits };
+    this.messagesPerTurn = options.messagesPerTurn ?? 200;
   }
 
   start(): void {
@@ -197,74 +224,123 @@ export class AmiClient {
       lastError: this.lastError,
       pendingActions: this.session?.pending.size ?? 0,
       strayEvents: this.strayEvents,
+      malformedFrames: this.malformedFrames,
+      oversized: this.oversized,
     };
   }
 
   private open(): void {
     this.state = "connecting";
-    const abort = new AbortController();
-    // No port: the library would connect and log in on its own (with the wrong `Event:` header).
-    const manager = Manager(undefined, this.options.host, this.options.username, this.options.secret, true);
+    const socket = new net.Socket();
     let markClosed: () => void = () => {};
     const session: Session = {
-      manager,
-      abort,
-      pending: new PendingActions((actionId) => manager.removeAllListeners(actionId)),
+      socket,
+      framer: new AmiFramer(this.limits),
+      pending: new PendingActions(),
       closed: new Promise<void>((resolve) => (markClosed = resolve)),
+      backlog: [],
+      draining: false,
+      lastDataAt: 0,
       tcpConnected: false,
       socketError: null,
     };
     this.session = session;
 
-    manager.on("error", (error) => {
-      // The library passes socket errors here; an event named "Error" would arrive here too.
-      if (this.session === session && error instanceof Error) session.socketError = error.message;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true);
+    socket.on("error", (error) => {
+      if (this.session === session) session.socketError = error.message;
     });
-    manager.on("connect", () => {
+    socket.on("connect", () => {
       if (this.session !== session || this.state !== "connecting") return;
       session.tcpConnected = true;
       this.login(session);
     });
-    const onSocketGone = (): void => {
-      // Guard against an AMI event literally named "Close"/"End" re-emitted under that name.
-      if (manager.isConnected()) return;
+    socket.on("close", () => {
       markClosed();
       if (this.session !== session) return;
       const cause = this.state === "ready" ? "connection-lost" : "connect-failed";
       this.lose(session, cause, session.socketError ?? "connection closed by Asterisk");
-    };
-    manager.on("close", onSocketGone);
-    manager.on("end", onSocketGone);
-    manager.on("response", (raw) => {
-      if (this.session !== session) return;
-      const response = toAmiResponse(raw);
-      if (response) session.pending.handleResponse(response);
     });
-    manager.on("managerevent", (raw) => {
-      if (this.session === session) this.route(session, raw);
-    });
+    socket.on("data", (chunk: Buffer) => this.read(session, chunk));
 
     this.connectTimer = setTimeout(
       () => this.lose(session, "connect-failed", `no AMI session within ${this.connectTimeoutMs} ms`),
       this.connectTimeoutMs,
     );
-    manager.connect({ host: this.options.host, port: this.options.port, signal: abort.signal });
+    socket.connect({ host: this.options.host, port: this.options.port });
+  }
+
+  private read(session: Session, chunk: Buffer): void {
+    if (this.session !== session) return;
+    session.lastDataAt = this.now();
+    try {
+      for (const frame of session.framer.push(chunk)) session.backlog.push(frame);
+    } catch (error) {
+      if (!(error instanceof AmiFrameTooLargeError)) throw error;
+      this.oversized += 1;
+      this.lose(session, "protocol-error", error.message);
+      return;
+    }
+    this.drain(session);
+  }
+
+  /** Handles a bounded slice of the backlog; the rest after other callbacks (timers, HTTP) had a turn.
+   * The socket is paused meanwhile, so the backlog holds at most one chunk's messages. */
+  private drain(session: Session): void {
+    if (session.draining) return;
+    let handled = 0;
+    while (session.backlog.length > 0 && this.session === session) {
+      if (handled >= this.messagesPerTurn) {
+        session.draining = true;
+        session.socket.pause();
+        setImmediate(() => {
+          session.draining = false;
+          if (this.session !== session) return;
+          this.drain(session);
+          if (!session.draining) session.socket.resume();
+        });
+        return;
+      }
+      const frame = session.backlog.shift() as FrameResult;
+      handled += 1;
+      this.handleFrame(session, frame);
+    }
+    session.backlog.length = 0;
+  }
+
+  private handleFrame(session: Session, frame: FrameResult): void {
+    if (frame.kind === "malformed") {
+      this.malformedFrames += 1;
+      if (this.state === "ready") this.notify("onMalformed", () => this.handlers.onMalformed?.(frame.reason));
+      return;
+    }
+    const raw = frame.message;
+    if (singleHeader(raw, "event") !== undefined) {
+      this.route(session, raw);
+      return;
+    }
+    const response = toAmiResponse(raw);
+    if (response) session.pending.handleResponse(response);
   }
 
   private login(session: Session): void {
     this.state = "logging-in";
-    session.manager.login((rejection) => {
-      if (this.session !== session) return;
-      if (rejection) {
-        const message = singleHeader(rejection, "message")?.trim() || "login rejected";
-        this.lose(session, "login-failed", `login failed: ${message}`);
-        return;
-      }
-      this.enableEvents(session);
-    });
+    this.send(session, { Action: "Login", Username: this.options.username, Secret: this.options.secret }, this.connectTimeoutMs, "single").then(
+      () => this.enableEvents(session),
+      (error: unknown) => {
+        if (this.session !== session) return;
+        if (error instanceof AmiResponseError) {
+          const message = error.response?.message?.trim() || "login rejected";
+          this.lose(session, "login-failed", `login failed: ${message}`);
+        } else {
+          this.lose(session, "connect-failed", errorText(error));
+        }
+      },
+    );
   }
 
-  /** The library logs in with `Event: on`, which Asterisk ignores: ask for events explicitly. */
+  /** Ask for events explicitly (older code logged in with `Event: on`, which Asterisk ignores). */
   private enableEvents(session: Session): void {
     this.send(session, { Action: "Events", EventMask: "on" }, this.connectTimeoutMs, "single").then(
       () => this.becomeReady(session),
@@ -301,13 +377,16 @@ export class AmiClient {
   private ping(session: Session): void {
     if (this.session !== session || this.state !== "ready") return;
     const { timeoutMs } = this.heartbeat;
+    const sentAt = this.now();
     this.send(session, { Action: "Ping" }, timeoutMs, "single").then(
       () => {
         if (this.session === session) this.scheduleHeartbeat(session);
       },
       (error: unknown) => {
-        if (error instanceof AmiTimeoutError) this.lose(session, "heartbeat-timeout", `no answer to Ping within ${timeoutMs} ms`);
-        else if (this.session === session) this.scheduleHeartbeat(session);
+        if (this.session !== session) return;
+        // Bytes received after the Ping: the peer is alive and the Pong waits in our own backlog.
+        if (error instanceof AmiTimeoutError && session.lastDataAt <= sentAt) this.lose(session, "heartbeat-timeout", `no answer to Ping within ${timeoutMs} ms`);
+        else this.scheduleHeartbeat(session);
       },
     );
   }
@@ -341,19 +420,19 @@ export class AmiClient {
   private send(session: Session, fields: AmiActionFields, timeoutMs: number, kind: "single"): Promise<AmiResponse>;
   private send(session: Session, fields: AmiActionFields, timeoutMs: number, kind: "list"): Promise<AmiListResult>;
   private send(session: Session, fields: AmiActionFields, timeoutMs: number, kind: "single" | "list"): Promise<AmiResponse | AmiListResult> {
-    let headers: Record<string, string>;
+    let headers: Array<[string, string]>;
     try {
-      headers = libraryHeaders(fields);
+      headers = checkedHeaders(fields);
     } catch (error) {
       return Promise.reject(error);
     }
     if (this.session !== session) return Promise.reject(new AmiNotConnectedError(`AMI ${fields.Action}: session to ${this.endpoint} ended`));
-    const actionId = `ami-${++this.actionSeq}`;
+    const actionId = `${ACTION_ID_PREFIX}${++this.actionSeq}`;
     const answer =
       kind === "list"
         ? session.pending.expectList(actionId, fields.Action, timeoutMs)
         : session.pending.expectResponse(actionId, fields.Action, timeoutMs);
-    session.manager.action({ ...headers, actionid: actionId });
+    session.socket.write(formatAction(headers, actionId));
     return answer;
   }
 
@@ -380,7 +459,8 @@ export class AmiClient {
     this.session = null;
     clearTimeout(this.connectTimer);
     clearTimeout(this.heartbeatTimer);
-    session.abort.abort();
+    session.backlog.length = 0;
+    session.socket.destroy();
     session.pending.rejectAll(error);
   }
 
@@ -400,6 +480,7 @@ export class AmiClient {
         break;
       case "connection-lost":
       case "heartbeat-timeout":
+      case "protocol-error":
         this.log.warn(context, `AMI connection to ${this.endpoint} lost: ${reason}; reconnecting`);
         break;
       case "requested":
@@ -411,18 +492,23 @@ export class AmiClient {
   }
 }
 
-/** Header names lower-cased as the library expects (`action`, `actionid`); values must stay on one line. */
-function libraryHeaders(fields: AmiActionFields): Record<string, string> {
-  const headers: Record<string, string> = {};
+/** Checked headers: names that are tokens, values on one line, never an ActionID of the caller's. */
+function checkedHeaders(fields: AmiActionFields): Array<[string, string]> {
+  const headers: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(fields)) {
-    const key = name.toLowerCase();
     const text = String(value);
-    if (!HEADER_NAME.test(name) || key === "actionid") throw new AmiInvalidActionError(`AMI action header "${name}" is not allowed`);
+    if (!HEADER_NAME.test(name) || name.toLowerCase() === "actionid") throw new AmiInvalidActionError(`AMI action header "${name}" is not allowed`);
     if (/[\r\n]/.test(text)) throw new AmiInvalidActionError(`AMI action header "${name}" contains a line break`);
-    headers[key] = text;
+    headers.push([name, text]);
   }
-  if (!headers.action) throw new AmiInvalidActionError("AMI action without Action header");
+  if (!headers.some(([name]) => name.toLowerCase() === "action")) throw new AmiInvalidActionError("AMI action without Action header");
   return headers;
+}
+
+function formatAction(headers: ReadonlyArray<[string, string]>, actionId: string): string {
+  let text = "";
+  for (const [name, value] of headers) text += `${name}: ${value}\r\n`;
+  return `${text}ActionID: ${actionId}\r\n\r\n`;
 }
 
 function errorText(error: unknown): string {
