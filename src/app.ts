@@ -17,6 +17,8 @@ import { buildSchema } from "./graphql/schema.ts";
 import type { GraphQLServices } from "./graphql/context.ts";
 import type { AmiStatusModel, SnapshotModel } from "./graphql/models.ts";
 import { createHttpServer } from "./http/server.ts";
+import { Authenticator } from "./http/auth.ts";
+import { limitRefresh } from "./graphql/refresh-limiter.ts";
 import type { Probes } from "./http/rest.ts";
 
 export interface App {
@@ -42,6 +44,11 @@ export async function startApp(config: Config, log: Log): Promise<App> {
   const hub = new StatusHub(new PubSub({ eventEmitter: emitter }));
   const service = new AvailabilityService(tracker, writes, cache, hub, log.child({ module: "service" }));
   const bridge = new AmiBridge({ ...config.ami, listener: service, log: log.child({ module: "ami" }) });
+  if (config.auth.mode === "open") {
+    // Said at every start, so an open production deployment is never a surprise.
+    log.warn({ authMode: "open", env: config.env }, "authentication is OFF (AUTH_MODE=open): anyone who reaches this port can read every agent and force resyncs");
+  }
+  const authenticator = new Authenticator(config.auth);
   const reader = new AgentReader(store, cache, tracker, log.child({ module: "reader" }));
 
   const amiStatus = (): AmiStatusModel => {
@@ -77,7 +84,8 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     hub,
     amiStatus,
     snapshot,
-    refresh: () => service.nextSnapshot(() => bridge.refresh()),
+    // Concurrent callers share one resync; a new one at most once per REFRESH_MIN_INTERVAL_MS.
+    refresh: limitRefresh(() => service.nextSnapshot(() => bridge.refresh()), config.refresh.minIntervalMs),
   };
 
   const probes: Probes = {
@@ -132,6 +140,13 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     probes,
     log: log.child({ module: "http" }),
     responseCacheTtlMs: config.cache.ttlMs,
+    authenticator,
+    corsOrigins: config.http.corsOrigins,
+    headersTimeoutMs: config.http.headersTimeoutMs,
+    requestTimeoutMs: config.http.requestTimeoutMs,
+    maxHeaderBytes: config.http.maxHeaderBytes,
+    bodyLimitBytes: config.http.maxBodyBytes,
+    ...config.ws,
     ...config.graphql,
   });
   const { url, port } = await http.start();

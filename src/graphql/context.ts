@@ -4,6 +4,7 @@ import type { AgentReader } from "../cache/agent-reader.ts";
 import type { StatusHub } from "../events/status-hub.ts";
 import type { AmiStatusModel, SnapshotModel } from "./models.ts";
 import type { ResyncResult } from "../service/availability-service.ts";
+import type { Principal } from "../http/auth.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 
 /** What resolvers may use: read models and commands, never the database or AMI directly. */
@@ -20,8 +21,10 @@ export interface GraphQLServices {
 export interface GraphQLContext {
   services: GraphQLServices;
   loaders: Loaders;
+  /** Who is calling; checked by the @auth directive (src/graphql/auth-directive.ts). */
+  principal: Principal | null;
 }
 
-export function createContext(services: GraphQLServices): GraphQLContext {
-  return { services, loaders: createLoaders(services.reader) };
+export function createContext(services: GraphQLServices, principal: Principal | null): GraphQLContext {
+  return { services, loaders: createLoaders(services.reader), principal };
 }

@@ -1,16 +1,27 @@
 // Apollo Server on a plain node:http request (no framework): translate request and response.
+// Credentials are checked before Apollo sees the request: without valid ones nothing is parsed or run.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer } from "@apollo/server";
 import type { GraphQLContext } from "../graphql/context.ts";
+import { credentialsFromHeaders, type Authenticator, type Principal } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 
 export async function handleGraphQLHttp(
   apollo: ApolloServer<GraphQLContext>,
-  createContext: () => GraphQLContext,
+  createContext: (principal: Principal) => GraphQLContext,
+  authenticator: Authenticator,
   req: IncomingMessage,
   res: ServerResponse,
   bodyLimitBytes: number,
 ): Promise<void> {
+  const auth = await authenticator.authenticate(credentialsFromHeaders(req.headers));
+  if (!auth.ok) {
+    if (auth.status === 401) res.setHeader("www-authenticate", 'Bearer realm="agent-availability"');
+    res.writeHead(auth.status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+    const code = auth.status === 401 ? "UNAUTHENTICATED" : "FORBIDDEN";
+    res.end(JSON.stringify({ errors: [{ message: auth.reason, extensions: { code } }] }));
+    return;
+  }
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
@@ -19,7 +30,7 @@ export async function handleGraphQLHttp(
   const body = req.method === "POST" ? await readJsonBody(req, bodyLimitBytes) : undefined;
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },
-    context: async () => createContext(),
+    context: async () => createContext(auth.principal),
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;

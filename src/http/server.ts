@@ -1,11 +1,15 @@
 // One HTTP server: GraphQL over HTTP and graphql-ws on /graphql, GraphiQL, REST and probes.
 // close() drains: stop accepting, end WebSocket subscriptions, let in-flight requests finish.
+// Slow or oversized requests are answered, not just cut: 408 past the header/request deadlines,
+// 431 for headers over the size limit, 400 for anything else malformed.
 import { createServer, type Server } from "node:http";
+import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import type { GraphQLSchema } from "graphql";
 import type { Log } from "../domain/ports.ts";
 import { createApollo } from "../graphql/apollo.ts";
 import { createContext, type GraphQLServices } from "../graphql/context.ts";
+import type { Authenticator } from "./auth.ts";
 import { HttpError } from "./body.ts";
 import { serveGraphiQL } from "./graphiql.ts";
 import { handleGraphQLHttp } from "./graphql-http.ts";
@@ -19,11 +23,22 @@ export interface HttpOptions {
   services: GraphQLServices;
   probes: Probes;
   log: Log;
+  authenticator: Authenticator;
   graphiql: boolean;
   introspection: boolean;
   maskErrors: boolean;
   maxDepth: number;
   maxTokens: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxCost: number;
+  /** Browser origins allowed to open a WebSocket besides the page's own. */
+  corsOrigins?: readonly string[];
+  maxSubscriptionsPerConnection?: number;
+  maxConnectionsPerIp?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  maxHeaderBytes?: number;
   bodyLimitBytes?: number;
   /** One GraphQL execution per event and cohort of identical subscriptions (default true). */
   sharedExecution?: boolean;
@@ -41,15 +56,31 @@ export interface HttpServer {
 export function createHttpServer(options: HttpOptions): HttpServer {
   const log = options.log;
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
-  const server = createServer();
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const server = createServer({
+    headersTimeout,
+    requestTimeout: Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout),
+    maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
+    // Node checks both deadlines on this interval (default 30 s): check often enough to honour them.
+    connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(headersTimeout / 2))),
+  });
   const apollo = createApollo({
     ...options,
     httpServer: server,
     dataVersion: () => options.services.reader.version,
     responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
   });
-  const context = () => createContext(options.services);
-  const ws = attachGraphQLWs({ ...options, httpServer: server, path: "/graphql", createContext: context, maxPayloadBytes: bodyLimit });
+  const context = (principal: Parameters<typeof createContext>[1]) => createContext(options.services, principal);
+  const ws = attachGraphQLWs({
+    ...options,
+    httpServer: server,
+    path: "/graphql",
+    createContext: context,
+    maxPayloadBytes: bodyLimit,
+    corsOrigins: options.corsOrigins ?? [],
+    maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 25,
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? 500,
+  });
 
   server.on("request", (req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
@@ -60,11 +91,11 @@ export function createHttpServer(options: HttpOptions): HttpServer {
           res.writeHead(302, { location: "/graphiql" }).end();
           return;
         }
-        await handleGraphQLHttp(apollo, context, req, res, bodyLimit);
+        await handleGraphQLHttp(apollo, context, options.authenticator, req, res, bodyLimit);
         return;
       }
       if (options.graphiql && method === "GET" && serveGraphiQL(path, res)) return;
-      if (await handleRest(method, path, res, options.services, options.probes)) return;
+      if (await handleRest(req, path, res, options.services, options.probes, options.authenticator)) return;
       sendJson(res, 404, { error: `no route for ${method} ${path}` });
     };
     route().catch((error: unknown) => {
@@ -74,8 +105,13 @@ export function createHttpServer(options: HttpOptions): HttpServer {
       else res.destroy();
     });
   });
-  server.on("clientError", (error, socket) => {
-    log.debug({ err: error }, "malformed HTTP request");
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    log.debug({ err: error.message, code: error.code }, "malformed or slow HTTP request");
+    const status =
+      error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    if (socket.writable && !(socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
     socket.destroy();
   });
 

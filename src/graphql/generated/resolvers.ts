@@ -21,6 +21,7 @@ export type Agent = {
   __typename?: 'Agent';
   /** Can take a call now: the status allows it and the data is not stale. */
   available: Scalars['Boolean']['output'];
+  /** Registered devices: their addresses and user agents (SUPERVISOR). */
   contacts: Array<Contact>;
   /** Asterisk's device state (NOT_INUSE, INUSE, RINGING, ...). */
   deviceState?: Maybe<Scalars['String']['output']>;
@@ -180,6 +181,15 @@ export type RefreshResult = {
   ts: Scalars['DateTime']['output'];
 };
 
+/** Roles, ordered: an OPERATOR may do what a SUPERVISOR may, a SUPERVISOR what an AGENT may. */
+export type Role =
+  /** Availability of everyone, without contact details; may change only their own extension. */
+  | 'AGENT'
+  /** Resyncs, metrics, the REST API and GraphiQL. */
+  | 'OPERATOR'
+  /** Everything a dashboard shows, contacts included. */
+  | 'SUPERVISOR';
+
 export type Subscription = {
   __typename?: 'Subscription';
   /** A snapshot of the matching agents first, then one delta per change, in order. */
@@ -312,6 +322,7 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RefreshResult: ResolverTypeWrapper<ResyncResult>;
+  Role: Role;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TransferCheck: ResolverTypeWrapper<TransferCheckModel>;
@@ -339,6 +350,13 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
   TransferCheck: TransferCheckModel;
 };
+
+export type AuthDirectiveArgs = {
+  ownExtension?: Maybe<Scalars['String']['input']>;
+  requires?: Role;
+};
+
+export type AuthDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = AuthDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AgentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Agent'] = ResolversParentTypes['Agent']> = {
   available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -467,3 +485,6 @@ export type Resolvers<ContextType = GraphQLContext> = {
   TransferCheck?: TransferCheckResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = GraphQLContext> = {
+  auth?: AuthDirectiveResolver<any, any, ContextType>;
+};
