@@ -129,7 +129,8 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
       },
       onSubscribe: (ctx, _id, payload) => {
         const connection = connections.get(ctx.extra.socket);
-        if (Object.keys(ctx.subscriptions).length >= options.maxSubscriptionsPerConnection) {
+        // graphql-ws registers this operation before calling us: it counts itself.
+        if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
           return [new GraphQLError(`at most ${options.maxSubscriptionsPerConnection} operations per connection`, { extensions: { code: "TOO_MANY_SUBSCRIPTIONS" } })];
         }
         const prepared = prepare(payload.query);
