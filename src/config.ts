@@ -85,6 +85,7 @@ const EnvSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: ms(30_000, 100),
   HTTP_MAX_HEADER_BYTES: count(16 * 1024, 1024, 1024 * 1024),
   HTTP_MAX_BODY_BYTES: count(1024 * 1024, 1024, 64 * 1024 * 1024),
+  WS_MAX_PAYLOAD_BYTES: count(64 * 1024, 1024, 64 * 1024 * 1024),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: count(25, 1, 10_000),
   WS_MAX_CONNECTIONS_PER_IP: count(500, 1, 1_000_000),
   REFRESH_MIN_INTERVAL_MS: ms(10_000, 0),
@@ -131,7 +132,7 @@ export interface Config {
     maxBodyBytes: number;
   };
   auth: AuthConfig;
-  ws: { maxSubscriptionsPerConnection: number; maxConnectionsPerIp: number };
+  ws: { maxPayloadBytes: number; maxSubscriptionsPerConnection: number; maxConnectionsPerIp: number };
   refresh: { minIntervalMs: number };
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
   ami: {
@@ -198,7 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBodyBytes: e.HTTP_MAX_BODY_BYTES,
     },
     auth,
-    ws: { maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION, maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP },
+    ws: { maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES, maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION, maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP },
     refresh: { minIntervalMs: e.REFRESH_MIN_INTERVAL_MS },
     log: { level: e.LOG_LEVEL },
     ami: {

@@ -33,7 +33,8 @@ export function responseCachePlugin<TContext extends object>(options: {
       return {
         async responseForOperation(context): Promise<GraphQLResponse | null> {
           const operation = context.operation;
-          if (operation.operation !== "query" || options.ttlMs <= 0) return null;
+          // No operation (an unknown operationName): Apollo answers 400 after us.
+          if (!operation || operation.operation !== "query" || options.ttlMs <= 0) return null;
           const cacheable = operation.selectionSet.selections.every(
             (selection) => selection.kind === Kind.FIELD && !UNCACHEABLE_FIELDS.has(selection.name.value),
           );

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer } from "@apollo/server";
 import type { GraphQLContext } from "../graphql/context.ts";
 import { credentialsFromHeaders, type Authenticator, type Principal } from "./auth.ts";
-import { readJsonBody } from "./body.ts";
+import { HttpError, MAX_JSON_DEPTH, nestingExceeds, readJsonBody } from "./body.ts";
 
 export async function handleGraphQLHttp(
   apollo: ApolloServer<GraphQLContext>,
@@ -27,6 +27,10 @@ export async function handleGraphQLHttp(
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
   }
   const url = new URL(req.url ?? "/", "http://localhost");
+  for (const name of ["variables", "extensions"]) {
+    const value = url.searchParams.get(name);
+    if (value !== null && nestingExceeds(value, MAX_JSON_DEPTH)) throw new HttpError(400, `${name} nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   const body = req.method === "POST" ? await readJsonBody(req, bodyLimitBytes) : undefined;
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },

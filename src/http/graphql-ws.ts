@@ -82,6 +82,10 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
         clearTimeout(connections.get(client)?.expiry);
       });
       wss.emit("connection", client, req);
+      // graphql-ws console.errors every socket error (a peer's oversized frame, a protocol violation):
+      // a client could flood stderr. ws has already closed such a socket (e.g. 1009); log it quietly.
+      client.removeAllListeners("error");
+      client.on("error", (error) => options.log.debug({ err: error.message, address }, "WebSocket client error"));
     });
   });
 

@@ -34,6 +34,7 @@ export interface HttpOptions {
   maxCost: number;
   /** Browser origins allowed to open a WebSocket besides the page's own. */
   corsOrigins?: readonly string[];
+  maxPayloadBytes?: number;
   maxSubscriptionsPerConnection?: number;
   maxConnectionsPerIp?: number;
   headersTimeoutMs?: number;
@@ -76,7 +77,7 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     httpServer: server,
     path: "/graphql",
     createContext: context,
-    maxPayloadBytes: bodyLimit,
+    maxPayloadBytes: options.maxPayloadBytes ?? 64 * 1024,
     corsOrigins: options.corsOrigins ?? [],
     maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 25,
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? 500,
