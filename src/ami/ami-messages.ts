@@ -1,5 +1,5 @@
 // The shapes of AMI messages as this service sees them, and safe accessors for their headers.
-// A raw message is what the asterisk-manager parser emits: header names trimmed and lower-cased,
+// A raw message is what the framer (ami-framer.ts) emits, in the shape asterisk-manager used: header names trimmed and lower-cased,
 // a repeated header as an array, `Variable`/`ChanVariable` headers as a name → value object.
 
 export type AmiRawValue = string | readonly string[] | Readonly<Record<string, string>>;

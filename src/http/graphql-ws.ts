@@ -43,7 +43,11 @@ export const CLOSE_FORBIDDEN = 4403;
 interface Connection {
   principal: Principal | null;
   expiry: NodeJS.Timeout | undefined;
+  /** Operations refused for the cap: a client that keeps trying is closed. */
+  refused: number;
 }
+
+export const CLOSE_TOO_MANY = 4429;
 
 export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<void>; connections(): number } {
   const now = options.now ?? Date.now;
@@ -121,7 +125,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
           socket.close(result.status === 401 ? CLOSE_UNAUTHENTICATED : CLOSE_FORBIDDEN, result.status === 401 ? "Unauthorized" : "Forbidden");
           return false;
         }
-        const connection: Connection = { principal: result.principal, expiry: undefined };
+        const connection: Connection = { principal: result.principal, expiry: undefined, refused: 0 };
         const expiresAt = result.principal.expiresAt;
         if (expiresAt !== null) {
           // The credential stops being valid mid-subscription: the client must re-authenticate.
@@ -135,6 +139,8 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
         const connection = connections.get(ctx.extra.socket);
         // graphql-ws registers this operation before calling us: it counts itself.
         if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
+          // A client that ignores the refusals (e.g. 10,000 subscribes in a row) is cut off: each one costs us a reply.
+          if (connection && ++connection.refused > options.maxSubscriptionsPerConnection) ctx.extra.socket.close(CLOSE_TOO_MANY, "Too many operations");
           return [new GraphQLError(`at most ${options.maxSubscriptionsPerConnection} operations per connection`, { extensions: { code: "TOO_MANY_SUBSCRIPTIONS" } })];
         }
         const prepared = prepare(payload.query);
