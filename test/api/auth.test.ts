@@ -276,6 +276,23 @@ describe("graphql-ws: credentials in connection_init", () => {
   });
 });
 
+describe("secrets", () => {
+  it("no token, API key or JWT secret ever reaches the log or a response", async () => {
+    const agentToken = await roleToken("agent");
+    await gql("{ agents { extension } }", bearer(agentToken));
+    await gql("{ agents { extension } }", bearer(`${agentToken}x`)); // refused: logged without the token
+    await gql("{ agents { extension } }", { "x-api-key": OPERATOR_KEY });
+    await gql("{ agents { extension } }", { "x-api-key": "wrong-key-not-logged" });
+    const ws = wsClient({ token: `${agentToken}x` });
+    await ws.closed;
+    const metrics = await (await fetch(`${svc.url}/metrics`, { headers: { "x-api-key": OPERATOR_KEY } })).text();
+    const status = await (await fetch(`${svc.url}/api/ami/status`, { headers: { "x-api-key": OPERATOR_KEY } })).text();
+    const everything = `${svc.logText()}\n${metrics}\n${status}`;
+    for (const secret of [JWT_SECRET, OPERATOR_KEY, SUPERVISOR_KEY, agentToken, "wrong-key-not-logged", "crmsecret"]) expect(everything).not.toContain(secret);
+    expect(svc.logText()).toContain("graphql-ws connection refused"); // the refusal itself is logged
+  });
+});
+
 describe("graphql-ws: Origin and connections per address", () => {
   const upgrade = (headers: Record<string, string>) =>
     new Promise<number>((resolve) => {

@@ -108,8 +108,10 @@ describe("createLogger", () => {
     const sink = new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) });
     const log = createLogger({ level: "info" }, sink);
     log.info({ config: { ami: { host: "h", secret: "top-secret" } }, secret: "s2", auth: { password: "p3" } }, "hello");
+    log.info({ token: "t4", params: { apiKey: "k5", authorization: "Bearer t6" }, connectionParams: { token: "t7" }, req: { headers: { "x-api-key": "k8" } } }, "credentials");
     const entry = JSON.parse(lines[0]!);
     expect(entry).toMatchObject({ level: "info", msg: "hello", config: { ami: { host: "h", secret: "[redacted]" } }, secret: "[redacted]", auth: { password: "[redacted]" } });
-    expect(lines.join("")).not.toMatch(/top-secret|s2|p3/);
+    expect(JSON.parse(lines[1]!)).toMatchObject({ token: "[redacted]", params: { apiKey: "[redacted]", authorization: "[redacted]" }, connectionParams: "[redacted]" });
+    expect(lines.join("")).not.toMatch(/top-secret|s2|p3|t4|k5|t6|t7|k8/);
   });
 });
