@@ -94,7 +94,9 @@ export class AgentRoster {
 
   private partsOf(key: string, hint?: string): StoredAgent[] {
     if (key.startsWith("ext:")) {
-      const state = this.states.get(key.slice(4));
+      const extension = key.slice(4);
+      // An extension a user now claims is no longer an agent of its own.
+      const state = this.directory.ownerOf(extension) ? undefined : this.states.get(extension);
       return state ? [state] : [];
     }
     const extensions = hint ? this.directory.siblingsOf(hint) : (this.directory.users.find((u) => `user:${u.userId}` === key)?.extensions ?? []);
