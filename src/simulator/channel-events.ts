@@ -19,6 +19,8 @@ export interface Channel {
   connectedNum: string;
   connectedName: string;
   exten: string;
+  /** Dialplan priority (default 1; a queue caller sits at 2, after `Answer()`). */
+  priority?: number;
 }
 
 export interface Bridge {
@@ -27,7 +29,7 @@ export interface Bridge {
   channels: number;
 }
 
-function channelHeaders(ch: Channel, prefix = ""): Headers {
+export function channelHeaders(ch: Channel, prefix = ""): Headers {
   return [
     [`${prefix}Channel`, ch.name],
     [`${prefix}ChannelState`, CHANNEL_STATE_CODE[ch.state]],
@@ -40,7 +42,7 @@ function channelHeaders(ch: Channel, prefix = ""): Headers {
     [`${prefix}AccountCode`, ""],
     [`${prefix}Context`, ch.context],
     [`${prefix}Exten`, ch.exten],
-    [`${prefix}Priority`, 1],
+    [`${prefix}Priority`, ch.priority ?? 1],
     [`${prefix}Uniqueid`, ch.uniqueid],
     [`${prefix}Linkedid`, ch.linkedid],
   ];

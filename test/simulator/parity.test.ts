@@ -38,7 +38,8 @@ afterEach(async () => {
 });
 
 async function connected(options: Partial<SimulatorOptions>): Promise<{ sim: Simulator; recorder: Recorder }> {
-  const sim = await startSimulator({ agents: 20, registered: 0, qualifyDelayMs: 30, ...options });
+  // These captures were recorded with the old hints (`Hint: PJSIP/1000`), which the normalizer reads as device facts.
+  const sim = await startSimulator({ agents: 20, registered: 0, qualifyDelayMs: 30, hintLayout: "device", ...options });
   cleanups.push(() => sim.close());
   const recorder = new Recorder();
   const bridge = new AmiBridge({
