@@ -499,7 +499,7 @@ export class PbxModel {
     const q = this.queues.queue(queueName);
     if (!q) throw new Error(`queue call: no queue ${queueName}`);
     if (!this.canCall(caller)) throw new Error(`queue call: ${caller.extension} is not available (${caller.bucket})`);
-    const callerChannel = this.newChannel(caller, "Ring", queueName, null);
+    const callerChannel = this.newChannel(caller, "Ring", q.extension, null);
     const call: SimCall = {
       id: ++this.callSeq,
       caller,

@@ -13,6 +13,8 @@ export interface QueueSettings {
   name: string;
   /** queues.conf `wrapuptime` (s): no AMI field carries it. Default 5, as in the lab. */
   wrapupSeconds?: number;
+  /** The dialplan number callers dial (the lab: support 2000, sales 2001); default the queue's name. */
+  extension?: string;
 }
 
 export interface SimMember extends MemberView {
@@ -23,6 +25,7 @@ export interface SimMember extends MemberView {
 export interface SimQueue {
   readonly name: string;
   readonly wrapupSeconds: number;
+  readonly extension: string;
   /** By interface, in the order they were added. */
   readonly members: Map<string, SimMember>;
   /** Callers waiting. */
@@ -298,5 +301,5 @@ function newQueue(settings: QueueSettings): SimQueue {
   const wrapupSeconds = settings.wrapupSeconds ?? DEFAULT_WRAPUP_SECONDS;
   if (!/^[A-Za-z0-9_-]+$/.test(settings.name)) throw new RangeError(`queue name "${settings.name}" must be letters, digits, - or _`);
   if (!Number.isInteger(wrapupSeconds) || wrapupSeconds < 0) throw new RangeError(`queue ${settings.name}: wrapupSeconds must be a whole number ≥ 0`);
-  return { name: settings.name, wrapupSeconds, members: new Map(), waiting: 0, holdtime: 0, talktime: 0, completed: 0, abandoned: 0 };
+  return { name: settings.name, wrapupSeconds, extension: settings.extension ?? settings.name, members: new Map(), waiting: 0, holdtime: 0, talktime: 0, completed: 0, abandoned: 0 };
 }
