@@ -83,7 +83,9 @@ export const bridgeDestroyEvent = (bridge: Bridge): LiveEvent => callEvent("Brid
 export const bridgeEnterEvent = (bridge: Bridge, ch: Channel): LiveEvent => callEvent("BridgeEnter", [...bridgeHeaders(bridge), ...channelHeaders(ch)]);
 export const bridgeLeaveEvent = (bridge: Bridge, ch: Channel): LiveEvent => callEvent("BridgeLeave", [...bridgeHeaders(bridge), ...channelHeaders(ch)]);
 
-export const hangupRequestEvent = (ch: Channel, cause: number): LiveEvent => callEvent("HangupRequest", [...channelHeaders(ch), ["Cause", cause]]);
+/** `Cause` is there in call-inuse, not when a queue caller hangs up (queue-call-wrapup): null leaves it out. */
+export const hangupRequestEvent = (ch: Channel, cause: number | null): LiveEvent =>
+  callEvent("HangupRequest", cause === null ? channelHeaders(ch) : [...channelHeaders(ch), ["Cause", cause]]);
 export const softHangupRequestEvent = (ch: Channel, cause: number): LiveEvent => callEvent("SoftHangupRequest", [...channelHeaders(ch), ["Cause", cause]]);
 
 /** Q.850 causes the simulator uses: 16 Normal Clearing (hang-up), 27 Destination out of order (phone gone). */

@@ -613,7 +613,7 @@ export class PbxModel {
     const events: LiveEvent[] = [];
     const { callerChannel, calleeChannel, bridge, callee } = call;
     if (call.phase === "up" && callee && calleeChannel && leg.member) {
-      if (this.channelEvents) events.push(hangupRequestEvent(callerChannel, cause));
+      if (this.channelEvents) events.push(hangupRequestEvent(callerChannel, null));
       const holdSeconds = Math.floor((leg.answeredAtMs - leg.joinedAtMs) / 1000);
       const talkSeconds = Math.floor((this.now() - leg.answeredAtMs) / 1000);
       events.push(agentCompleteEvent(callerChannel, calleeChannel, leg.q.name, leg.member, holdSeconds, talkSeconds, "caller"));
