@@ -20,6 +20,7 @@ export interface StateActionHost {
   queueAdd(queue: string, iface: string, options: AddMemberOptions): QueueOutcome;
   queueRemove(queue: string, iface: string): QueueOutcome;
   queuePause(queue: string | undefined, iface: string, paused: boolean, reason: string): QueueOutcome;
+  queueRinginuse(queue: string | undefined, iface: string, ringinuse: boolean): QueueOutcome;
   setPresence(presentity: string, presence: Presence): void;
   setCustomDevice(device: string, state: AsteriskDeviceState): void;
 }
@@ -29,12 +30,13 @@ const NEEDS: Readonly<Record<string, readonly string[]>> = {
   queuepause: ["agent"],
   queueadd: ["agent"],
   queueremove: ["agent"],
+  queuememberringinuse: ["agent"],
   setvar: ["call"],
   presencestate: ["call", "reporting"],
   presencestatelist: ["call", "reporting"],
 };
 
-const HANDLED = new Set(["queuestatus", "queuesummary", "presencestate", "presencestatelist", "queuepause", "queueadd", "queueremove", "setvar"]);
+const HANDLED = new Set(["queuestatus", "queuesummary", "presencestate", "presencestatelist", "queuepause", "queueadd", "queueremove", "queuememberringinuse", "setvar"]);
 
 /** The answer to one of these actions, or null when the action is not one of them. */
 export function answerStateAction(action: AmiAction, host: StateActionHost): string | null {
@@ -58,6 +60,8 @@ export function answerStateAction(action: AmiAction, host: StateActionHost): str
       return queueAdd(action, host);
     case "queueremove":
       return queueRemove(action, host);
+    case "queuememberringinuse":
+      return queueRinginuse(action, host);
     default:
       return setvar(action, host);
   }
@@ -98,6 +102,18 @@ function queuePause(action: AmiAction, host: StateActionHost): string {
   const outcome = host.queuePause(action.get("queue") || undefined, iface, paused, action.get("reason") ?? "");
   if (!outcome.ok) return errorResponse(id, "Interface not found");
   return response("Success", id, [["Message", paused ? "Interface paused successfully" : "Interface unpaused successfully"]]);
+}
+
+function queueRinginuse(action: AmiAction, host: StateActionHost): string {
+  const id = action.actionId;
+  const iface = action.get("interface") ?? "";
+  const value = (action.get("ringinuse") ?? "").trim().toLowerCase();
+  if (iface === "" || value === "") return errorResponse(id, "Need 'Interface' and 'RingInUse' parameters.");
+  const on = isTrue(value);
+  if (!on && !["no", "false", "n", "f", "0", "off"].includes(value)) return errorResponse(id, "'RingInUse' parameter must be a truth value (yes/no, on/off, 0/1, etc)");
+  const outcome = host.queueRinginuse(action.get("queue") || undefined, iface, on);
+  // Asterisk's message ends with a bare LF, like the PJSIP errors.
+  return outcome.ok ? response("Success", id, [["Message", "Interface ringinuse set successfully"]]) : errorResponse(id, "Invalid interface, queuename, or ringinuse value\n");
 }
 
 function queueAdd(action: AmiAction, host: StateActionHost): string {

@@ -118,6 +118,7 @@ export class QueueBook {
       paused,
       pausedReason: options.reason ?? "",
       wrapuptime: options.wrapuptime ?? 0,
+      ringinuse: false,
     };
     q.members.set(iface, member);
     this.indexPause(member);
@@ -166,6 +167,19 @@ export class QueueBook {
     return found > 0 ? { ok: true, events } : { ok: false, failure: "InterfaceNotFound" };
   }
 
+  /** QueueMemberRingInUse: QueueMemberRinginuse in each queue (one, or all of the member's). */
+  setRinginuse(queueName: string | undefined, iface: string, ringinuse: boolean): QueueOutcome {
+    const targets = queueName ? [this.queues.get(queueName)] : this.list();
+    const events: LiveEvent[] = [];
+    for (const q of targets) {
+      const member = q?.members.get(iface);
+      if (!member) continue;
+      member.ringinuse = ringinuse;
+      events.push(queueMemberEvent("QueueMemberRinginuse", member));
+    }
+    return events.length > 0 ? { ok: true, events } : { ok: false, failure: "InterfaceNotFound" };
+  }
+
   /** A device changed state: every member whose state interface it is gets a QueueMemberStatus. The
    * first NOT_INUSE after a bridged queue call ends it: CallsTaken+1 and LastCall = now, in every
    * queue of the member (shared_lastcall = yes). Then each such queue's `_avail` device. */
@@ -188,7 +202,9 @@ export class QueueBook {
 
   /** app_queue's is_member_available: free device (ringinuse = no), not paused, not in wrap-up. */
   isAvailable(q: SimQueue, member: SimMember, now = this.options.nowSeconds()): boolean {
-    const free = (member.status === "NOT_INUSE" || member.status === "UNKNOWN") && !member.paused;
+    const idle = member.status === "NOT_INUSE" || member.status === "UNKNOWN";
+    const inUse = ["INUSE", "BUSY", "RINGING", "RINGINUSE", "ONHOLD"].includes(member.status);
+    const free = (idle || (inUse && member.ringinuse)) && !member.paused;
     return free && !this.inWrapUp(q, member, now);
   }
 

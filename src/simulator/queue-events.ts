@@ -25,6 +25,8 @@ export interface MemberView {
   pausedReason: string;
   /** 0 = the queue's wrapuptime. */
   wrapuptime: number;
+  /** Rung while in use (the queue's `ringinuse = no` unless set with QueueMemberRingInUse). */
+  ringinuse: boolean;
 }
 
 export interface QueueParamsView {
@@ -37,7 +39,7 @@ export interface QueueParamsView {
   abandoned: number;
 }
 
-export type MemberEventName = "QueueMemberAdded" | "QueueMemberRemoved" | "QueueMemberPause" | "QueueMemberStatus";
+export type MemberEventName = "QueueMemberAdded" | "QueueMemberRemoved" | "QueueMemberPause" | "QueueMemberStatus" | "QueueMemberRinginuse";
 
 export function queueMemberEvent(name: MemberEventName, m: MemberView): LiveEvent {
   return {
@@ -48,7 +50,7 @@ export function queueMemberEvent(name: MemberEventName, m: MemberView): LiveEven
       ["MemberName", m.memberName],
       ["Interface", m.interface],
       ...memberStateHeaders(m),
-      ["Ringinuse", 0],
+      ["Ringinuse", m.ringinuse ? 1 : 0],
       ["Wrapuptime", m.wrapuptime],
     ],
   };

@@ -209,6 +209,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     queueAdd: (queue, iface, addOptions) => emitLater(model.queues.add(queue, iface, addOptions)),
     queueRemove: (queue, iface) => emitLater(model.queues.remove(queue, iface)),
     queuePause: (queue, iface, paused, reason) => emitLater(model.queues.pause(queue, iface, paused, reason)),
+    queueRinginuse: (queue, iface, ringinuse) => emitLater(model.queues.setRinginuse(queue, iface, ringinuse)),
     setPresence: (presentity, presence) => void emitLater({ ok: true, events: model.setPresence(presentity, presence) }),
     setCustomDevice: (device, state) => void emitLater({ ok: true, events: model.setCustomDevice(device, state) }),
     actionReceived: () => {

@@ -157,6 +157,22 @@ describe("write actions", () => {
     expect(await answer(client, { Action: "QueueRemove", ActionID: "r4", Queue: "sales" })).toBe("Response: Error\r\nActionID: r4\r\nMessage: Need 'Queue' and 'Interface' parameters.");
   });
 
+  it("QueueMemberRingInUse sends QueueMemberRinginuse with the new value; its error message ends with a bare LF, as Asterisk's does", async () => {
+    const sim = await lab();
+    await sim.queueAdd("1000", "support", lab1000);
+    const client = await connect(sim);
+    expect(await answer(client, { Action: "QueueMemberRingInUse", ActionID: "u1", Interface: "PJSIP/1000", RingInUse: "yes" })).toBe(
+      "Response: Success\r\nActionID: u1\r\nMessage: Interface ringinuse set successfully",
+    );
+    expect((await client.next((m) => m.raw.event === "QueueMemberRinginuse")).raw).toMatchObject({ queue: "support", interface: "PJSIP/1000", ringinuse: "1" });
+    expect(await answer(client, { Action: "QueueMemberRingInUse", ActionID: "u2", Interface: "PJSIP/1019", RingInUse: "no" })).toBe(
+      "Response: Error\r\nActionID: u2\r\nMessage: Invalid interface, queuename, or ringinuse value\n",
+    );
+    expect(await answer(client, { Action: "QueueMemberRingInUse", ActionID: "u3", Interface: "PJSIP/1000", RingInUse: "maybe" })).toBe(
+      "Response: Error\r\nActionID: u3\r\nMessage: 'RingInUse' parameter must be a truth value (yes/no, on/off, 0/1, etc)",
+    );
+  });
+
   it("Setvar on PRESENCE_STATE and DEVICE_STATE sends what the CLI's presencestate and devstate changes send", async () => {
     const sim = await lab();
     const viaAmi = await connect(sim);
