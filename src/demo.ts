@@ -42,7 +42,16 @@ async function main(argv: readonly string[]): Promise<void> {
     simulator = await startSimulator({ ...args.options, eventsPerSecond: 0, log: log.child({ module: "simulator" }) });
     const { username = "crm", secret = "crmsecret" } = args.options;
     // The demo always talks to its own simulator, whatever AMI_* say.
-    const config = loadConfigWith({ AMI_HOST: simulator.host, AMI_PORT: String(simulator.port), AMI_USERNAME: username, AMI_SECRET: secret });
+    // ...and knows its queues' wrapuptime (no AMI field carries it) and that LastCall is shared, as in the lab.
+    const wrapUps = (args.options.queues ?? []).map((q) => `${q.name}=${q.wrapupSeconds ?? 5}`).join(",");
+    const config = loadConfigWith({
+      AMI_HOST: simulator.host,
+      AMI_PORT: String(simulator.port),
+      AMI_USERNAME: username,
+      AMI_SECRET: secret,
+      QUEUE_WRAPUP_SECONDS: wrapUps,
+      QUEUE_SHARED_LASTCALL: "true",
+    });
     app = await startApp(config, log);
   } catch (error) {
     log.fatal({ err: error }, "demo start-up failed");
