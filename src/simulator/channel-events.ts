@@ -94,3 +94,14 @@ export const CAUSE_TEXT: Readonly<Record<number, string>> = { 16: "Normal Cleari
 export function hangupEvent(ch: Channel, cause: number): LiveEvent {
   return callEvent("Hangup", [...channelHeaders(ch), ["Cause", cause], ["Cause-txt", CAUSE_TEXT[cause] ?? "Unknown"]]);
 }
+
+/** How the simulator names an agent's phone (CallerID name, member name): `Agent 1000`. */
+export function agentName(agent: { extension: string }): string {
+  return `Agent ${agent.extension}`;
+}
+
+/** The channel is now connected to `other` (NewConnectedLine's ConnectedLineNum/Name). */
+export function connect(channel: Channel, other: { extension: string }): void {
+  channel.connectedNum = other.extension;
+  channel.connectedName = agentName(other);
+}

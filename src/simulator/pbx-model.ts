@@ -23,12 +23,13 @@ import {
   newConnectedLineEvent,
   newstateEvent,
   softHangupRequestEvent,
+  agentName,
+  connect,
   type Bridge,
   type Channel,
 } from "./channel-events.ts";
 import { DeviceRegistry, pushEvent } from "./device-registry.ts";
 import { IndexedSet } from "./indexed-set.ts";
-import { agentCalledEvent, agentCompleteEvent, agentConnectEvent, queueCallerJoinEvent, queueCallerLeaveEvent } from "./queue-events.ts";
 import {
   contactStatusEvent,
   deviceStateChangeEvent,
@@ -39,6 +40,7 @@ import {
 } from "./live-events.ts";
 import { NOT_SET, presenceStateChangeEvent, presenceStatusEvent, samePresence, type Presence } from "./presence.ts";
 import { QueueBook, type QueueSettings, type SimMember, type SimQueue } from "./queue-book.ts";
+import { QueueCalls } from "./queue-calls.ts";
 import type { Random } from "./random.ts";
 
 export type SimContactStatus = "Reachable" | "Unreachable" | "NonQualified";
@@ -154,6 +156,7 @@ export class PbxModel {
   private readonly byExtension = new Map<string, SimAgent>();
   private readonly buckets = new Map<AgentBucket, IndexedSet<SimAgent>>(AGENT_BUCKETS.map((b) => [b, new IndexedSet<SimAgent>()]));
   private readonly calls = new Set<SimCall>();
+  private readonly queueCalls: QueueCalls;
   private bootedAtMs: number;
   private registrations = 0;
   private channelSeq = 0;
@@ -176,6 +179,21 @@ export class PbxModel {
       devices: this.devices,
       nowSeconds: () => Math.floor(this.now() / 1000),
       deviceState: (device) => this.anyDeviceState(device),
+    });
+    this.queueCalls = new QueueCalls({
+      channelEvents: this.channelEvents,
+      queues: this.queues,
+      now: () => this.now(),
+      nextCallId: () => ++this.callSeq,
+      bridgeId: () => this.random.uuid(),
+      newChannel: (agent, state, exten, linkedid) => this.newChannel(agent, state, exten, linkedid),
+      announceChange: (agent, what, out) => this.announceChange(agent, what, out),
+      reindex: (agent) => this.reindex(agent),
+      canCall: (agent) => this.canCall(agent),
+      agentOf: (iface) => this.agentOf(iface),
+      addCall: (call) => this.calls.add(call),
+      hasCall: (call) => this.calls.has(call),
+      endCall: (call) => this.endCall(call),
     });
     for (let index = 0; index < options.agents; index += 1) {
       const agent: SimAgent = {
@@ -483,7 +501,7 @@ export class PbxModel {
   /** The caller hangs up (or, while ringing, gives up): both back to their state without the call. */
   hangupCall(call: SimCall, cause = 16): LiveEvent[] {
     if (!this.calls.has(call)) return [];
-    if (call.queue) return this.hangupQueueCall(call, call.queue, cause);
+    if (call.queue) return this.queueCalls.hangup(call, call.queue, cause);
     const events = this.channelEvents ? this.hangupChannelEvents(call, cause) : [];
     this.endCall(call);
     for (const agent of parties(call)) this.announceChange(agent, "hint", events);
@@ -491,157 +509,18 @@ export class PbxModel {
     return events;
   }
 
-  // ---- queue calls (queue-call-wrapup capture) -----------------------------------------------------
+  // ---- queue calls (queue-calls.ts) -----------------------------------------------------------------
 
-  /** The caller dials the queue: the dialplan answers at once (`Answer()`), the caller joins the queue
-   * (`Queue:<q>` RINGING, QueueCallerJoin). No member is rung yet: see offerQueueCall. */
   startQueueCall(caller: SimAgent, queueName: string): { call: SimCall; events: LiveEvent[] } {
-    const q = this.queues.queue(queueName);
-    if (!q) throw new Error(`queue call: no queue ${queueName}`);
-    if (!this.canCall(caller)) throw new Error(`queue call: ${caller.extension} is not available (${caller.bucket})`);
-    const callerChannel = this.newChannel(caller, "Ring", q.extension, null);
-    const call: SimCall = {
-      id: ++this.callSeq,
-      caller,
-      callee: null,
-      phase: "waiting",
-      callerChannel,
-      calleeChannel: null,
-      bridge: { uniqueid: this.random.uuid(), technology: "simple_bridge", channels: 0 },
-      queue: { q, member: null, joinedAtMs: this.now(), ringStartedAtMs: 0, answeredAtMs: 0 },
-    };
-    this.calls.add(call);
-    caller.call = call;
-    const events: LiveEvent[] = [];
-    this.announceChange(caller, "hint", events);
-    if (this.channelEvents) events.push(newchannelEvent(callerChannel));
-    callerChannel.state = "Up";
-    if (this.channelEvents) events.push(newstateEvent(callerChannel));
-    this.announceChange(caller, "device", events);
-    callerChannel.priority = 2;
-    events.push(...this.queues.callerJoined(q));
-    events.push(queueCallerJoinEvent(callerChannel, q.name, 1, q.waiting));
-    this.reindex(caller);
-    return { call, events };
+    return this.queueCalls.start(caller, queueName);
   }
 
-  /** app_queue rings an available member (ringall here rings the first one free; one member per call),
-   * or nobody while every member is paused, busy or in wrap-up: then null, and the caller waits. */
   offerQueueCall(call: SimCall): LiveEvent[] | null {
-    const leg = call.queue;
-    if (!leg || call.phase !== "waiting" || !this.calls.has(call)) return null;
-    const phoneOf = (m: SimMember) => (m.interface.startsWith("PJSIP/") ? this.byExtension.get(m.interface.slice("PJSIP/".length)) : undefined);
-    const member = this.queues.nextMember(leg.q.name, (m) => {
-      const phone = phoneOf(m);
-      return phone !== undefined && phone !== call.caller && this.canCall(phone);
-    });
-    const callee = member ? phoneOf(member) : undefined;
-    if (!member || !callee) return null;
-    const { callerChannel } = call;
-    const calleeChannel = this.newChannel(callee, "Down", "s", callerChannel.linkedid);
-    call.callee = callee;
-    call.calleeChannel = calleeChannel;
-    call.phase = "ringing";
-    leg.member = member;
-    leg.ringStartedAtMs = this.now();
-    callee.call = call;
-    const events: LiveEvent[] = [];
-    if (this.channelEvents) events.push(newchannelEvent(calleeChannel));
-    connect(calleeChannel, call.caller);
-    events.push(agentCalledEvent(callerChannel, calleeChannel, leg.q.name, member));
-    if (this.channelEvents) {
-      const dialed = { ...calleeChannel, connectedNum: "<unknown>", connectedName: "<unknown>" };
-      events.push(dialBeginEvent(callerChannel, dialed, member.interface));
-    }
-    calleeChannel.state = "Ringing";
-    calleeChannel.exten = callerChannel.exten;
-    if (this.channelEvents) events.push(newstateEvent(calleeChannel), newConnectedLineEvent(calleeChannel));
-    this.announceChange(callee, "hint", events);
-    this.announceChange(callee, "device", events);
-    if (this.channelEvents) events.push(dialStateEvent(callerChannel, calleeChannel, "RINGING"));
-    this.reindex(callee);
-    return events;
+    return this.queueCalls.offer(call);
   }
 
-  /** The member answers: bridged with the caller, who leaves the queue. */
   answerQueueCall(call: SimCall): LiveEvent[] {
-    const leg = call.queue;
-    const { callee, calleeChannel, callerChannel, bridge } = call;
-    if (!leg?.member || !callee || !calleeChannel || call.phase !== "ringing" || !this.calls.has(call)) return [];
-    call.phase = "up";
-    leg.answeredAtMs = this.now();
-    const events: LiveEvent[] = [];
-    calleeChannel.state = "Up";
-    if (this.channelEvents) events.push(newstateEvent(calleeChannel));
-    if (this.channelEvents) events.push(dialEndEvent(callerChannel, calleeChannel, "ANSWER"));
-    connect(callerChannel, callee);
-    if (this.channelEvents) events.push(newConnectedLineEvent(callerChannel));
-    this.announceChange(callee, "hint", events);
-    events.push(...this.queues.callerLeft(leg.q, false));
-    events.push(queueCallerLeaveEvent(callerChannel, leg.q.name, 1, leg.q.waiting));
-    this.announceChange(callee, "device", events);
-    const holdSeconds = Math.floor((leg.answeredAtMs - leg.joinedAtMs) / 1000);
-    const ringSeconds = Math.floor((leg.answeredAtMs - leg.ringStartedAtMs) / 1000);
-    events.push(agentConnectEvent(callerChannel, calleeChannel, leg.q.name, leg.member, holdSeconds, ringSeconds));
-    this.queues.callConnected(leg.q, leg.member, holdSeconds);
-    if (this.channelEvents) {
-      events.push(bridgeCreateEvent(bridge));
-      bridge.channels = 1;
-      events.push(bridgeEnterEvent(bridge, calleeChannel));
-      bridge.channels = 2;
-      events.push(bridgeEnterEvent(bridge, callerChannel));
-    }
-    return events;
-  }
-
-  /** The member is no longer rung (it went away): the caller waits for the next one. */
-  private returnToQueue(call: SimCall, events: LiveEvent[]): void {
-    const { callee, calleeChannel } = call;
-    if (!callee || !calleeChannel || !call.queue) return;
-    if (this.channelEvents) events.push(dialEndEvent(call.callerChannel, calleeChannel, "CANCEL"), hangupEvent(calleeChannel, 16));
-    if (callee.call === call) callee.call = null;
-    call.callee = null;
-    call.calleeChannel = null;
-    call.phase = "waiting";
-    call.queue.member = null;
-    this.reindex(callee);
-  }
-
-  /** The caller hangs up: AgentComplete, the member's NOT_INUSE ends the call for app_queue (CallsTaken+1,
-   * LastCall = this second: the wrap-up starts, silently); a caller still waiting abandons. */
-  private hangupQueueCall(call: SimCall, leg: QueueLeg, cause: number): LiveEvent[] {
-    const events: LiveEvent[] = [];
-    const { callerChannel, calleeChannel, bridge, callee } = call;
-    if (call.phase === "up" && callee && calleeChannel && leg.member) {
-      if (this.channelEvents) events.push(hangupRequestEvent(callerChannel, null));
-      const holdSeconds = Math.floor((leg.answeredAtMs - leg.joinedAtMs) / 1000);
-      const talkSeconds = Math.floor((this.now() - leg.answeredAtMs) / 1000);
-      events.push(agentCompleteEvent(callerChannel, calleeChannel, leg.q.name, leg.member, holdSeconds, talkSeconds, "caller"));
-      if (this.channelEvents) {
-        bridge.technology = "native_rtp";
-        bridge.channels = 1;
-        events.push(bridgeLeaveEvent(bridge, callerChannel));
-        bridge.channels = 0;
-        events.push(bridgeLeaveEvent(bridge, calleeChannel), hangupEvent(calleeChannel, cause), bridgeDestroyEvent(bridge), softHangupRequestEvent(callerChannel, cause));
-      }
-    } else {
-      if (call.phase === "ringing") this.returnToQueue(call, events);
-      events.push(...this.queues.callerLeft(leg.q, true), queueCallerLeaveEvent(callerChannel, leg.q.name, 1, leg.q.waiting));
-    }
-    this.endCall(call);
-    if (callee) {
-      this.announceChange(callee, "device", events);
-      this.announceChange(callee, "hint", events);
-    }
-    this.announceChange(call.caller, "hint", events);
-    if (this.channelEvents) events.push(hangupEvent(callerChannel, cause));
-    this.announceChange(call.caller, "device", events);
-    return events;
-  }
-
-  /** Calls waiting in a queue for a member (the scenarios re-offer them about once a second). */
-  waitingQueueCalls(): SimCall[] {
-    return [...this.calls].filter((c) => c.phase === "waiting");
+    return this.queueCalls.answer(call);
   }
 
   /** Calls of an agent that is about to lose its phone, so the caller can hang them up first. */
@@ -888,14 +767,6 @@ function parties(call: SimCall): SimAgent[] {
 export const dndDevice = (agent: { extension: string }): string => `Custom:DND${agent.extension}`;
 export const presenceProvider = (agent: { extension: string }): string => `CustomPresence:${agent.extension}`;
 
-function connect(channel: Channel, other: SimAgent): void {
-  channel.connectedNum = other.extension;
-  channel.connectedName = agentName(other);
-}
-
-function agentName(agent: SimAgent): string {
-  return `Agent ${agent.extension}`;
-}
 
 function assertNever(value: never): never {
   throw new Error(`unhandled case ${String(value)}`);
