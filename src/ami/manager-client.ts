@@ -88,6 +88,8 @@ export interface AmiClientHandlers {
   onReady(): void;
   /** A live event (never an item of one of our list actions). */
   onEvent(event: AmiEvent): void;
+  /** A damaged frame was seen (a line that is not a header): an event may be lost, resync. */
+  onMalformed?(reason: string): void;
   onDisconnected(info: AmiDisconnect): void;
 }
 
@@ -106,6 +108,10 @@ export interface AmiClientStats {
   pendingActions: number;
   /** Events carrying an ActionID nobody waits for (late list items): dropped. */
   strayEvents: number;
+  /** Sessions dropped for a line or message over the caps. */
+  oversized: number;
+  /** Damaged frames seen (lines that are not headers). */
+  malformedFrames: number;
 }
 
 export interface ActionOptions {
@@ -152,6 +158,8 @@ export class AmiClient {
   private reconnects = 0;
   private failedAttempts = 0;
   private strayEvents = 0;
+  private oversized = 0;
+  private malformedFrames = 0;
   private lastEventAt: number | null = null;
   private lastError: string | null = null;
 
@@ -216,6 +224,8 @@ export class AmiClient {
       lastError: this.lastError,
       pendingActions: this.session?.pending.size ?? 0,
       strayEvents: this.strayEvents,
+      oversized: this.oversized,
+      malformedFrames: this.malformedFrames,
     };
   }
 
@@ -285,12 +295,16 @@ export class AmiClient {
 
   /** In front of the library's reader: caps, liveness, and one chunk per event-loop turn. */
   private guard(session: Session, socket: Socket): void {
-    const guard = new StreamGuard(this.options.limits ?? DEFAULT_STREAM_LIMITS);
+    const guard = new StreamGuard(this.options.limits ?? DEFAULT_STREAM_LIMITS, () => {
+      this.malformedFrames += 1;
+      this.notify("onMalformed", () => this.handlers.onMalformed?.("a line that is not a header"));
+    });
     let resumeScheduled = false;
     socket.prependListener("data", (chunk: string | Buffer) => {
       session.lastDataAt = this.now();
       const violation = guard.feed(typeof chunk === "string" ? chunk : chunk.toString("latin1"));
       if (violation !== null) {
+        this.oversized += 1;
         socket.destroy();
         this.lose(session, "protocol-error", violation);
         return;

@@ -15,8 +15,14 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxLineLength: 64 * 1024, m
 export class StreamGuard {
   private line = 0;
   private message = 0;
+  private lineHasColon = false;
+  private bannerSeen = false;
 
-  constructor(private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS) {}
+  constructor(
+    private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS,
+    /** A complete line that is not a header (`Name: value`): the message it belongs to is damaged. */
+    private readonly onBadLine: () => void = () => {},
+  ) {}
 
   /** Null while the stream is within the limits, else why not. */
   feed(chunk: string): string | null {
@@ -26,6 +32,10 @@ export class StreamGuard {
       const end = newline === -1 ? chunk.length : newline;
       this.line += end - start;
       if (this.line > this.limits.maxLineLength) return `AMI line longer than ${this.limits.maxLineLength} characters`;
+      if (!this.lineHasColon) {
+        const colon = chunk.indexOf(":", start);
+        this.lineHasColon = colon !== -1 && colon < end;
+      }
       if (newline === -1) return null;
       // A line of nothing (or a lone CR) ends the message.
       const content = this.line - (end > start && chunk.charCodeAt(end - 1) === 13 ? 1 : 0);
@@ -33,8 +43,12 @@ export class StreamGuard {
       else {
         this.message += this.line + 1;
         if (this.message > this.limits.maxMessageLength) return `AMI message larger than ${this.limits.maxMessageLength} characters`;
+        // The banner (`Asterisk Call Manager/11.0.0`) is the one line without a colon.
+        if (!this.lineHasColon && this.bannerSeen) this.onBadLine();
+        this.bannerSeen = true;
       }
       this.line = 0;
+      this.lineHasColon = false;
       start = newline + 1;
     }
   }

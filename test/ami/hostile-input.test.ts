@@ -92,3 +92,27 @@ describe("StreamGuard", () => {
     expect(messages.feed("A: 123456789\nB: 123456789\nC: 123456789\n")).toBe("AMI message larger than 30 characters");
   });
 });
+
+describe("damaged frames", () => {
+  it("a frame broken mid-line is reported, so the bridge can resync; later frames are read", async () => {
+    const malformed: string[] = [];
+    const seen: AmiEvent[] = [];
+    let ready = 0;
+    const other = new AmiClient(
+      { host: peer.host, port: peer.port, username: "crm", secret: "s", actionTimeoutMs: 1_000, connectTimeoutMs: 1_000 },
+      { onReady: () => void ready++, onEvent: (e) => void seen.push(e), onDisconnected: () => {}, onMalformed: (r) => void malformed.push(r) },
+      new MemoryLog(),
+    );
+    other.start();
+    try {
+      await waitFor(() => ready === 1, { timeoutMs: 3_000, message: "ready" });
+      await peer.replay("Event: DeviceStateChange\r\nDevi\r\nEvent: DeviceStateChange\r\nDevice: PJSIP/1000\r\nState: INUSE\r\n\r\n");
+      await peer.sendEvent("DeviceStateChange", { Device: "PJSIP/1001", State: "RINGING" });
+      await waitFor(() => seen.some((e) => e.fields.device === "PJSIP/1001"), { timeoutMs: 2_000, message: "the next frame" });
+      expect(malformed).toEqual(["a line that is not a header"]);
+      expect(other.stats().malformedFrames).toBe(1);
+    } finally {
+      await other.stop();
+    }
+  });
+});
