@@ -5,6 +5,11 @@ import { PubSub } from "graphql-subscriptions";
 import type { Config } from "./config.ts";
 import type { Log } from "./domain/ports.ts";
 import { AvailabilityTracker } from "./domain/tracker.ts";
+import { AgentRoster } from "./domain/agent/roster.ts";
+import { UNAVAILABLE_REASONS } from "./domain/types.ts";
+import { Directory } from "./domain/agent/merge.ts";
+import type { QueuePolicy } from "./domain/queues/queue-rule.ts";
+import { AgentCommands } from "./service/agent-commands.ts";
 import { AmiBridge } from "./ami/ami-bridge.ts";
 import { openDatabase } from "./store/database.ts";
 import { PrismaStatusStore } from "./store/prisma-status-store.ts";
@@ -16,6 +21,7 @@ import { AvailabilityService } from "./service/availability-service.ts";
 import { buildSchema } from "./graphql/schema.ts";
 import type { GraphQLServices } from "./graphql/context.ts";
 import type { AmiStatusModel, SnapshotModel } from "./graphql/models.ts";
+import { compareExtensions } from "./cache/agent-reader.ts";
 import { createHttpServer } from "./http/server.ts";
 import { Authenticator } from "./http/auth.ts";
 import { limitRefresh } from "./graphql/refresh-limiter.ts";
@@ -34,22 +40,45 @@ export async function startApp(config: Config, log: Log): Promise<App> {
   const store = new PrismaStatusStore(db.prisma);
   const writes = createWriteBuffer({ store, flushIntervalMs: config.db.flushIntervalMs, maxBatch: config.db.maxBatch, log: log.child({ module: "write-buffer" }) });
 
-  const tracker = new AvailabilityTracker();
-  // Serve the persisted state at once (stale) and reconcile when AMI is up.
-  tracker.restore(await store.loadAll());
+  const queuePolicy: QueuePolicy = {
+    wrapUpSeconds: (queue) => config.agents.wrapUpSeconds[queue] ?? config.agents.defaultWrapUpSeconds,
+    sharedLastCall: config.agents.sharedLastCall,
+  };
+  const tracker = new AvailabilityTracker(Date.now, queuePolicy);
+  const roster = new AgentRoster();
 
   const cache = new StatusCache(config.cache.ttlMs);
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0); // one listener per subscriber: thousands are expected
   const hub = new StatusHub(new PubSub({ eventEmitter: emitter }));
-  const service = new AvailabilityService(tracker, writes, cache, hub, log.child({ module: "service" }));
-  const bridge = new AmiBridge({ ...config.ami, listener: service, log: log.child({ module: "ami" }) });
+  const service = new AvailabilityService(tracker, roster, writes, cache, hub, log.child({ module: "service" }));
+  const bridge = new AmiBridge({ ...config.ami, naming: config.agents.naming, listener: service, log: log.child({ module: "ami" }) });
   if (config.auth.mode === "open") {
     // Said at every start, so an open production deployment is never a surprise.
     log.warn({ authMode: "open", env: config.env }, "authentication is OFF (AUTH_MODE=open): anyone who reaches this port can read every agent and force resyncs");
   }
   const authenticator = new Authenticator(config.auth);
   const reader = new AgentReader(store, cache, tracker, log.child({ module: "reader" }));
+  const commands = new AgentCommands((fields) => bridge.command(fields), config.agents.naming, (extension, queue) => {
+    const member = tracker.get(extension)?.queues.find((m) => queue === null || m.queue === queue);
+    return member?.interface ?? null;
+  });
+
+  // The CRM's users decide which extensions are one agent: loaded now, after every resync and periodically.
+  const usersLog = log.child({ module: "users" });
+  const loadUsers = async () => {
+    try {
+      service.setDirectory(new Directory(await store.loadDirectory()));
+    } catch (error) {
+      usersLog.warn({ err: (error as Error).message }, "could not load users; agents keep their last grouping");
+    }
+  };
+  await loadUsers();
+  // Serve the persisted state at once (stale) and reconcile when AMI is up.
+  service.restore(await store.loadAll());
+  const usersTimer = setInterval(() => void loadUsers(), config.agents.usersRefreshMs);
+  usersTimer.unref();
+  service.onResync(() => void loadUsers());
 
   const amiStatus = (): AmiStatusModel => {
     const ami = bridge.stats();
@@ -65,18 +94,24 @@ export async function startApp(config: Config, log: Log): Promise<App> {
       cacheHits: cache.hits,
       cacheMisses: cache.misses,
       pendingWrites: writes.stats().pending,
+      queueDataAvailable: ami.queueData.available,
+      queueDataDetail: ami.queueData.detail,
     };
   };
 
   const snapshot = async (extensions: readonly string[] | null): Promise<SnapshotModel> => {
-    // Read the live state synchronously (it matches `seq` exactly), then add CRM names.
-    // Only the watched extensions: 10,000 dashboards must not each copy every agent.
-    const seq = tracker.lastSeq;
-    const states = extensions && extensions.length > 0 ? extensions.map((e) => tracker.get(e)).filter((s) => s !== null) : tracker.list();
-    const ts = Date.now();
-    const stored = await reader.loadMany(states.map((s) => s.extension));
-    const agents = states.map((state, i) => ({ name: stored[i]?.name ?? null, userId: stored[i]?.userId ?? null, ...state }));
-    return { kind: "snapshot", agents, seq, ts };
+    // The live roster, read synchronously: it matches `seq` exactly, names included, no database.
+    // Only the watched agents: 10,000 dashboards must not each copy every agent.
+    const seq = roster.lastSeq;
+    let agents;
+    if (extensions && extensions.length > 0) {
+      const byId = new Map(extensions.map((e) => roster.agentOf(e)).filter((a) => a !== null).map((a) => [a.id, a]));
+      agents = [...byId.values()];
+    } else {
+      agents = roster.views();
+    }
+    agents.sort((a, b) => compareExtensions(a.extension, b.extension));
+    return { kind: "snapshot", agents, seq, ts: Date.now() };
   };
 
   const services: GraphQLServices = {
@@ -84,8 +119,14 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     hub,
     amiStatus,
     snapshot,
-    // Concurrent callers share one resync; a new one at most once per REFRESH_MIN_INTERVAL_MS.
-    refresh: limitRefresh(() => service.nextSnapshot(() => bridge.refresh()), config.refresh.minIntervalMs),
+    // Users first, so the result counts agents as the CRM groups them now. Concurrent callers share
+    // one resync; a new one at most once per REFRESH_MIN_INTERVAL_MS.
+    refresh: limitRefresh(async () => {
+      await loadUsers();
+      return service.nextSnapshot(() => bridge.refresh());
+    }, config.refresh.minIntervalMs),
+    directory: () => roster.currentDirectory,
+    commands,
   };
 
   const probes: Probes = {
@@ -94,6 +135,8 @@ export async function startApp(config: Config, log: Log): Promise<App> {
       const store = writes.stats();
       const byStatus = new Map<string, number>();
       for (const agent of tracker.list()) byStatus.set(agent.status, (byStatus.get(agent.status) ?? 0) + 1);
+      const byReason = new Map<string, number>();
+      for (const agent of roster.views()) for (const reason of agent.reasons) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       const gauge = (name: string, help: string, value: number) => ({ name, help, type: "gauge" as const, value });
       const counter = (name: string, help: string, value: number) => ({ name, help, type: "counter" as const, value });
       return [
@@ -116,6 +159,11 @@ export async function startApp(config: Config, log: Log): Promise<App> {
           ...gauge("agents", "agents by derived status", byStatus.get(status) ?? 0),
           labels: { status },
         })),
+        gauge("ami_queue_data_available", "1 when queue members, pauses and wrap-up are known (read class agent)", ami.queueData.available ? 1 : 0),
+        ...UNAVAILABLE_REASONS.map((reason) => ({
+          ...gauge("agents_unavailable", "agents (users merged) by reason they cannot take a call", byReason.get(reason) ?? 0),
+          labels: { reason },
+        })),
       ];
     },
     async readiness() {
@@ -128,7 +176,10 @@ export async function startApp(config: Config, log: Log): Promise<App> {
       }
       const ami = bridge.stats();
       checks.ami = service.isSynced ? { ok: true } : { ok: false, detail: ami.lastError ?? (service.isConnected ? "resync in progress" : "not connected") };
-      return { ready: Object.values(checks).every((c) => c.ok), checks };
+      const ready = Object.values(checks).every((c) => c.ok);
+      // Informational: phones and presence are still right without queue data, so readiness does not depend on it.
+      checks.queueData = ami.queueData.available ? { ok: true } : { ok: false, detail: ami.queueData.detail ?? "unknown" };
+      return { ready, checks };
     },
   };
 
@@ -161,6 +212,8 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     stop: () =>
       (stopping ??= (async () => {
         // Order: no new events, persist what we have, drain clients, close the database.
+        clearInterval(usersTimer);
+        service.stop();
         await bridge.stop();
         try {
           await writes.flush(Date.now() + config.shutdownTimeoutMs);

@@ -89,6 +89,16 @@ const EnvSchema = z.object({
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: count(25, 1, 10_000),
   WS_MAX_CONNECTIONS_PER_IP: count(500, 1, 1_000_000),
   REFRESH_MIN_INTERVAL_MS: ms(10_000, 0),
+
+  DND_DEVICE: z.string().regex(/^[^\s,&]*\{ext\}[^\s,&]*$/, "must contain {ext} once and no spaces, commas or &").default("Custom:DND{ext}"),
+  PRESENCE_PROVIDER: z.string().regex(/^[^\s,&]*\{ext\}[^\s,&]*$/, "must contain {ext} once and no spaces, commas or &").default("CustomPresence:{ext}"),
+  QUEUE_WRAPUP_SECONDS: z
+    .string()
+    .regex(/^\s*([^=,\s]+=\d{1,5}\s*(,\s*|$))*$/, "must be queue=seconds pairs separated by commas, e.g. support=5,sales=10")
+    .default(""),
+  QUEUE_WRAPUP_DEFAULT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
+  QUEUE_SHARED_LASTCALL: bool(false),
+  USERS_REFRESH_MS: ms(30_000, 1_000),
 });
 
 export interface ApiKeyConfig {
@@ -159,6 +169,16 @@ export interface Config {
     maxDirectives: number;
     maxCost: number;
   };
+  agents: {
+    /** Names of the DND toggle device and the presence provider; `{ext}` stands for the extension. */
+    naming: { dndDevice: string; presenceProvider: string };
+    /** queues.conf `wrapuptime` per queue (AMI does not carry it), and for queues not listed. */
+    wrapUpSeconds: Readonly<Record<string, number>>;
+    defaultWrapUpSeconds: number;
+    sharedLastCall: boolean;
+    /** How often the CRM's users (and their extensions) are reloaded; also after every resync. */
+    usersRefreshMs: number;
+  };
   shutdownTimeoutMs: number;
 }
 
@@ -216,6 +236,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     db: { url: e.DATABASE_URL, dataDir: e.DATA_DIR, flushIntervalMs: e.WRITE_FLUSH_MS, maxBatch: e.WRITE_MAX_BATCH },
     cache: { ttlMs: e.STATUS_CACHE_TTL_MS },
+    agents: {
+      naming: { dndDevice: e.DND_DEVICE, presenceProvider: e.PRESENCE_PROVIDER },
+      wrapUpSeconds: Object.freeze(parsePairs(e.QUEUE_WRAPUP_SECONDS)),
+      defaultWrapUpSeconds: e.QUEUE_WRAPUP_DEFAULT_SECONDS,
+      sharedLastCall: e.QUEUE_SHARED_LASTCALL,
+      usersRefreshMs: e.USERS_REFRESH_MS,
+    },
     graphql: {
       graphiql: e.GRAPHIQL ?? !production,
       introspection: e.GRAPHQL_INTROSPECTION ?? !production,
@@ -267,6 +294,16 @@ function authConfig(e: z.infer<typeof EnvSchema>): AuthConfig {
     return { name, role: role as Role, sha256, extensions: extensions ? extensions.split("|") : [] };
   });
   return { mode: mode ?? "open", jwt, apiKeys, roleClaim: e.AUTH_ROLE_CLAIM, extensionsClaim: e.AUTH_EXTENSIONS_CLAIM };
+}
+
+/** `support=5, sales=10` → { support: 5, sales: 10 } (already validated by the schema). */
+function parsePairs(text: string): Record<string, number> {
+  const pairs: Record<string, number> = {};
+  for (const part of text.split(",")) {
+    const [name, value] = part.split("=").map((p) => p.trim());
+    if (name && value) pairs[name] = Number(value);
+  }
+  return pairs;
 }
 
 /** The process environment with some settings replaced: e.g. the demo points AMI_* at its own simulator. */

@@ -11,9 +11,9 @@ import type { AmiRawMessage } from "./ami-messages.ts";
 
 export interface FramerLimits {
   /** Longest line (characters, without its CRLF). */
-  maxLineBytes: number;
+  maxLineLength: number;
   /** Largest message (characters of all its lines). */
-  maxMessageBytes: number;
+  maxMessageLength: number;
 }
 
 export type FrameResult =
@@ -51,7 +51,7 @@ export class AmiFramer {
         if (start < text.length) {
           this.partial.push(text.slice(start));
           this.partialLength += text.length - start;
-          if (this.partialLength > this.limits.maxLineBytes) throw this.tooLarge(`AMI line longer than ${this.limits.maxLineBytes} bytes`);
+          if (this.partialLength > this.limits.maxLineLength) throw this.tooLarge(`AMI line longer than ${this.limits.maxLineLength} characters`);
         }
         return out;
       }
@@ -66,7 +66,7 @@ export class AmiFramer {
       if (line.endsWith("\r")) line = line.slice(0, -1);
       // PostgreSQL text cannot hold NUL (invalid UTF-8 is already U+FFFD): clean it here, once, for every consumer.
       if (line.includes("\u0000")) line = line.replaceAll("\u0000", "");
-      if (line.length > this.limits.maxLineBytes) throw this.tooLarge(`AMI line longer than ${this.limits.maxLineBytes} bytes`);
+      if (line.length > this.limits.maxLineLength) throw this.tooLarge(`AMI line longer than ${this.limits.maxLineLength} characters`);
       this.line(line, out);
     }
   }
@@ -78,7 +78,7 @@ export class AmiFramer {
     }
     if (this.lines.length === 0 && !this.broken && line.startsWith(BANNER)) return; // greeting, no blank line after it
     this.messageLength += line.length + 2;
-    if (this.messageLength > this.limits.maxMessageBytes) throw this.tooLarge(`AMI message larger than ${this.limits.maxMessageBytes} bytes`);
+    if (this.messageLength > this.limits.maxMessageLength) throw this.tooLarge(`AMI message larger than ${this.limits.maxMessageLength} characters`);
     if (line.indexOf(":") <= 0) this.broken ??= "a line that is not a header";
     else this.lines.push(line);
   }

@@ -128,7 +128,7 @@ interface Session {
 
 const HEADER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const LOGOFF_TIMEOUT_MS = 1_000;
-export const DEFAULT_FRAMER_LIMITS: FramerLimits = { maxLineBytes: 64 * 1024, maxMessageBytes: 1024 * 1024 };
+export const DEFAULT_FRAMER_LIMITS: FramerLimits = { maxLineLength: 64 * 1024, maxMessageLength: 1024 * 1024 };
 // Our ActionIDs are namespaced: a peer echoing any other value can never match a waiting action.
 const ACTION_ID_PREFIX = "aa-";
 

@@ -5,6 +5,8 @@ import type { StatusHub } from "../events/status-hub.ts";
 import type { AmiStatusModel, SnapshotModel } from "./models.ts";
 import type { ResyncResult } from "../service/availability-service.ts";
 import type { Principal } from "../http/auth.ts";
+import type { AgentCommands } from "../service/agent-commands.ts";
+import type { Directory } from "../domain/agent/merge.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 
 /** What resolvers may use: read models and commands, never the database or AMI directly. */
@@ -16,6 +18,9 @@ export interface GraphQLServices {
   /** Reads live state synchronously, then completes names: for subscription snapshots.
    * `extensions`: only these (a dashboard watching its team); null: every agent. */
   snapshot(extensions: readonly string[] | null): Promise<SnapshotModel>;
+  /** The CRM's users and their extensions, as last loaded. */
+  directory(): Directory;
+  commands: AgentCommands;
 }
 
 export interface GraphQLContext {
@@ -26,5 +31,5 @@ export interface GraphQLContext {
 }
 
 export function createContext(services: GraphQLServices, principal: Principal | null): GraphQLContext {
-  return { services, loaders: createLoaders(services.reader), principal };
+  return { services, loaders: createLoaders(services.reader, services.directory), principal };
 }

@@ -89,22 +89,22 @@ describe("AMI peer input that must not hurt us", () => {
   });
 
   it("a line longer than the cap without CRLF drops the session, which reconnects (and resyncs on login)", async () => {
-    const h = startClient({ limits: { maxLineBytes: 64 * 1024 } });
+    const h = startClient({ limits: { maxLineLength: 64 * 1024 } });
     await ready(h);
     void peer.replay(Buffer.alloc(20 * 1024 * 1024, "A"));
     await waitFor(() => h.downs.length === 1, { message: "session dropped" });
-    expect(h.downs[0]).toMatchObject({ cause: "protocol-error", reason: "AMI line longer than 65536 bytes", wasReady: true });
+    expect(h.downs[0]).toMatchObject({ cause: "protocol-error", reason: "AMI line longer than 65536 characters", wasReady: true });
     await ready(h, 2);
     expect(h.client.stats().oversized).toBe(1);
     await expect(h.client.action({ Action: "Ping" })).resolves.toMatchObject({ response: "Success" });
   });
 
   it("a message larger than the cap, in short lines, drops the session too", async () => {
-    const h = startClient({ limits: { maxMessageBytes: 32 * 1024 } });
+    const h = startClient({ limits: { maxMessageLength: 32 * 1024 } });
     await ready(h);
     void peer.replay(`Event: Flood\r\n${"X-Header: 0123456789\r\n".repeat(5_000)}\r\n`);
     await waitFor(() => h.downs.length === 1);
-    expect(h.downs[0]?.reason).toBe("AMI message larger than 32768 bytes");
+    expect(h.downs[0]?.reason).toBe("AMI message larger than 32768 characters");
     await ready(h, 2);
   });
 
@@ -175,7 +175,7 @@ describe("AMI peer input that must not hurt us", () => {
 
 describe("AmiFramer", () => {
   it("reads a 20 MB line arriving in 100-byte chunks without re-scanning it (linear: a quadratic reader would not finish)", () => {
-    const framer = new AmiFramer({ maxLineBytes: 32 * 1024 * 1024, maxMessageBytes: 64 * 1024 * 1024 });
+    const framer = new AmiFramer({ maxLineLength: 32 * 1024 * 1024, maxMessageLength: 64 * 1024 * 1024 });
     const chunk = Buffer.alloc(100, "v");
     expect(framer.push("Event: Big\r\nValue: ")).toEqual([]);
     for (let i = 0; i < 200_000; i++) framer.push(chunk);
@@ -184,7 +184,7 @@ describe("AmiFramer", () => {
   });
 
   it("throws past the line cap while the line is still arriving", () => {
-    const framer = new AmiFramer({ maxLineBytes: 1_000, maxMessageBytes: 10_000 });
+    const framer = new AmiFramer({ maxLineLength: 1_000, maxMessageLength: 10_000 });
     expect(() => {
       for (let i = 0; i < 100; i++) framer.push(Buffer.alloc(100, "x"));
     }).toThrow(AmiFrameTooLargeError);

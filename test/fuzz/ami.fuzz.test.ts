@@ -7,7 +7,7 @@ import { normalize } from "../../src/ami/normalize.ts";
 import { parseFrame } from "../helpers/ami-frames.ts";
 import { fuzzParameters, FUZZ_TIMEOUT_MS } from "./fuzz-settings.ts";
 
-const LIMITS = { maxLineBytes: 4_096, maxMessageBytes: 32_768 };
+const LIMITS = { maxLineLength: 4_096, maxMessageLength: 32_768 };
 const EVENTS = ["ContactStatus", "PeerStatus", "DeviceStateChange", "ExtensionStatus", "FullyBooted", "Shutdown", "Reload", "ContactList", "EndpointList", "Newchannel", "Hangup", "PresenceStateChange", "QueueMemberStatus", "rawevent", "__proto__"];
 const KEYS = ["Event", "ActionID", "URI", "Uri", "AOR", "Aor", "EndpointName", "Endpoint", "ContactStatus", "Status", "Peer", "PeerStatus", "Device", "State", "Exten", "Context", "Hint", "RoundtripUsec", "UserAgent", "ViaAddress", "RegExpire", "ObjectName", "DeviceState", "Restart", "Module", "Variable", "__proto__", "constructor"];
 
