@@ -151,6 +151,39 @@ describe("HTTP: per role and per field", () => {
   });
 });
 
+describe("presence, DND and pause: an agent only for their own extension", () => {
+  // The peer answers these with "Invalid/unknown command"; what matters is whether the action reached AMI.
+  const mutations = [
+    (ext: string) => `mutation { setDnd(extension: "${ext}", on: true) { accepted } }`,
+    (ext: string) => `mutation { setPresence(extension: "${ext}", state: AWAY) { accepted } }`,
+    (ext: string) => `mutation { pauseAgent(extension: "${ext}", queue: "support", reason: "Lunch") { accepted } }`,
+    (ext: string) => `mutation { unpauseAgent(extension: "${ext}") { accepted } }`,
+  ];
+  const sent = () => peer.received("Setvar").length + peer.received("QueuePause").length;
+
+  it.each(mutations.map((m, i) => [i, m] as const))("mutation %i over HTTP: own extension reaches AMI, another is 403 and never sent", async (_i, mutation) => {
+    const agent = bearer(await roleToken("agent", ["1000"]));
+    const before = sent();
+    const other = await gql(mutation("1001"), agent);
+    expect(other.status).toBe(403);
+    expect(other.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(sent()).toBe(before);
+    const own = await gql(mutation("1000"), agent);
+    expect(own.body.errors?.[0]?.extensions?.code).not.toBe("FORBIDDEN");
+    await waitFor(() => sent() > before);
+    const supervisor = await gql(mutation("1001"), bearer(await roleToken("supervisor", [])));
+    expect(supervisor.body.errors?.[0]?.extensions?.code).not.toBe("FORBIDDEN");
+  });
+
+  it("over graphql-ws the same rule holds", async () => {
+    const agent = wsClient({ token: await roleToken("agent", ["1000"]) }).client;
+    const other = await subscribeOnce(agent, mutations[0]!("1002"));
+    expect(other.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const own = await subscribeOnce(agent, mutations[0]!("1000"));
+    expect(own.errors?.[0]?.extensions?.code).not.toBe("FORBIDDEN");
+  });
+});
+
 describe("HTTP: operator endpoints", () => {
   const endpoints: Array<[string, string]> = [
     ["GET", "/metrics"],
