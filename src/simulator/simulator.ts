@@ -202,7 +202,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     calls: () => ({ active: model.activeCalls, processed: model.callsProcessed }),
     readClasses: new Set(options.readClasses ?? DEFAULT_CLASSES),
     writeClasses: new Set(options.writeClasses ?? DEFAULT_CLASSES),
-    queues: (queue) => model.queues.view(queue),
+    queues: (queue) => model.queueStatus(queue),
     presences: () => model.presenceEntries(),
     presence: (presentity) => model.presenceOf(presentity),
     // Asterisk answers the action, then its events follow.
