@@ -178,6 +178,11 @@ export function queueCallerJoinEvent(caller: Channel, queue: string, position: n
   return agentEvent("QueueCallerJoin", [...channelHeaders(caller), ["Queue", queue], ["Position", position], ["Count", count]]);
 }
 
+/** The caller hung up before a member answered (sent before its QueueCallerLeave). */
+export function queueCallerAbandonEvent(caller: Channel, queue: string, position: number, holdSeconds: number): LiveEvent {
+  return agentEvent("QueueCallerAbandon", [...channelHeaders(caller), ["Queue", queue], ["Position", position], ["OriginalPosition", position], ["HoldTime", holdSeconds]]);
+}
+
 export function queueCallerLeaveEvent(caller: Channel, queue: string, position: number, count: number): LiveEvent {
   return agentEvent("QueueCallerLeave", [...channelHeaders(caller), ["Queue", queue], ["Position", position], ["Count", count]]);
 }

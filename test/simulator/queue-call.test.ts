@@ -54,8 +54,9 @@ function summary(raw: AmiRaw): string {
     case "QueueMemberStatus":
       return `${e} ${raw.queue} ${raw.interface} status=${raw.status} incall=${raw.incall} calls=${raw.callstaken} lastcall=${raw.lastcall === "0" ? "0" : "set"}`;
     case "QueueCallerJoin":
+    case "QueueCallerAbandon":
     case "QueueCallerLeave":
-      return `${e} ${raw.queue} ${raw.channel} ${raw.position} ${raw.count}`;
+      return `${e} ${raw.queue} ${raw.channel} ${raw.position} ${raw.count ?? raw.originalposition}`;
     case "AgentCalled":
     case "AgentConnect":
     case "AgentComplete":
@@ -139,6 +140,11 @@ describe("a queue call (queue-call-wrapup)", () => {
     await sleep(20);
     const events = client.liveEvents().map((m) => summary(m.raw));
     expect(events.filter((e) => e.startsWith("AgentCalled"))).toEqual([]);
+    expect(events.filter((e) => e.startsWith("QueueCaller"))).toEqual([
+      "QueueCallerJoin support PJSIP/1005-00000000 1 1",
+      "QueueCallerAbandon support PJSIP/1005-00000000 1 1",
+      "QueueCallerLeave support PJSIP/1005-00000000 1 0",
+    ]);
     expect(events.filter((e) => e.includes("Queue:support "))).toEqual(["DeviceStateChange Queue:support RINGING", "DeviceStateChange Queue:support NOT_INUSE"]);
     client.action({ Action: "QueueStatus", ActionID: "q", Queue: "support" });
     expect((await client.list("q"))[1]?.raw).toMatchObject({ event: "QueueParams", abandoned: "1", completed: "0" });
