@@ -1,5 +1,5 @@
 // The shapes of AMI messages as this service sees them, and safe accessors for their headers.
-// A raw message is what the framer (ami-framer.ts) emits, in the shape asterisk-manager used: header names trimmed and lower-cased,
+// A raw message is what the asterisk-manager parser emits: header names trimmed and lower-cased,
 // a repeated header as an array, `Variable`/`ChanVariable` headers as a name → value object.
 
 export type AmiRawValue = string | readonly string[] | Readonly<Record<string, string>>;
@@ -41,7 +41,8 @@ export function singleHeader(message: AmiRawMessage, key: string): string | unde
 export function toAmiEvent(message: AmiRawMessage): AmiEvent | null {
   const name = singleHeader(message, "event");
   if (!name) return null;
-  return { name, actionId: singleHeader(message, "actionid") ?? null, fields: message };
+  // An empty ActionID can answer no action of ours: such an event is live.
+  return { name, actionId: singleHeader(message, "actionid") || null, fields: message };
 }
 
 export function toAmiResponse(message: AmiRawMessage): AmiResponse | null {

@@ -1,18 +1,24 @@
-// The AMI session on a plain TCP socket: connect → Login → `Events: on` → ready; Ping heartbeat;
-// reconnect after any loss with capped, jittered backoff; per-action deadlines; list collection by
-// ActionID; rejection on loss.
+// The AMI session: the only file that touches `asterisk-manager`. The library parses frames well
+// (CRLF split with carry-over, banner skipped) but its lifecycle is unusable, so this class owns it:
+// connect → Login → `Events: on` → ready; Ping heartbeat; reconnect after any loss with capped,
+// jittered backoff; per-action deadlines; list collection by ActionID; rejection on loss.
 //
-// asterisk-manager is no longer used: it emitted peer-chosen ActionIDs as event names on its own
-// emitter (an answer with `ActionID: rawevent` threw an uncaught exception), its reader is quadratic
-// on a long line and unbounded. Framing is AmiFramer (linear, size-capped); ActionIDs are only keys
-// of our own Map, so nothing the peer sends can name a listener.
+// Nothing a peer sends may end the process. The library re-emits every response's ActionID as an
+// event name on its own emitter (`ActionID: rawevent` would recurse into its parser), so its parse
+// handler is replaced by ours: responses go to our pending actions by id and no peer-chosen name is
+// ever emitted, except the library's own login callback id. Its socket (caught through Node's
+// `net.client.socket` diagnostics channel) gets a guard in front of the library's reader: size caps
+// (StreamGuard), one chunk per event-loop turn (so a flood cannot starve HTTP), and the arrival
+// time of bytes (so our own backlog cannot fail a Ping).
 //
-// One socket and framer per connection attempt, so nothing from a dead socket leaks into the next
-// session; every listener checks that its session is still the current one. The reader processes a
-// bounded slice of messages per event-loop turn and pauses the socket meanwhile, so an AMI flood
-// cannot starve HTTP; bytes still arriving count as liveness for the heartbeat, so our own backlog
-// cannot make a Ping time out.
-import net from "node:net";
+// One library instance per connection attempt: its parser state (partial lines) and its held-action
+// queue live per instance, so nothing from a dead socket can leak into the next session. Every
+// listener checks that its session is still the current one. The socket is created with our own
+// AbortSignal (the library passes an options object in `port` straight to net.createConnection),
+// so a dead peer's socket is destroyed, not just `end()`ed.
+import Manager from "asterisk-manager";
+import diagnostics from "node:diagnostics_channel";
+import type { Socket } from "node:net";
 import type { Log } from "../domain/ports.ts";
 import {
   AmiConnectionLostError,
@@ -31,9 +37,11 @@ import {
   type AmiRawMessage,
   type AmiResponse,
 } from "./ami-messages.ts";
-import { AmiFramer, AmiFrameTooLargeError, type FrameResult, type FramerLimits } from "./ami-framer.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { PendingActions } from "./pending-actions.ts";
+import { DEFAULT_STREAM_LIMITS, StreamGuard, type StreamLimits } from "./stream-guard.ts";
+
+type ManagerInstance = ReturnType<typeof Manager>;
 
 export interface HeartbeatOptions {
   /** Pause between a Pong and the next Ping. */
@@ -53,10 +61,8 @@ export interface AmiClientOptions {
   actionTimeoutMs?: number;
   heartbeat?: HeartbeatOptions;
   backoff?: BackoffOptions;
-  /** Size caps of the incoming stream; past them the session is dropped (and resynced on the next login). */
-  limits?: Partial<FramerLimits>;
-  /** Messages handled per event-loop turn before yielding to other work (default 200). */
-  messagesPerTurn?: number;
+  /** Caps on incoming lines and messages; past them the session is dropped (and resynced on the next login). */
+  limits?: Partial<StreamLimits>;
   /** [0, 1); injectable for deterministic backoff. */
   random?: () => number;
   now?: () => number;
@@ -82,7 +88,7 @@ export interface AmiClientHandlers {
   onReady(): void;
   /** A live event (never an item of one of our list actions). */
   onEvent(event: AmiEvent): void;
-  /** A frame that could not be read was dropped: an event may be lost, resync. */
+  /** A damaged frame was seen (a line that is not a header): an event may be lost, resync. */
   onMalformed?(reason: string): void;
   onDisconnected(info: AmiDisconnect): void;
 }
@@ -102,10 +108,10 @@ export interface AmiClientStats {
   pendingActions: number;
   /** Events carrying an ActionID nobody waits for (late list items): dropped. */
   strayEvents: number;
-  /** Frames that could not be read (dropped whole). */
-  malformedFrames: number;
-  /** Sessions dropped because the peer broke a size limit. */
+  /** Sessions dropped for a line or message over the caps. */
   oversized: number;
+  /** Damaged frames seen (lines that are not headers). */
+  malformedFrames: number;
 }
 
 export interface ActionOptions {
@@ -113,24 +119,22 @@ export interface ActionOptions {
 }
 
 interface Session {
-  readonly socket: net.Socket;
-  readonly framer: AmiFramer;
+  readonly manager: ManagerInstance;
+  readonly abort: AbortController;
   readonly pending: PendingActions;
   readonly closed: Promise<void>;
-  /** Messages read but not handled yet (the reader yields between slices). */
-  readonly backlog: FrameResult[];
-  draining: boolean;
-  /** Epoch ms of the last bytes received: a peer that sends is alive, even if our Pong is queued. */
-  lastDataAt: number;
   tcpConnected: boolean;
   socketError: string | null;
+  /** When the last bytes arrived (a flood delays our Pong behind our own backlog, not a dead peer). */
+  lastDataAt: number;
 }
+
+/** Names the library itself emits: a response's ActionID must never reach one of them. */
+const LIBRARY_EVENTS = new Set(["rawevent", "managerevent", "response", "asterisk", "error", "connect", "close", "end", "userevent"]);
+const SOCKET_CHANNEL = "net.client.socket";
 
 const HEADER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const LOGOFF_TIMEOUT_MS = 1_000;
-export const DEFAULT_FRAMER_LIMITS: FramerLimits = { maxLineLength: 64 * 1024, maxMessageLength: 1024 * 1024 };
-// Our ActionIDs are namespaced: a peer echoing any other value can never match a waiting action.
-const ACTION_ID_PREFIX = "aa-";
 
 export class AmiClient {
   private readonly connectTimeoutMs: number;
@@ -140,8 +144,6 @@ export class AmiClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly endpoint: string;
-  private readonly limits: FramerLimits;
-  private readonly messagesPerTurn: number;
 
   private state: AmiClientState = "stopped";
   private session: Session | null = null;
@@ -156,8 +158,8 @@ export class AmiClient {
   private reconnects = 0;
   private failedAttempts = 0;
   private strayEvents = 0;
-  private malformedFrames = 0;
   private oversized = 0;
+  private malformedFrames = 0;
   private lastEventAt: number | null = null;
   private lastError: string | null = null;
 
@@ -173,8 +175,6 @@ export class AmiClient {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.endpoint = `${options.host}:${options.port}`;
-    this.limits = { ...DEFAULT_FRAMER_LIMITS, ...options.limits };
-    this.messagesPerTurn = options.messagesPerTurn ?? 200;
   }
 
   start(): void {
@@ -224,123 +224,134 @@ export class AmiClient {
       lastError: this.lastError,
       pendingActions: this.session?.pending.size ?? 0,
       strayEvents: this.strayEvents,
-      malformedFrames: this.malformedFrames,
       oversized: this.oversized,
+      malformedFrames: this.malformedFrames,
     };
   }
 
   private open(): void {
     this.state = "connecting";
-    const socket = new net.Socket();
+    const abort = new AbortController();
+    // No port: the library would connect and log in on its own (with the wrong `Event:` header).
+    const manager = Manager(undefined, this.options.host, this.options.username, this.options.secret, true);
     let markClosed: () => void = () => {};
     const session: Session = {
-      socket,
-      framer: new AmiFramer(this.limits),
-      pending: new PendingActions(),
+      manager,
+      abort,
+      pending: new PendingActions((actionId) => manager.removeAllListeners(actionId)),
       closed: new Promise<void>((resolve) => (markClosed = resolve)),
-      backlog: [],
-      draining: false,
-      lastDataAt: 0,
       tcpConnected: false,
       socketError: null,
+      lastDataAt: 0,
     };
     this.session = session;
-
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true);
-    socket.on("error", (error) => {
-      if (this.session === session) session.socketError = error.message;
+    // Our parse handler instead of the library's (which emits peer-chosen ActionIDs as event names).
+    manager.removeAllListeners("rawevent");
+    manager.on("rawevent", (item: unknown) => {
+      try {
+        if (this.session === session) this.receive(session, item);
+      } catch (error) {
+        this.log.error({ err: errorText(error) }, "AMI message handling threw");
+      }
     });
-    socket.on("connect", () => {
+
+    manager.on("error", (error) => {
+      // The library passes socket errors here; an event named "Error" would arrive here too.
+      if (this.session === session && error instanceof Error) session.socketError = error.message;
+    });
+    manager.on("connect", () => {
       if (this.session !== session || this.state !== "connecting") return;
       session.tcpConnected = true;
       this.login(session);
     });
-    socket.on("close", () => {
+    const onSocketGone = (): void => {
+      // Guard against an AMI event literally named "Close"/"End" re-emitted under that name.
+      if (manager.isConnected()) return;
       markClosed();
       if (this.session !== session) return;
       const cause = this.state === "ready" ? "connection-lost" : "connect-failed";
       this.lose(session, cause, session.socketError ?? "connection closed by Asterisk");
-    });
-    socket.on("data", (chunk: Buffer) => this.read(session, chunk));
+    };
+    manager.on("close", onSocketGone);
+    manager.on("end", onSocketGone);
 
     this.connectTimer = setTimeout(
       () => this.lose(session, "connect-failed", `no AMI session within ${this.connectTimeoutMs} ms`),
       this.connectTimeoutMs,
     );
-    socket.connect({ host: this.options.host, port: this.options.port });
-  }
-
-  private read(session: Session, chunk: Buffer): void {
-    if (this.session !== session) return;
-    session.lastDataAt = this.now();
+    // The library keeps its socket private; Node announces every client socket on this channel, synchronously.
+    let socket: Socket | undefined;
+    const catchSocket = (message: unknown) => {
+      socket ??= (message as { socket: Socket }).socket;
+    };
+    diagnostics.subscribe(SOCKET_CHANNEL, catchSocket);
     try {
-      for (const frame of session.framer.push(chunk)) session.backlog.push(frame);
-    } catch (error) {
-      if (!(error instanceof AmiFrameTooLargeError)) throw error;
-      this.oversized += 1;
-      this.lose(session, "protocol-error", error.message);
-      return;
+      manager.connect({ host: this.options.host, port: this.options.port, signal: abort.signal });
+    } finally {
+      diagnostics.unsubscribe(SOCKET_CHANNEL, catchSocket);
     }
-    this.drain(session);
+    if (socket) this.guard(session, socket);
   }
 
-  /** Handles a bounded slice of the backlog; the rest after other callbacks (timers, HTTP) had a turn.
-   * The socket is paused meanwhile, so the backlog holds at most one chunk's messages. */
-  private drain(session: Session): void {
-    if (session.draining) return;
-    let handled = 0;
-    while (session.backlog.length > 0 && this.session === session) {
-      if (handled >= this.messagesPerTurn) {
-        session.draining = true;
-        session.socket.pause();
-        setImmediate(() => {
-          session.draining = false;
-          if (this.session !== session) return;
-          this.drain(session);
-          if (!session.draining) session.socket.resume();
-        });
+  /** In front of the library's reader: caps, liveness, and one chunk per event-loop turn. */
+  private guard(session: Session, socket: Socket): void {
+    const guard = new StreamGuard({ ...DEFAULT_STREAM_LIMITS, ...this.options.limits }, () => {
+      this.malformedFrames += 1;
+      this.notify("onMalformed", () => this.handlers.onMalformed?.("a line that is not a header"));
+    });
+    let resumeScheduled = false;
+    socket.prependListener("data", (chunk: string | Buffer) => {
+      session.lastDataAt = this.now();
+      const violation = guard.feed(typeof chunk === "string" ? chunk : chunk.toString("latin1"));
+      if (violation !== null) {
+        this.oversized += 1;
+        socket.destroy();
+        this.lose(session, "protocol-error", violation);
         return;
       }
-      const frame = session.backlog.shift() as FrameResult;
-      handled += 1;
-      this.handleFrame(session, frame);
-    }
-    session.backlog.length = 0;
+      if (!resumeScheduled) {
+        resumeScheduled = true;
+        socket.pause();
+        setImmediate(() => {
+          resumeScheduled = false;
+          if (!socket.destroyed) socket.resume();
+        });
+      }
+    });
   }
 
-  private handleFrame(session: Session, frame: FrameResult): void {
-    if (frame.kind === "malformed") {
-      this.malformedFrames += 1;
-      if (this.state === "ready") this.notify("onMalformed", () => this.handlers.onMalformed?.(frame.reason));
+  /** One parsed message from the library: a response to one of our actions, or an event. */
+  private receive(session: Session, item: unknown): void {
+    if (typeof item !== "object" || item === null || Array.isArray(item)) return;
+    const raw = stripNul(item as AmiRawMessage);
+    if (typeof raw.response === "string" && raw.event === undefined) {
+      const response = toAmiResponse(raw);
+      if (!response) return;
+      if (session.pending.handleResponse(response)) return;
+      // The library's own login waits on its id; nothing else the peer names is ever emitted.
+      const id = response.actionId;
+      if (id && !LIBRARY_EVENTS.has(id.toLowerCase()) && session.manager.listeners(id).length > 0) {
+        session.manager.emit(id, response.response.toLowerCase() === "error" ? raw : undefined, raw);
+      }
       return;
     }
-    const raw = frame.message;
-    if (singleHeader(raw, "event") !== undefined) {
-      this.route(session, raw);
-      return;
-    }
-    const response = toAmiResponse(raw);
-    if (response) session.pending.handleResponse(response);
+    if (raw.event !== undefined) this.route(session, raw);
   }
 
   private login(session: Session): void {
     this.state = "logging-in";
-    this.send(session, { Action: "Login", Username: this.options.username, Secret: this.options.secret }, this.connectTimeoutMs, "single").then(
-      () => this.enableEvents(session),
-      (error: unknown) => {
-        if (this.session !== session) return;
-        if (error instanceof AmiResponseError) {
-          const message = error.response?.message?.trim() || "login rejected";
-          this.lose(session, "login-failed", `login failed: ${message}`);
-        } else {
-          this.lose(session, "connect-failed", errorText(error));
-        }
-      },
-    );
+    session.manager.login((rejection) => {
+      if (this.session !== session) return;
+      if (rejection) {
+        const message = singleHeader(rejection, "message")?.trim() || "login rejected";
+        this.lose(session, "login-failed", `login failed: ${message}`);
+        return;
+      }
+      this.enableEvents(session);
+    });
   }
 
-  /** Ask for events explicitly (older code logged in with `Event: on`, which Asterisk ignores). */
+  /** The library logs in with `Event: on`, which Asterisk ignores: ask for events explicitly. */
   private enableEvents(session: Session): void {
     this.send(session, { Action: "Events", EventMask: "on" }, this.connectTimeoutMs, "single").then(
       () => this.becomeReady(session),
@@ -377,16 +388,15 @@ export class AmiClient {
   private ping(session: Session): void {
     if (this.session !== session || this.state !== "ready") return;
     const { timeoutMs } = this.heartbeat;
-    const sentAt = this.now();
     this.send(session, { Action: "Ping" }, timeoutMs, "single").then(
       () => {
         if (this.session === session) this.scheduleHeartbeat(session);
       },
       (error: unknown) => {
-        if (this.session !== session) return;
-        // Bytes received after the Ping: the peer is alive and the Pong waits in our own backlog.
-        if (error instanceof AmiTimeoutError && session.lastDataAt <= sentAt) this.lose(session, "heartbeat-timeout", `no answer to Ping within ${timeoutMs} ms`);
-        else this.scheduleHeartbeat(session);
+        // Bytes still arriving mean a live peer behind a backlog of ours: ask again.
+        const alive = this.now() - session.lastDataAt < timeoutMs;
+        if (error instanceof AmiTimeoutError && !alive) this.lose(session, "heartbeat-timeout", `no answer to Ping within ${timeoutMs} ms`);
+        else if (this.session === session) this.scheduleHeartbeat(session);
       },
     );
   }
@@ -420,19 +430,19 @@ export class AmiClient {
   private send(session: Session, fields: AmiActionFields, timeoutMs: number, kind: "single"): Promise<AmiResponse>;
   private send(session: Session, fields: AmiActionFields, timeoutMs: number, kind: "list"): Promise<AmiListResult>;
   private send(session: Session, fields: AmiActionFields, timeoutMs: number, kind: "single" | "list"): Promise<AmiResponse | AmiListResult> {
-    let headers: Array<[string, string]>;
+    let headers: Record<string, string>;
     try {
-      headers = checkedHeaders(fields);
+      headers = libraryHeaders(fields);
     } catch (error) {
       return Promise.reject(error);
     }
     if (this.session !== session) return Promise.reject(new AmiNotConnectedError(`AMI ${fields.Action}: session to ${this.endpoint} ended`));
-    const actionId = `${ACTION_ID_PREFIX}${++this.actionSeq}`;
+    const actionId = `ami-${++this.actionSeq}`;
     const answer =
       kind === "list"
         ? session.pending.expectList(actionId, fields.Action, timeoutMs)
         : session.pending.expectResponse(actionId, fields.Action, timeoutMs);
-    session.socket.write(formatAction(headers, actionId));
+    session.manager.action({ ...headers, actionid: actionId });
     return answer;
   }
 
@@ -459,8 +469,7 @@ export class AmiClient {
     this.session = null;
     clearTimeout(this.connectTimer);
     clearTimeout(this.heartbeatTimer);
-    session.backlog.length = 0;
-    session.socket.destroy();
+    session.abort.abort();
     session.pending.rejectAll(error);
   }
 
@@ -492,23 +501,46 @@ export class AmiClient {
   }
 }
 
-/** Checked headers: names that are tokens, values on one line, never an ActionID of the caller's. */
-function checkedHeaders(fields: AmiActionFields): Array<[string, string]> {
-  const headers: Array<[string, string]> = [];
+/** Header names lower-cased as the library expects (`action`, `actionid`); values must stay on one line. */
+function libraryHeaders(fields: AmiActionFields): Record<string, string> {
+  const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(fields)) {
+    const key = name.toLowerCase();
     const text = String(value);
-    if (!HEADER_NAME.test(name) || name.toLowerCase() === "actionid") throw new AmiInvalidActionError(`AMI action header "${name}" is not allowed`);
+    if (!HEADER_NAME.test(name) || key === "actionid") throw new AmiInvalidActionError(`AMI action header "${name}" is not allowed`);
     if (/[\r\n]/.test(text)) throw new AmiInvalidActionError(`AMI action header "${name}" contains a line break`);
-    headers.push([name, text]);
+    headers[key] = text;
   }
-  if (!headers.some(([name]) => name.toLowerCase() === "action")) throw new AmiInvalidActionError("AMI action without Action header");
+  if (!headers.action) throw new AmiInvalidActionError("AMI action without Action header");
   return headers;
 }
 
-function formatAction(headers: ReadonlyArray<[string, string]>, actionId: string): string {
-  let text = "";
-  for (const [name, value] of headers) text += `${name}: ${value}\r\n`;
-  return `${text}ActionID: ${actionId}\r\n\r\n`;
+/** PostgreSQL refuses NUL in text: it never gets past the reader (plain, repeated and Variable headers alike). */
+function stripNul(raw: AmiRawMessage): AmiRawMessage {
+  let clean: Record<string, unknown> | null = null;
+  for (const [key, value] of Object.entries(raw)) {
+    // A header name with NUL is no header of Asterisk's (and must not become another one): dropped.
+    if (key.includes("\u0000")) {
+      delete (clean ??= { ...raw })[key];
+      continue;
+    }
+    const cleaned = withoutNul(value);
+    if (cleaned !== value) (clean ??= { ...raw })[key] = cleaned;
+  }
+  return (clean ?? raw) as AmiRawMessage;
+}
+
+function withoutNul(value: unknown): unknown {
+  if (typeof value === "string") return value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
+  if (Array.isArray(value)) {
+    const items = value.map(withoutNul);
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)] as const);
+    return entries.some(([k, v], i) => k !== Object.keys(value)[i] || v !== Object.values(value)[i]) ? Object.fromEntries(entries) : value;
+  }
+  return value;
 }
 
 function errorText(error: unknown): string {

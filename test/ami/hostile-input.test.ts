@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AmiEvent } from "../../src/ami/ami-messages.ts";
 import { AmiClient, type AmiDisconnect } from "../../src/ami/manager-client.ts";
-import { AmiFramer } from "../../src/ami/ami-framer.ts";
+import { StreamGuard } from "../../src/ami/stream-guard.ts";
 import { AmiPeer, labEndpoints } from "../helpers/ami-peer.ts";
 import { MemoryLog } from "../helpers/memory-log.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -80,16 +80,16 @@ describe("hostile AMI input", () => {
   });
 });
 
-describe("AmiFramer caps", () => {
+describe("StreamGuard", () => {
   it("counts lines and messages across chunk boundaries, CRLF or LF", () => {
-    const framer = new AmiFramer({ maxLineLength: 10, maxMessageLength: 30 });
-    expect(framer.push("Event: a\r\nKey: 12")).toEqual([]);
-    expect(framer.push("34\r\n\r\n")).toHaveLength(1); // "Key: 1234" is within 10
-    expect(framer.push("K: 1234567")).toEqual([]);
-    expect(() => framer.push("8")).toThrow("AMI line longer than 10 characters");
-    const messages = new AmiFramer({ maxLineLength: 100, maxMessageLength: 30 });
-    expect(messages.push("A: 1\nB: 2\n\nA: 1\nB: 2\nC: 3\n\n")).toHaveLength(2);
-    expect(() => messages.push("A: 123456789\nB: 123456789\nC: 123456789\n")).toThrow("AMI message larger than 30 characters");
+    const guard = new StreamGuard({ maxLineLength: 10, maxMessageLength: 30 });
+    expect(guard.feed("Event: a\r\nKey: 12")).toBeNull();
+    expect(guard.feed("34\r\n\r\n")).toBeNull(); // "Key: 1234\r" is exactly 10
+    expect(guard.feed("K: 1234567")).toBeNull();
+    expect(guard.feed("8")).toBe("AMI line longer than 10 characters");
+    const messages = new StreamGuard({ maxLineLength: 100, maxMessageLength: 30 });
+    expect(messages.feed("A: 1\nB: 2\n\nA: 1\nB: 2\nC: 3\n\n")).toBeNull();
+    expect(messages.feed("A: 123456789\nB: 123456789\nC: 123456789\n")).toBe("AMI message larger than 30 characters");
   });
 });
 
@@ -114,5 +114,16 @@ describe("damaged frames", () => {
     } finally {
       await other.stop();
     }
+  });
+});
+
+describe("StreamGuard across reads", () => {
+  it("a CRLF split between two reads is a line end, not a line without a header", () => {
+    let bad = 0;
+    const guard = new StreamGuard({ maxLineLength: 100, maxMessageLength: 1_000 }, () => void bad++);
+    for (const part of ["Asterisk Call Manager/11.0.0\r\n", "Event: A\r", "\n", "Key: v\r", "\n\r", "\n", "Event: B\r\n\r\n"]) expect(guard.feed(part)).toBeNull();
+    expect(bad).toBe(0);
+    expect(guard.feed("Devi\r\n")).toBeNull();
+    expect(bad).toBe(1);
   });
 });
