@@ -69,7 +69,10 @@ export class AgentRoster {
       keys.add(directory.keyOf(extension));
     }
     const changes: AgentChange[] = [];
-    for (const key of keys) {
+    // Agents that went first: a subscriber keyed by main extension must not see the new user agent of
+    // 1001 and then the removal of the lone agent 1001.
+    const gone = (key: string) => (key.startsWith("ext:") ? directory.keyOf(key.slice(4)) !== key : !directory.users.some((u) => `user:${u.userId}` === key));
+    for (const key of [...keys].sort((a, b) => Number(gone(b)) - Number(gone(a)))) {
       const change = this.recomputeKey(key);
       if (change) changes.push(change);
     }
@@ -94,7 +97,10 @@ export class AgentRoster {
 
   private partsOf(key: string, hint?: string): StoredAgent[] {
     if (key.startsWith("ext:")) {
-      const state = this.states.get(key.slice(4));
+      const extension = key.slice(4);
+      // Claimed by a user now: the lone agent is gone (its state lives on in the user's agent).
+      if (this.directory.keyOf(extension) !== key) return [];
+      const state = this.states.get(extension);
       return state ? [state] : [];
     }
     const extensions = hint ? this.directory.siblingsOf(hint) : (this.directory.users.find((u) => `user:${u.userId}` === key)?.extensions ?? []);
