@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestPostgres, type TestDatabase } from "../helpers/databases.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
-import { AsteriskDriver } from "../scenarios/asterisk-driver.ts";
+import { AsteriskDriver, LAB_ENV } from "../scenarios/asterisk-driver.ts";
 import { waitForAgreement } from "../scenarios/pbx-agreement.ts";
 import { parityCases } from "../scenarios/parity-cases.ts";
 import { registerBecomesAvailable } from "../scenarios/register.ts";
@@ -35,7 +35,7 @@ const latencies = new Map<string, number>();
 const cleanups: Array<() => Promise<unknown>> = [];
 
 beforeAll(async () => {
-  pbx = await AsteriskDriver.start();
+  pbx = await AsteriskDriver.start({ env: LAB_ENV });
   pg = await createTestPostgres();
   service = await ServiceProcess.start({ name: "main-postgres", ami: pbx.ami(), database: { kind: "postgres", url: pg.url! }, env: FAST_AMI_ENV });
   await service.waitSynced();

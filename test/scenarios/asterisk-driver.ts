@@ -9,6 +9,12 @@ import type { AmiSettings, PbxAgentLayers, PbxContact, PbxDriver, PbxEndpoint, P
 /** The lab's queues and the numbers that dial them (`call A 2000`). */
 const QUEUE_NUMBERS: Readonly<Record<string, string>> = { support: "2000", sales: "2001" };
 
+/**
+ * The lab as both real-Asterisk suites start it: write class `agent` for QueuePause (the CRM's
+ * pauseAgent), the queues' wrapuptime spelled out (the agent-layer service is configured with it).
+ */
+export const LAB_ENV: Readonly<Record<string, string>> = { LAB_AMI_WRITE: "system,call,agent", LAB_WRAPUP_SECS: "5" };
+
 export interface AsteriskDriverOptions {
   /** Lab settings (LAB_*) for `start` and every helper: they must agree. */
   env?: Record<string, string>;
