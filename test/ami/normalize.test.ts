@@ -30,7 +30,8 @@ const EXPECTED_KIND: Record<string, Normalized["kind"] | ((raw: AmiRaw) => Norma
   QueueCallerLeave: "ignored",
   AgentCalled: "ignored",
   AgentConnect: "ignored",
-  AgentComplete: "ignored",
+  // The member's queue call ended: starts the wrap-up before the phone's NOT_INUSE (see the tracker).
+  AgentComplete: "facts",
   ContactList: "facts",
   EndpointList: "facts",
   FullyBooted: "control",

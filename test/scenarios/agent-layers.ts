@@ -321,7 +321,9 @@ export async function queueCallThenWrapUp(ctx: AgentLayersContext, member: strin
     .filter(({ delta, index }) => delta.extension === member && index <= back.index)
     .map(({ delta }) => `${delta.status}${delta.available ? "" : `[${delta.reasons.join(",")}]`}`)
     .filter((entry, i, all) => i === 0 || entry !== all[i - 1]);
-  expect(history, `${member} as the stream shows it`).toEqual(["RINGING[RINGING]", "ON_CALL[ON_CALL]", "AVAILABLE[WRAP_UP]", "AVAILABLE"]);
+  // AgentComplete comes a few ms before the phone's NOT_INUSE: the wrap-up may start while still ON_CALL.
+  const withoutOverlap = history.filter((entry) => entry !== "ON_CALL[ON_CALL,WRAP_UP]");
+  expect(withoutOverlap, `${member} as the stream shows it: ${history.join(" → ")}`).toEqual(["RINGING[RINGING]", "ON_CALL[ON_CALL]", "AVAILABLE[WRAP_UP]", "AVAILABLE"]);
   expect(await agentOf(ctx, member)).toMatchObject({ available: true, reasons: [] });
   expect(await availableExtensions(ctx, queue)).toContain(member);
   return { wrapUpUntil, backAt: back.receivedAt };
