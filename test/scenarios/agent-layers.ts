@@ -63,14 +63,31 @@ function membership(agent: AgentLayersView, queue: string): QueueMembershipView 
   return agent.queues.find((q) => q.queue === queue);
 }
 
+// When the last command to the PBX (a driver call or a mutation) was issued and when it returned.
+let lastCommand = { issuedAt: 0, returnedAt: 0 };
+
+async function command<T>(run: () => Promise<T>): Promise<T> {
+  const issuedAt = Date.now();
+  const result = await run();
+  lastCommand = { issuedAt, returnedAt: Date.now() };
+  return result;
+}
+
+/** `pushed` options for a change the last command made: the PBX shows it when the command returns. */
+function afterCommand(): { since: number; issuedAt: number } {
+  return { since: lastCommand.returnedAt, issuedAt: lastCommand.issuedAt };
+}
+
 /**
- * The first delta of `ext`'s agent after `mark` that matches, within 5 s; its latency from `since`
- * (when the PBX reported the change: the driver returned) is recorded as `name` and must be ≤ 1 s.
+ * The first delta of `ext`'s agent after `mark` that matches, within 5 s. It must come within 1 s of
+ * `since` (when the PBX showed the change: the driver returned; lab commands poll the CLI, so the
+ * delta often comes first). Recorded as `name`: the time from `issuedAt` (the command's start, an
+ * upper bound of the real latency) when there was a command, else from `since`.
  */
 async function pushed(
   ctx: AgentLayersContext,
   ext: string,
-  options: { mark: number; since: number; name: string; matches: (delta: DeltaEvent) => boolean },
+  options: { mark: number; since: number; issuedAt?: number; name: string; matches: (delta: DeltaEvent) => boolean },
 ): Promise<RecordedDelta> {
   const seen = await ctx.stream.nextDelta((d) => d.extensions.includes(ext) && !d.removed && options.matches(d), {
     after: options.mark,
@@ -78,7 +95,7 @@ async function pushed(
     message: `${options.name} (${ext})`,
   });
   const latency = seen.receivedAt - options.since;
-  ctx.latencies.set(`${ctx.pbx.name} ${options.name}`, latency);
+  ctx.latencies.set(`${ctx.pbx.name} ${options.name}${options.issuedAt === undefined ? "" : " (from the command's start)"}`, seen.receivedAt - (options.issuedAt ?? options.since));
   expect(latency, `${options.name}: delta within 1 s`).toBeLessThanOrEqual(MAX_LATENCY_MS);
   return seen;
 }
@@ -137,8 +154,8 @@ async function expectAvailable(ctx: AgentLayersContext, ext: string): Promise<vo
 export async function dndOnAndOff(ctx: AgentLayersContext, ext: string): Promise<void> {
   await expectAvailable(ctx, ext);
   let mark = ctx.stream.mark();
-  await ctx.pbx.dnd(ext, true);
-  const onSeen = await pushed(ctx, ext, { mark, since: Date.now(), name: `DND on ${ext} → reasons [DND]`, matches: (d) => d.dnd && same(d.reasons, ["DND"]) });
+  await command(() => ctx.pbx.dnd(ext, true));
+  const onSeen = await pushed(ctx, ext, { mark, ...afterCommand(), name: `DND on ${ext} → reasons [DND]`, matches: (d) => d.dnd && same(d.reasons, ["DND"]) });
   expect(onSeen.delta).toMatchObject({ status: "AVAILABLE", available: false, online: true });
   expect(await ctx.pbx.hint(ext)).toMatchObject({ state: "Busy", presence: "dnd" });
   await eventually(async () => (await agentOf(ctx, ext)).presence?.state === "DND", { timeoutMs: MAX_LATENCY_MS, message: `${ext} presence DND` });
@@ -147,8 +164,8 @@ export async function dndOnAndOff(ctx: AgentLayersContext, ext: string): Promise
   expect(await canTransfer(ctx, ext)).toMatchObject({ ok: false, reason: "NOT_AVAILABLE", reasons: ["DND"] });
 
   mark = ctx.stream.mark();
-  await ctx.pbx.dnd(ext, false);
-  const offSeen = await pushed(ctx, ext, { mark, since: Date.now(), name: `DND off ${ext} → available`, matches: (d) => !d.dnd && d.available });
+  await command(() => ctx.pbx.dnd(ext, false));
+  const offSeen = await pushed(ctx, ext, { mark, ...afterCommand(), name: `DND off ${ext} → available`, matches: (d) => !d.dnd && d.available });
   expect(offSeen.delta.reasons).toEqual([]);
   expect(await ctx.pbx.hint(ext)).toMatchObject({ state: "Idle", presence: "available" });
   expect(await agentOf(ctx, ext)).toMatchObject({ status: "AVAILABLE", available: true, dnd: false, reasons: [], presence: { state: "AVAILABLE" } });
@@ -160,8 +177,8 @@ export async function presenceAwayAndBack(ctx: AgentLayersContext, ext: string):
   await expectAvailable(ctx, ext);
   let mark = ctx.stream.mark();
   const before = Date.now();
-  await ctx.pbx.presence(ext, "away", "lunch", "Back at 2 pm");
-  const seen = await pushed(ctx, ext, { mark, since: Date.now(), name: `presence away ${ext} → reasons [AWAY]`, matches: (d) => d.presence?.state === "AWAY" });
+  await command(() => ctx.pbx.presence(ext, "away", "lunch", "Back at 2 pm"));
+  const seen = await pushed(ctx, ext, { mark, ...afterCommand(), name: `presence away ${ext} → reasons [AWAY]`, matches: (d) => d.presence?.state === "AWAY" });
   expect(seen.delta).toMatchObject({ available: false, reasons: ["AWAY"], dnd: false, presence: { state: "AWAY", subtype: "lunch", message: "Back at 2 pm" } });
   const since = Date.parse(seen.delta.presence!.since);
   expect(since, "presence.since: when the PBX changed it").toBeGreaterThanOrEqual(before - 50);
@@ -176,8 +193,8 @@ export async function presenceAwayAndBack(ctx: AgentLayersContext, ext: string):
   expect(await canTransfer(ctx, ext)).toMatchObject({ ok: false, reason: "NOT_AVAILABLE", reasons: ["AWAY"] });
 
   mark = ctx.stream.mark();
-  await ctx.pbx.presence(ext, "available");
-  const back = await pushed(ctx, ext, { mark, since: Date.now(), name: `presence available ${ext} → available`, matches: (d) => d.available });
+  await command(() => ctx.pbx.presence(ext, "available"));
+  const back = await pushed(ctx, ext, { mark, ...afterCommand(), name: `presence available ${ext} → available`, matches: (d) => d.available });
   expect(back.delta).toMatchObject({ reasons: [], presence: { state: "AVAILABLE", subtype: null, message: null } });
   expect((await ctx.pbx.hint(ext))?.presence).toBe("available");
   expect(await availableExtensions(ctx)).toContain(ext);
@@ -191,20 +208,20 @@ export async function presenceAwayAndBack(ctx: AgentLayersContext, ext: string):
 export async function queueAddPauseUnpauseRemove(ctx: AgentLayersContext, ext: string): Promise<void> {
   await expectAvailable(ctx, ext);
   let mark = ctx.stream.mark();
-  await ctx.pbx.queueAdd(ext, "support");
-  const added = await pushed(ctx, ext, { mark, since: Date.now(), name: `queue add ${ext} support → membership`, matches: (d) => d.queues.some((q) => q.queue === "support") });
+  await command(() => ctx.pbx.queueAdd(ext, "support"));
+  const added = await pushed(ctx, ext, { mark, ...afterCommand(), name: `queue add ${ext} support → membership`, matches: (d) => d.queues.some((q) => q.queue === "support") });
   expect(added.delta).toMatchObject({ available: true, reasons: [] });
   expect(added.delta.queues).toEqual([expect.objectContaining({ queue: "support", interface: `PJSIP/${ext}`, memberName: `Lab ${ext}`, paused: false, pausedReason: null, callsTaken: 0, inWrapUp: false })]);
   mark = ctx.stream.mark();
-  await ctx.pbx.queueAdd(ext, "sales");
-  await pushed(ctx, ext, { mark, since: Date.now(), name: `queue add ${ext} sales → membership`, matches: (d) => d.queues.some((q) => q.queue === "sales") });
+  await command(() => ctx.pbx.queueAdd(ext, "sales"));
+  await pushed(ctx, ext, { mark, ...afterCommand(), name: `queue add ${ext} sales → membership`, matches: (d) => d.queues.some((q) => q.queue === "sales") });
   await waitForQueueAgreement(ctx, [ext]);
 
   // Paused in support only.
   mark = ctx.stream.mark();
   const pausedFrom = Date.now();
-  await ctx.pbx.queuePause(ext, "support", "Lunch");
-  const paused = await pushed(ctx, ext, { mark, since: Date.now(), name: `queue pause ${ext} support "Lunch" → paused`, matches: (d) => d.queues.some((q) => q.queue === "support" && q.paused) });
+  await command(() => ctx.pbx.queuePause(ext, "support", "Lunch"));
+  const paused = await pushed(ctx, ext, { mark, ...afterCommand(), name: `queue pause ${ext} support "Lunch" → paused`, matches: (d) => d.queues.some((q) => q.queue === "support" && q.paused) });
   const support = paused.delta.queues.find((q) => q.queue === "support")!;
   expect(support).toMatchObject({ paused: true, pausedReason: "Lunch" });
   // LastPause is in whole seconds.
@@ -226,8 +243,8 @@ export async function queueAddPauseUnpauseRemove(ctx: AgentLayersContext, ext: s
 
   // Paused in every queue it belongs to.
   mark = ctx.stream.mark();
-  await ctx.pbx.queuePause(ext, "sales", "Meeting");
-  const everywhere = await pushed(ctx, ext, { mark, since: Date.now(), name: `queue pause ${ext} in every queue → reasons [PAUSED]`, matches: (d) => same(d.reasons, ["PAUSED"]) });
+  await command(() => ctx.pbx.queuePause(ext, "sales", "Meeting"));
+  const everywhere = await pushed(ctx, ext, { mark, ...afterCommand(), name: `queue pause ${ext} in every queue → reasons [PAUSED]`, matches: (d) => same(d.reasons, ["PAUSED"]) });
   expect(everywhere.delta).toMatchObject({ status: "AVAILABLE", available: false });
   expect(everywhere.delta.queues.find((q) => q.queue === "sales")).toMatchObject({ paused: true, pausedReason: "Meeting" });
   await waitForQueueAgreement(ctx, [ext]);
@@ -236,8 +253,8 @@ export async function queueAddPauseUnpauseRemove(ctx: AgentLayersContext, ext: s
 
   // Unpaused everywhere: Asterisk empties the reason.
   mark = ctx.stream.mark();
-  await ctx.pbx.queueUnpause(ext, "all");
-  await pushed(ctx, ext, { mark, since: Date.now(), name: `queue unpause ${ext} all → available`, matches: (d) => d.queues.every((q) => !q.paused) });
+  await command(() => ctx.pbx.queueUnpause(ext, "all"));
+  await pushed(ctx, ext, { mark, ...afterCommand(), name: `queue unpause ${ext} all → available`, matches: (d) => d.queues.every((q) => !q.paused) });
   await waitForQueueAgreement(ctx, [ext]);
   expect(await agentOf(ctx, ext)).toMatchObject({ available: true, reasons: [] });
   expect((await agentOf(ctx, ext)).queues.map((q) => [q.queue, q.paused, q.pausedReason]).sort()).toEqual([
@@ -247,8 +264,8 @@ export async function queueAddPauseUnpauseRemove(ctx: AgentLayersContext, ext: s
 
   // Removed from both.
   mark = ctx.stream.mark();
-  await ctx.pbx.queueRemove(ext, "support");
-  await pushed(ctx, ext, { mark, since: Date.now(), name: `queue remove ${ext} support → membership gone`, matches: (d) => !d.queues.some((q) => q.queue === "support") });
+  await command(() => ctx.pbx.queueRemove(ext, "support"));
+  await pushed(ctx, ext, { mark, ...afterCommand(), name: `queue remove ${ext} support → membership gone`, matches: (d) => !d.queues.some((q) => q.queue === "support") });
   await ctx.pbx.queueRemove(ext, "sales");
   await eventually(async () => (await agentOf(ctx, ext)).queues.length === 0, { timeoutMs: MAX_LATENCY_MS, message: `${ext} in no queue` });
   await waitForQueueAgreement(ctx, [ext]);
@@ -389,11 +406,11 @@ interface CommandView {
   message: string | null;
 }
 
-async function mutate(ctx: AgentLayersContext, document: string, variables: Record<string, unknown>): Promise<{ result: CommandView; returnedAt: number }> {
-  const data = await ctx.service.query<Record<string, CommandView>>(document, variables);
+async function mutate(ctx: AgentLayersContext, document: string, variables: Record<string, unknown>): Promise<CommandView> {
+  const data = await command(() => ctx.service.query<Record<string, CommandView>>(document, variables));
   const result = Object.values(data)[0]!;
   expect(result.accepted).toBe(true);
-  return { result, returnedAt: Date.now() };
+  return result;
 }
 
 /**
@@ -404,39 +421,39 @@ async function mutate(ctx: AgentLayersContext, document: string, variables: Reco
 export async function mutationsReachThePbx(ctx: AgentLayersContext, ext: string, notMember: string): Promise<void> {
   await expectAvailable(ctx, ext);
   let mark = ctx.stream.mark();
-  let sent = await mutate(ctx, SET_DND_MUTATION, { extension: ext, on: true });
-  await pushed(ctx, ext, { mark, since: sent.returnedAt, name: `setDnd(${ext}, true) → reasons [DND]`, matches: (d) => d.dnd && same(d.reasons, ["DND"]) });
+  await mutate(ctx, SET_DND_MUTATION, { extension: ext, on: true });
+  await pushed(ctx, ext, { mark, ...afterCommand(), name: `setDnd(${ext}, true) → reasons [DND]`, matches: (d) => d.dnd && same(d.reasons, ["DND"]) });
   await eventually(async () => {
     const hint = await ctx.pbx.hint(ext);
     return hint?.state === "Busy" && hint.presence === "dnd";
   }, { timeoutMs: 2_000, message: `${ctx.pbx.name} shows DND on ${ext}` });
 
   mark = ctx.stream.mark();
-  sent = await mutate(ctx, SET_DND_MUTATION, { extension: ext, on: false });
-  await pushed(ctx, ext, { mark, since: sent.returnedAt, name: `setDnd(${ext}, false) → available`, matches: (d) => !d.dnd && d.available });
+  await mutate(ctx, SET_DND_MUTATION, { extension: ext, on: false });
+  await pushed(ctx, ext, { mark, ...afterCommand(), name: `setDnd(${ext}, false) → available`, matches: (d) => !d.dnd && d.available });
   expect(await ctx.pbx.hint(ext)).toMatchObject({ state: "Idle", presence: "available" });
 
   mark = ctx.stream.mark();
-  sent = await mutate(ctx, SET_PRESENCE_MUTATION, { extension: ext, state: "AWAY", subtype: "meeting", message: "In a meeting until 3" });
-  const away = await pushed(ctx, ext, { mark, since: sent.returnedAt, name: `setPresence(${ext}, AWAY) → reasons [AWAY]`, matches: (d) => d.presence?.state === "AWAY" });
+  await mutate(ctx, SET_PRESENCE_MUTATION, { extension: ext, state: "AWAY", subtype: "meeting", message: "In a meeting until 3" });
+  const away = await pushed(ctx, ext, { mark, ...afterCommand(), name: `setPresence(${ext}, AWAY) → reasons [AWAY]`, matches: (d) => d.presence?.state === "AWAY" });
   expect(away.delta).toMatchObject({ available: false, reasons: ["AWAY"], presence: { subtype: "meeting", message: "In a meeting until 3" } });
   expect((await ctx.pbx.hint(ext))?.presence).toBe("away");
   mark = ctx.stream.mark();
-  sent = await mutate(ctx, SET_PRESENCE_MUTATION, { extension: ext, state: "AVAILABLE" });
-  await pushed(ctx, ext, { mark, since: sent.returnedAt, name: `setPresence(${ext}, AVAILABLE) → available`, matches: (d) => d.available });
+  await mutate(ctx, SET_PRESENCE_MUTATION, { extension: ext, state: "AVAILABLE" });
+  await pushed(ctx, ext, { mark, ...afterCommand(), name: `setPresence(${ext}, AVAILABLE) → available`, matches: (d) => d.available });
   expect((await ctx.pbx.hint(ext))?.presence).toBe("available");
 
   await ctx.pbx.queueAdd(ext, "support");
   await eventually(async () => membership(await agentOf(ctx, ext), "support") !== undefined, { timeoutMs: MAX_LATENCY_MS, message: `${ext} member of support` });
   mark = ctx.stream.mark();
-  sent = await mutate(ctx, PAUSE_AGENT_MUTATION, { extension: ext, queue: "support", reason: "Coffee" });
-  const paused = await pushed(ctx, ext, { mark, since: sent.returnedAt, name: `pauseAgent(${ext}, support, "Coffee") → paused`, matches: (d) => d.queues.some((q) => q.queue === "support" && q.paused) });
+  await mutate(ctx, PAUSE_AGENT_MUTATION, { extension: ext, queue: "support", reason: "Coffee" });
+  const paused = await pushed(ctx, ext, { mark, ...afterCommand(), name: `pauseAgent(${ext}, support, "Coffee") → paused`, matches: (d) => d.queues.some((q) => q.queue === "support" && q.paused) });
   expect(paused.delta.queues).toEqual([expect.objectContaining({ queue: "support", paused: true, pausedReason: "Coffee" })]);
   expect(paused.delta).toMatchObject({ available: false, reasons: ["PAUSED"] });
   expect(await pbxMember(ctx, "support", ext)).toMatchObject({ paused: true, pausedReason: "Coffee" });
   mark = ctx.stream.mark();
-  sent = await mutate(ctx, UNPAUSE_AGENT_MUTATION, { extension: ext, queue: "support" });
-  await pushed(ctx, ext, { mark, since: sent.returnedAt, name: `unpauseAgent(${ext}, support) → available`, matches: (d) => d.available && d.queues.every((q) => !q.paused) });
+  await mutate(ctx, UNPAUSE_AGENT_MUTATION, { extension: ext, queue: "support" });
+  await pushed(ctx, ext, { mark, ...afterCommand(), name: `unpauseAgent(${ext}, support) → available`, matches: (d) => d.available && d.queues.every((q) => !q.paused) });
   expect(await pbxMember(ctx, "support", ext)).toMatchObject({ paused: false, pausedReason: null });
   await waitForQueueAgreement(ctx, [ext]);
   await ctx.pbx.queueRemove(ext, "support");
@@ -461,14 +478,14 @@ export async function doneWhen(ctx: AgentLayersContext, plan: { dnd: string; pau
   for (const ext of [dnd, paused, wrapUp]) await expectAvailable(ctx, ext);
 
   let mark = ctx.stream.mark();
-  await ctx.pbx.dnd(dnd, true);
-  await pushed(ctx, dnd, { mark, since: Date.now(), name: `done-when: DND on ${dnd} → pushed`, matches: (d) => d.dnd && !d.available });
+  await command(() => ctx.pbx.dnd(dnd, true));
+  await pushed(ctx, dnd, { mark, ...afterCommand(), name: `done-when: DND on ${dnd} → pushed`, matches: (d) => d.dnd && !d.available });
 
   await ctx.pbx.queueAdd(paused, "support");
   await ctx.pbx.queueAdd(paused, "sales");
   mark = ctx.stream.mark();
-  await ctx.pbx.queuePause(paused, "support", "Lunch");
-  await pushed(ctx, paused, { mark, since: Date.now(), name: `done-when: ${paused} paused in support "Lunch" → pushed`, matches: (d) => d.queues.some((q) => q.queue === "support" && q.paused && q.pausedReason === "Lunch") });
+  await command(() => ctx.pbx.queuePause(paused, "support", "Lunch"));
+  await pushed(ctx, paused, { mark, ...afterCommand(), name: `done-when: ${paused} paused in support "Lunch" → pushed`, matches: (d) => d.queues.some((q) => q.queue === "support" && q.paused && q.pausedReason === "Lunch") });
 
   // The DND agent joins support after the call: app_queue does not look at the DND device and would ring it.
   await ctx.pbx.queueAdd(wrapUp, "support");
@@ -488,8 +505,8 @@ export async function doneWhen(ctx: AgentLayersContext, plan: { dnd: string; pau
   expect(Date.now(), "the wrap-up checks ran inside the wrap-up").toBeLessThan(wrapUpUntil);
 
   mark = ctx.stream.mark();
-  await ctx.pbx.queueAdd(dnd, "support");
-  await pushed(ctx, dnd, { mark, since: Date.now(), name: `done-when: ${dnd} (DND) joins support → pushed`, matches: (d) => d.queues.some((q) => q.queue === "support") });
+  await command(() => ctx.pbx.queueAdd(dnd, "support"));
+  await pushed(ctx, dnd, { mark, ...afterCommand(), name: `done-when: ${dnd} (DND) joins support → pushed`, matches: (d) => d.queues.some((q) => q.queue === "support") });
 
   const forSupport = await availableExtensions(ctx, "support");
   for (const ext of [dnd, paused]) expect(forSupport, `availableAgents(queue: support) lists ${ext}`).not.toContain(ext);
