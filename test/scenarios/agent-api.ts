@@ -143,7 +143,7 @@ export const AGENT_STATUS_SUBSCRIPTION = /* GraphQL */ `
       ... on AgentsSnapshot { seq ts agents { extension status online available stale reasons } }
       ... on AgentStatusChanged {
         seq extension status online available stale removed ts reasons dnd extensions
-        presence { ${PRESENCE_FIELDS} } queues { ${QUEUE_FIELDS} } agent { id }
+        presence { ${PRESENCE_FIELDS} } queues { ${QUEUE_FIELDS} } agent { id extensions { extension status } }
       }
     }
   }
@@ -176,7 +176,8 @@ export interface DeltaEvent extends StreamAgent {
   extensions: string[];
   presence: PresenceView | null;
   queues: QueueMembershipView[];
-  agent: { id: string };
+  /** The changed agent: its id and per-extension phone states. */
+  agent: { id: string; extensions: Array<{ extension: string; status: AgentStatus }> };
 }
 
 export type AgentStatusEvent = SnapshotEvent | DeltaEvent;
