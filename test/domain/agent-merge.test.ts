@@ -80,11 +80,11 @@ describe("AgentRoster", () => {
       [3, "user:a1", "AVAILABLE", false],
       [4, "ext:1011", "RINGING", false],
     ]);
-    // And back: the lone agent goes, Alice has two extensions again.
+    // And back: the lone agent goes (removals first), Alice has two extensions again.
     const regrouped = roster.setDirectory(new Directory([ALICE]));
     expect(regrouped.map((c) => [c.agent.id, c.removed])).toEqual([
-      ["user:a1", false],
       ["ext:1011", true],
+      ["user:a1", false],
     ]);
     expect(roster.views().map((v) => v.id)).toEqual(["user:a1"]);
     roster.setDirectory(new Directory([{ ...ALICE, extensions: ["1001"] }]));
