@@ -176,6 +176,9 @@ function peerStatusEvent(message: AmiRawMessage): Outcome<Fact> {
 
 /** `ExtensionStatus` (a hint's aggregate): used only when the hint is one PJSIP device. */
 function extensionStatusEvent(message: AmiRawMessage): Outcome<Fact> {
+  // Seen against the real Asterisk 22 right after `core restart now`: ExtensionStatus with an empty
+  // `Hint:` while the dialplan's hints are set up again. No device: nothing to read, nothing wrong.
+  if (typeof message.hint === "string" && message.hint.trim() === "") return { kind: "ignored", reason: "ExtensionStatus with an empty hint (Asterisk starting)" };
   const read = new FieldReader(message);
   const hint = read.required("hint", LIMITS.text);
   const code = read.required("status", 8);
