@@ -2,7 +2,8 @@
 import { z } from "zod";
 
 const port = z.coerce.number().int().min(0).max(65535);
-const ms = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
+// Durations end up in setTimeout, which treats anything above 2^31-1 ms as 1 ms.
+const ms = (def: number, min = 1, max = 2 ** 31 - 1) => z.coerce.number().int().min(min).max(max).default(def);
 const bool = (def: boolean) =>
   z
     .enum(["true", "false", "1", "0", "yes", "no"])
@@ -14,6 +15,7 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   PORT: port.default(4000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["auto", "pretty", "json"]).default("auto"),
 
   AMI_HOST: z.string().min(1).default("127.0.0.1"),
   AMI_PORT: port.default(5038),
@@ -30,19 +32,24 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   WRITE_FLUSH_MS: ms(100),
   WRITE_MAX_BATCH: ms(1000),
+  DB_READ_TIMEOUT_MS: ms(300, 10, 60_000),
+  DB_QUERY_TIMEOUT_MS: ms(5_000, 100, 600_000),
+  DB_CONNECT_TIMEOUT_MS: ms(2_000, 100, 60_000),
+  DB_STARTUP_WAIT_MS: ms(30_000, 0, 3_600_000),
+  DB_HEALTH_INTERVAL_MS: ms(2_000, 100, 60_000),
 
   STATUS_CACHE_TTL_MS: ms(5_000, 0),
   GRAPHIQL: bool(true),
   GRAPHQL_INTROSPECTION: bool(true),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(50).default(2_000),
-  SHUTDOWN_TIMEOUT_MS: ms(10_000),
+  SHUTDOWN_TIMEOUT_MS: ms(1_000, 100, 60_000),
 });
 
 export interface Config {
   env: "development" | "production" | "test";
   http: { host: string; port: number };
-  log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
+  log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"; format: "auto" | "pretty" | "json" };
   ami: {
     host: string;
     port: number;
@@ -52,9 +59,25 @@ export interface Config {
     pingIntervalMs: number;
     reconnectMaxMs: number;
   };
-  db: { url: string | undefined; dataDir: string; flushIntervalMs: number; maxBatch: number };
+  db: {
+    url: string | undefined;
+    dataDir: string;
+    flushIntervalMs: number;
+    maxBatch: number;
+    /** Deadline of a database read on a request path or in a probe; past it, the live state answers. */
+    readTimeoutMs: number;
+    /** statement_timeout and client-side query timeout of every pooled PostgreSQL query (writes included). */
+    queryTimeoutMs: number;
+    /** Deadline of one connection attempt (pool and start-up). */
+    connectTimeoutMs: number;
+    /** How long start-up keeps retrying a refused or silent database before exiting (0: no retry). */
+    startupWaitMs: number;
+    /** Period of the background database check behind database_up. */
+    healthIntervalMs: number;
+  };
   cache: { ttlMs: number };
   graphql: { graphiql: boolean; introspection: boolean; maskErrors: boolean; maxDepth: number; maxTokens: number };
+  /** Whole stop budget: AMI logoff, flushing pending writes, draining HTTP, closing the database. */
   shutdownTimeoutMs: number;
 }
 
@@ -84,7 +107,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT },
-    log: { level: e.LOG_LEVEL },
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     ami: {
       host: e.AMI_HOST,
       port: e.AMI_PORT,
@@ -94,7 +117,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pingIntervalMs: e.AMI_PING_INTERVAL_MS,
       reconnectMaxMs: e.AMI_RECONNECT_MAX_MS,
     },
-    db: { url: e.DATABASE_URL, dataDir: e.DATA_DIR, flushIntervalMs: e.WRITE_FLUSH_MS, maxBatch: e.WRITE_MAX_BATCH },
+    db: {
+      url: e.DATABASE_URL,
+      dataDir: e.DATA_DIR,
+      flushIntervalMs: e.WRITE_FLUSH_MS,
+      maxBatch: e.WRITE_MAX_BATCH,
+      readTimeoutMs: e.DB_READ_TIMEOUT_MS,
+      queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+      startupWaitMs: e.DB_STARTUP_WAIT_MS,
+      healthIntervalMs: e.DB_HEALTH_INTERVAL_MS,
+    },
     cache: { ttlMs: e.STATUS_CACHE_TTL_MS },
     graphql: {
       graphiql: e.GRAPHIQL,

@@ -53,7 +53,8 @@ export async function startNaiveApp(config: Config, log: Log): Promise<App> {
     refresh: () => service.nextSnapshot(() => bridge.refresh()),
     amiStatus: () => {
       const ami = bridge.stats();
-      return { ...ami, connected: service.isConnected, synced: service.isSynced, cacheHits: cache.hits, cacheMisses: cache.misses, pendingWrites: 0 };
+      return { ...ami, connected: service.isConnected, synced: service.isSynced, cacheHits: cache.hits, cacheMisses: cache.misses, pendingWrites: 0,
+        databaseUp: true, databaseError: null, oldestPendingWriteAgeMs: null, lastWriteError: null, lastWriteErrorAt: null };
     },
   };
   const http = createHttpServer({

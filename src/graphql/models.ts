@@ -37,6 +37,11 @@ export interface AmiStatusModel {
   cacheHits: number;
   cacheMisses: number;
   pendingWrites: number;
+  databaseUp: boolean;
+  databaseError: string | null;
+  oldestPendingWriteAgeMs: number | null;
+  lastWriteError: string | null;
+  lastWriteErrorAt: number | null;
 }
 
 export interface TransferCheckModel {

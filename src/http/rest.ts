@@ -18,7 +18,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /** Returns false when the route is not one of ours. */
 export async function handleRest(method: string, path: string, res: ServerResponse, services: GraphQLServices, probes: Probes): Promise<boolean> {
-  const route = `${method} ${path}`;
+  // HEAD on the probes: load balancers and orchestrators often probe with it (node sends no body for HEAD).
+  const probe = path === "/healthz" || path === "/readyz" || path === "/metrics";
+  const route = `${method === "HEAD" && probe ? "GET" : method} ${path}`;
   switch (route) {
     case "GET /healthz":
       sendJson(res, 200, { status: "ok" });

@@ -26,6 +26,10 @@ export interface WriteBufferStats {
   /** Failed batch attempts since start. */
   failures: number;
   lastFlushAt: number | null;
+  /** When the oldest change not stored yet was enqueued (null: nothing pending). Its age is the alert. */
+  oldestPendingAt: number | null;
+  /** The last batch attempt failed (the database refuses writes: down, full disk, read-only). */
+  failing: boolean;
   /** The most recent failure, kept after recovery: compare lastErrorAt with lastFlushAt. */
   lastError: string | null;
   lastErrorAt: number | null;
@@ -50,16 +54,20 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
   const retryInitialMs = options.retryInitialMs ?? 100;
   const retryMaxMs = options.retryMaxMs ?? 5_000;
 
-  let pending = new Map<string, ExtensionWrite>();
-  let inFlight: ExtensionWrite[] = [];
+  let pending = new Map<string, Queued>();
+  let inFlight: Queued[] = [];
   let flushTimer: NodeJS.Timeout | null = null;
   let draining: Promise<void> | null = null;
   let retryDelayMs = retryInitialMs;
   let wakeFromBackoff: (() => void) | null = null;
-  const stats: Omit<WriteBufferStats, "pending"> = { flushed: 0, failures: 0, lastFlushAt: null, lastError: null, lastErrorAt: null };
+  const stats: Omit<WriteBufferStats, "pending" | "oldestPendingAt"> = { flushed: 0, failures: 0, failing: false, lastFlushAt: null, lastError: null, lastErrorAt: null };
 
   function enqueue(write: ExtensionWrite): void {
-    pending.set(write.extension, write); // a newer state replaces the older one in its place (FIFO by first write)
+    // A newer state replaces the older one in its place (FIFO by first write) and keeps its age: the
+    // database has been behind since the older change. `at` orders writes of several instances (store guard).
+    const now = Date.now();
+    const previous = pending.get(write.extension);
+    pending.set(write.extension, { ...write, at: write.at ?? now, queuedAt: previous?.queuedAt ?? now });
     if (draining) return; // the running drain picks it up
     if (pending.size >= maxBatch) startDraining();
     else flushTimer ??= setTimeout(startDraining, flushIntervalMs);
@@ -76,11 +84,13 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
 
   async function drain(): Promise<void> {
     while (pending.size > 0) {
-      const batch = [...pending.values()].slice(0, maxBatch);
+      const batch: Queued[] = [...pending.values()].slice(0, maxBatch);
       for (const write of batch) pending.delete(write.extension);
       inFlight = batch;
       // Through a promise chain, so that a store throwing synchronously is retried like any other failure.
-      const outcome = await Promise.resolve(batch).then(store.writeExtensions.bind(store)).then(
+      // The store sees plain writes; a removal carries its time (a state carries its own updatedAt).
+      const writes = batch.map(({ extension, state, at }): ExtensionWrite => (state === null ? { extension, state, at } : { extension, state }));
+      const outcome = await Promise.resolve(writes).then(store.writeExtensions.bind(store)).then(
         () => ({ ok: true as const }),
         (error: unknown) => ({ ok: false as const, error }),
       );
@@ -94,8 +104,9 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
     }
   }
 
-  function succeeded(batch: ExtensionWrite[]): void {
+  function succeeded(batch: Queued[]): void {
     const at = Date.now();
+    stats.failing = false;
     stats.flushed += batch.length;
     stats.lastFlushAt = at;
     retryDelayMs = retryInitialMs;
@@ -106,12 +117,13 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
     }
   }
 
-  function failed(batch: ExtensionWrite[], error: unknown): void {
-    // Put the batch back in front; a state that arrived meanwhile is newer and wins.
-    const restored = new Map(batch.filter((write) => !pending.has(write.extension)).map((write) => [write.extension, write]));
-    for (const [extension, write] of pending) restored.set(extension, write);
+  function failed(batch: Queued[], error: unknown): void {
+    // Put the batch back in front; a state that arrived meanwhile is newer and wins, with the older age.
+    const restored = new Map(batch.map((write) => [write.extension, write]));
+    for (const [extension, write] of pending) restored.set(extension, { ...write, queuedAt: Math.min(write.queuedAt, restored.get(extension)?.queuedAt ?? Infinity) });
     pending = restored;
     stats.failures += 1;
+    stats.failing = true;
     stats.lastError = errorMessage(error);
     stats.lastErrorAt = Date.now();
     log.warn({ err: stats.lastError, batch: batch.length, pending: pending.size, retryInMs: retryDelayMs }, "storing agent states failed; will retry");
@@ -146,8 +158,19 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
   return {
     enqueue,
     flush,
-    stats: () => ({ pending: pending.size + inFlight.length, ...stats }),
+    stats: () => {
+      let oldest: number | null = null;
+      for (const write of inFlight) if (oldest === null || write.queuedAt < oldest) oldest = write.queuedAt;
+      for (const write of pending.values()) if (oldest === null || write.queuedAt < oldest) oldest = write.queuedAt;
+      return { pending: pending.size + inFlight.length, oldestPendingAt: oldest, ...stats };
+    },
   };
+}
+
+interface Queued extends ExtensionWrite {
+  at: number;
+  /** First enqueue of a change not stored yet for this extension. */
+  queuedAt: number;
 }
 
 /** true if the promise settled within ms (a drain never rejects). */
