@@ -5,6 +5,10 @@ import { PubSub } from "graphql-subscriptions";
 import type { Config } from "./config.ts";
 import type { Log } from "./domain/ports.ts";
 import { AvailabilityTracker } from "./domain/tracker.ts";
+import { AgentRoster } from "./domain/agent/roster.ts";
+import { Directory } from "./domain/agent/merge.ts";
+import type { QueuePolicy } from "./domain/queues/queue-rule.ts";
+import { AgentCommands } from "./service/agent-commands.ts";
 import { AmiBridge } from "./ami/ami-bridge.ts";
 import { openDatabase } from "./store/database.ts";
 import { PrismaStatusStore } from "./store/prisma-status-store.ts";
@@ -16,6 +20,7 @@ import { AvailabilityService } from "./service/availability-service.ts";
 import { buildSchema } from "./graphql/schema.ts";
 import type { GraphQLServices } from "./graphql/context.ts";
 import type { AmiStatusModel, SnapshotModel } from "./graphql/models.ts";
+import { compareExtensions } from "./cache/agent-reader.ts";
 import { createHttpServer } from "./http/server.ts";
 import { DatabaseHealth } from "./store/database-health.ts";
 import { settledWithin } from "./deadline.ts";
@@ -58,22 +63,45 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     log: log.child({ module: "db" }),
   });
 
-  const tracker = new AvailabilityTracker();
-  // Serve the persisted state at once (stale) and reconcile when AMI is up.
-  try {
-    tracker.restore(await store.loadAll());
-  } catch (error) {
-    await db.close().catch(() => undefined);
-    throw error;
-  }
+  const queuePolicy: QueuePolicy = {
+    wrapUpSeconds: (queue) => config.agents.wrapUpSeconds[queue] ?? config.agents.defaultWrapUpSeconds,
+    sharedLastCall: config.agents.sharedLastCall,
+  };
+  const tracker = new AvailabilityTracker(Date.now, queuePolicy);
+  const roster = new AgentRoster();
 
   const cache = new StatusCache(config.cache.ttlMs);
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0); // one listener per subscriber: thousands are expected
   const hub = new StatusHub(new PubSub({ eventEmitter: emitter }));
-  const service = new AvailabilityService(tracker, writes, cache, hub, log.child({ module: "service" }));
-  const bridge = new AmiBridge({ ...config.ami, listener: service, log: log.child({ module: "ami" }) });
+  const service = new AvailabilityService(tracker, roster, writes, cache, hub, log.child({ module: "service" }));
+  const bridge = new AmiBridge({ ...config.ami, naming: config.agents.naming, listener: service, log: log.child({ module: "ami" }) });
   const reader = new AgentReader(store, cache, tracker, log.child({ module: "reader" }), config.db.readTimeoutMs);
+  const commands = new AgentCommands((fields) => bridge.command(fields), config.agents.naming, (extension, queue) => {
+    const member = tracker.get(extension)?.queues.find((m) => queue === null || m.queue === queue);
+    return member?.interface ?? null;
+  });
+
+  // The CRM's users decide which extensions are one agent: loaded now, after every resync and periodically.
+  const usersLog = log.child({ module: "users" });
+  const loadUsers = async () => {
+    try {
+      service.setDirectory(new Directory(await store.loadDirectory()));
+    } catch (error) {
+      usersLog.warn({ err: (error as Error).message }, "could not load users; agents keep their last grouping");
+    }
+  };
+  try {
+    await loadUsers();
+    // Serve the persisted state at once (stale) and reconcile when AMI is up.
+    service.restore(await store.loadAll());
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+  const usersTimer = setInterval(() => void loadUsers(), config.agents.usersRefreshMs);
+  usersTimer.unref();
+  service.onResync(() => void loadUsers());
 
   const amiStatus = (): AmiStatusModel => {
     const ami = bridge.stats();
@@ -96,18 +124,24 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       oldestPendingWriteAgeMs: stored.oldestPendingAt === null ? null : Date.now() - stored.oldestPendingAt,
       lastWriteError: stored.lastError,
       lastWriteErrorAt: stored.lastErrorAt,
+      queueDataAvailable: ami.queueData.available,
+      queueDataDetail: ami.queueData.detail,
     };
   };
 
   const snapshot = async (extensions: readonly string[] | null): Promise<SnapshotModel> => {
-    // Read the live state synchronously (it matches `seq` exactly), then add CRM names.
-    // Only the watched extensions: 10,000 dashboards must not each copy every agent.
-    const seq = tracker.lastSeq;
-    const states = extensions && extensions.length > 0 ? extensions.map((e) => tracker.get(e)).filter((s) => s !== null) : tracker.list();
-    const ts = Date.now();
-    const stored = await reader.loadMany(states.map((s) => s.extension));
-    const agents = states.map((state, i) => ({ name: stored[i]?.name ?? null, userId: stored[i]?.userId ?? null, ...state }));
-    return { kind: "snapshot", agents, seq, ts };
+    // The live roster, read synchronously: it matches `seq` exactly, names included, no database.
+    // Only the watched agents: 10,000 dashboards must not each copy every agent.
+    const seq = roster.lastSeq;
+    let agents;
+    if (extensions && extensions.length > 0) {
+      const byId = new Map(extensions.map((e) => roster.agentOf(e)).filter((a) => a !== null).map((a) => [a.id, a]));
+      agents = [...byId.values()];
+    } else {
+      agents = roster.views();
+    }
+    agents.sort((a, b) => compareExtensions(a.extension, b.extension));
+    return { kind: "snapshot", agents, seq, ts: Date.now() };
   };
 
   const services: GraphQLServices = {
@@ -116,6 +150,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     amiStatus,
     snapshot,
     refresh: () => service.nextSnapshot(() => bridge.refresh()),
+    directory: () => roster.currentDirectory,
+    commands,
   };
 
   const probes: Probes = {
@@ -164,6 +200,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         ami: service.isSynced ? { ok: true } : { ok: false, detail: ami.lastError ?? (service.isConnected ? "resync in progress" : "not connected") },
         database: database.up ? { ok: true } : { ok: false, detail: database.detail ?? "down" },
       };
+      // Informational: phones and presence are still right without queue data, so readiness does not depend on it.
+      checks.queueData = ami.queueData.available ? { ok: true } : { ok: false, detail: ami.queueData.detail ?? "unknown" };
       return { ready: checks.ami!.ok, checks };
     },
   };
@@ -206,6 +244,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         const left = () => Math.max(0, deadline - Date.now());
         // Order: no new events, persist what we have while HTTP drains, close the database.
         health.stop();
+        clearInterval(usersTimer);
+        service.stop();
         // Logoff is answered in milliseconds by a live Asterisk; a frozen one must not hold the stop.
         if (!(await settledWithin(bridge.stop(), Math.min(250, left())))) log.warn({}, "AMI logoff unanswered; closing anyway");
         // Keep ~20 % of the budget for closing the database.

@@ -44,6 +44,16 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(50).default(2_000),
   SHUTDOWN_TIMEOUT_MS: ms(1_000, 100, 60_000),
+
+  DND_DEVICE: z.string().regex(/^[^\s,&]*\{ext\}[^\s,&]*$/, "must contain {ext} once and no spaces, commas or &").default("Custom:DND{ext}"),
+  PRESENCE_PROVIDER: z.string().regex(/^[^\s,&]*\{ext\}[^\s,&]*$/, "must contain {ext} once and no spaces, commas or &").default("CustomPresence:{ext}"),
+  QUEUE_WRAPUP_SECONDS: z
+    .string()
+    .regex(/^\s*([^=,\s]+=\d{1,5}\s*(,\s*|$))*$/, "must be queue=seconds pairs separated by commas, e.g. support=5,sales=10")
+    .default(""),
+  QUEUE_WRAPUP_DEFAULT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
+  QUEUE_SHARED_LASTCALL: bool(false),
+  USERS_REFRESH_MS: ms(30_000, 1_000),
 });
 
 export interface Config {
@@ -76,6 +86,16 @@ export interface Config {
     healthIntervalMs: number;
   };
   cache: { ttlMs: number };
+  agents: {
+    /** Names of the DND toggle device and the presence provider; `{ext}` stands for the extension. */
+    naming: { dndDevice: string; presenceProvider: string };
+    /** queues.conf `wrapuptime` per queue (AMI does not carry it), and for queues not listed. */
+    wrapUpSeconds: Readonly<Record<string, number>>;
+    defaultWrapUpSeconds: number;
+    sharedLastCall: boolean;
+    /** How often the CRM's users (and their extensions) are reloaded; also after every resync. */
+    usersRefreshMs: number;
+  };
   graphql: { graphiql: boolean; introspection: boolean; maskErrors: boolean; maxDepth: number; maxTokens: number };
   /** Whole stop budget: AMI logoff, flushing pending writes, draining HTTP, closing the database. */
   shutdownTimeoutMs: number;
@@ -129,6 +149,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       healthIntervalMs: e.DB_HEALTH_INTERVAL_MS,
     },
     cache: { ttlMs: e.STATUS_CACHE_TTL_MS },
+    agents: {
+      naming: { dndDevice: e.DND_DEVICE, presenceProvider: e.PRESENCE_PROVIDER },
+      wrapUpSeconds: Object.freeze(parsePairs(e.QUEUE_WRAPUP_SECONDS)),
+      defaultWrapUpSeconds: e.QUEUE_WRAPUP_DEFAULT_SECONDS,
+      sharedLastCall: e.QUEUE_SHARED_LASTCALL,
+      usersRefreshMs: e.USERS_REFRESH_MS,
+    },
     graphql: {
       graphiql: e.GRAPHIQL,
       introspection: e.GRAPHQL_INTROSPECTION,
@@ -138,6 +165,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
+}
+
+/** `support=5, sales=10` → { support: 5, sales: 10 } (already validated by the schema). */
+function parsePairs(text: string): Record<string, number> {
+  const pairs: Record<string, number> = {};
+  for (const part of text.split(",")) {
+    const [name, value] = part.split("=").map((p) => p.trim());
+    if (name && value) pairs[name] = Number(value);
+  }
+  return pairs;
 }
 
 /** The process environment with some settings replaced: e.g. the demo points AMI_* at its own simulator. */

@@ -10,6 +10,8 @@ import { PubSub } from "graphql-subscriptions";
 import type { Config } from "../../src/config.ts";
 import type { Log } from "../../src/domain/ports.ts";
 import { AvailabilityTracker } from "../../src/domain/tracker.ts";
+import { AgentRoster } from "../../src/domain/agent/roster.ts";
+import { AgentCommands } from "../../src/service/agent-commands.ts";
 import { AmiBridge } from "../../src/ami/ami-bridge.ts";
 import { openDatabase } from "../../src/store/database.ts";
 import { PrismaStatusStore } from "../../src/store/prisma-status-store.ts";
@@ -29,32 +31,41 @@ export async function startNaiveApp(config: Config, log: Log): Promise<App> {
   const store = new PrismaStatusStore(db.prisma);
   const writes = perEventUpsertSink(db.prisma, log.child({ module: "per-event-upsert" }));
   const tracker = new AvailabilityTracker();
-  tracker.restore(await store.loadAll());
+  const roster = new AgentRoster();
   const cache = new StatusCache(0);
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   const hub = new StatusHub(new PubSub({ eventEmitter: emitter }));
-  const service = new AvailabilityService(tracker, writes, cache, hub, log.child({ module: "service" }));
+  const service = new AvailabilityService(tracker, roster, writes, cache, hub, log.child({ module: "service" }));
+  service.restore(await store.loadAll());
   const bridge = new AmiBridge({ ...config.ami, listener: service, log: log.child({ module: "ami" }) });
   const reader = new AgentReader(store, cache, tracker, log.child({ module: "reader" }));
-  const snapshotReader = new AgentReader(store, new StatusCache(config.cache.ttlMs), tracker, log.child({ module: "reader" }));
 
-  const snapshot = async (): Promise<SnapshotModel> => {
-    const seq = tracker.lastSeq;
-    const states = tracker.list();
-    const ts = Date.now();
-    const stored = await snapshotReader.loadMany(states.map((s) => s.extension));
-    return { kind: "snapshot", agents: states.map((state, i) => ({ name: stored[i]?.name ?? null, userId: stored[i]?.userId ?? null, ...state })), seq, ts };
-  };
+  const snapshot = async (): Promise<SnapshotModel> => ({ kind: "snapshot", agents: roster.views(), seq: roster.lastSeq, ts: Date.now() });
   const services: GraphQLServices = {
     reader,
     hub,
     snapshot,
     refresh: () => service.nextSnapshot(() => bridge.refresh()),
+    directory: () => roster.currentDirectory,
+    commands: new AgentCommands((fields) => bridge.command(fields), { dndDevice: "Custom:DND{ext}", presenceProvider: "CustomPresence:{ext}" }),
     amiStatus: () => {
-      const ami = bridge.stats();
-      return { ...ami, connected: service.isConnected, synced: service.isSynced, cacheHits: cache.hits, cacheMisses: cache.misses, pendingWrites: 0,
-        databaseUp: true, databaseError: null, oldestPendingWriteAgeMs: null, lastWriteError: null, lastWriteErrorAt: null };
+      const { queueData, ...ami } = bridge.stats();
+      return {
+        ...ami,
+        connected: service.isConnected,
+        synced: service.isSynced,
+        cacheHits: cache.hits,
+        cacheMisses: cache.misses,
+        pendingWrites: 0,
+        queueDataAvailable: queueData.available,
+        queueDataDetail: queueData.detail,
+        databaseUp: true,
+        databaseError: null,
+        oldestPendingWriteAgeMs: null,
+        lastWriteError: null,
+        lastWriteErrorAt: null,
+      };
     },
   };
   const http = createHttpServer({

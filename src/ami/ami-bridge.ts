@@ -8,8 +8,10 @@ import { AmiConnectionLostError, AmiNotConnectedError, AmiResponseError } from "
 import type { AmiEvent } from "./ami-messages.ts";
 import { LogThrottle } from "./log-throttle.ts";
 import { AmiClient, type AmiDisconnect } from "./manager-client.ts";
-import { normalize, type ControlEvent } from "./normalize.ts";
+import { createNormalizer, type AgentEventReaders, type ControlEvent } from "./normalize.ts";
 import { buildSnapshot } from "./snapshot-builder.ts";
+import type { AgentNaming } from "./agent-events.ts";
+import { QueueEventWatch, type QueueDataStatus } from "./queue-event-watch.ts";
 
 /** Flat on purpose: `{ ...config.ami, listener, log }` from the composition root. */
 export interface AmiBridgeOptions {
@@ -19,6 +21,8 @@ export interface AmiBridgeOptions {
   secret: string;
   listener: AmiListener;
   log: Log;
+  /** Names of DND devices and presence providers (FreePBX's by default). */
+  naming?: AgentNaming;
   /** Deadline of one action (default 10 s). */
   actionTimeoutMs?: number;
   /** TCP connect + Login must finish within this (default 10 s). */
@@ -59,6 +63,8 @@ export interface AmiBridgeStats {
   malformed: number;
   resyncs: number;
   resyncFailures: number;
+  /** Queue members, pauses and wrap-up are known, or why not. */
+  queueData: QueueDataStatus;
 }
 
 interface Deferred<T> {
@@ -75,6 +81,8 @@ export class AmiBridge {
   private readonly resyncTimeoutMs: number;
   private readonly resyncRetryMs: number;
   private readonly malformedLog: LogThrottle;
+  private readonly readers: AgentEventReaders;
+  private readonly queueWatch: QueueEventWatch;
 
   private ready = false;
   private synced = false;
@@ -104,6 +112,12 @@ export class AmiBridge {
     this.resyncTimeoutMs = options.resyncTimeoutMs ?? actionTimeoutMs;
     this.resyncRetryMs = options.resyncRetryMs ?? 5_000;
     this.malformedLog = new LogThrottle(20, 60_000, this.now);
+    this.readers = createNormalizer(options.naming);
+    this.queueWatch = new QueueEventWatch(
+      (fact) => this.deliver(fact),
+      (detail) => this.log.warn({ detail }, "AMI queue data incomplete"),
+      this.now,
+    );
     const pingIntervalMs = options.pingIntervalMs ?? 10_000;
     this.client = new AmiClient(
       {
@@ -136,9 +150,15 @@ export class AmiBridge {
     this.ready = false;
     this.synced = false;
     this.abandonResync(new AmiNotConnectedError("AMI bridge stopped"));
+    this.queueWatch.stop();
     await this.client.stop();
     // Facts that arrived up to the end are real: hand them over.
     this.flush();
+  }
+
+  /** Sends one action (a command such as Setvar or QueuePause); rejects with Asterisk's error message. */
+  command(fields: { Action: string } & Record<string, string>): Promise<{ message: string | null }> {
+    return this.client.action(fields);
   }
 
   /** Forces a full resync; resolves with the snapshot given to the listener. */
@@ -161,6 +181,7 @@ export class AmiBridge {
       malformed: this.malformed,
       resyncs: this.resyncs,
       resyncFailures: this.resyncFailures,
+      queueData: this.queueWatch.status(),
     };
   }
 
@@ -180,12 +201,12 @@ export class AmiBridge {
   }
 
   private onEvent(event: AmiEvent): void {
-    const result = normalize(event.fields);
+    const result = this.readers.normalize(event.fields);
     switch (result.kind) {
       case "facts":
         this.eventsProcessed += 1;
         if (result.notes.length > 0) this.log.debug({ event: event.name, notes: result.notes }, "AMI event: headers dropped");
-        for (const fact of result.facts) this.deliver(fact);
+        for (const fact of result.facts) if (this.queueWatch.admit(fact)) this.deliver(fact);
         break;
       case "control":
         this.eventsProcessed += 1;
@@ -256,17 +277,27 @@ export class AmiBridge {
 
   private async fetchSnapshot(): Promise<AsteriskSnapshot> {
     const timeoutMs = this.resyncTimeoutMs;
-    const [endpoints, contacts, deviceStates] = await Promise.all([
+    // A refused optional list (rights, module not loaded) keeps what we knew of that layer.
+    let queueError: string | null = null;
+    const optional = (action: string, consequence: string) => (error: unknown) => {
+      if (!(error instanceof AmiResponseError)) throw error;
+      this.log.warn({ reason: error.message }, `AMI ${action} refused; ${consequence}`);
+      if (action === "QueueStatus") queueError = error.message;
+      return null;
+    };
+    const [endpoints, contacts, deviceStates, presence, queues] = await Promise.all([
       this.client.listAction({ Action: "PJSIPShowEndpoints" }, { timeoutMs }),
       this.client.listAction({ Action: "PJSIPShowContacts" }, { timeoutMs }),
-      this.client.listAction({ Action: "DeviceStateList" }, { timeoutMs }).catch((error: unknown) => {
-        // EndpointList carries device states too: a refused DeviceStateList (write class) is not fatal.
-        if (!(error instanceof AmiResponseError)) throw error;
-        this.log.warn({ reason: error.message }, "AMI DeviceStateList refused; using EndpointList device states");
-        return null;
-      }),
+      // EndpointList carries device states too: a refused DeviceStateList (write class) is not fatal.
+      this.client.listAction({ Action: "DeviceStateList" }, { timeoutMs }).catch(optional("DeviceStateList", "using EndpointList device states")),
+      this.client.listAction({ Action: "PresenceStateList" }, { timeoutMs }).catch(optional("PresenceStateList", "presence keeps its last known value")),
+      this.client.listAction({ Action: "QueueStatus" }, { timeoutMs }).catch(optional("QueueStatus", "queue data unavailable")),
     ]);
-    const built = buildSnapshot({ endpoints: endpoints.items, contacts: contacts.items, deviceStates: deviceStates?.items ?? null });
+    this.queueWatch.queueStatusResult(queueError);
+    const built = buildSnapshot(
+      { endpoints: endpoints.items, contacts: contacts.items, deviceStates: deviceStates?.items ?? null, presence: presence?.items ?? null, queues: queues?.items ?? null },
+      this.readers,
+    );
     for (const reason of built.malformed) {
       this.malformed += 1;
       this.warnMalformed("list item", reason);

@@ -7,6 +7,7 @@ import { DEVICE_STATE_WORDS, EXTENSION_STATUS_DEVICE_STATE } from "../domain/ava
 import { CONTACT_STATUSES, DEVICE_STATES, type Contact, type ContactStatus, type DeviceState, type Fact } from "../domain/types.ts";
 import { singleHeader, type AmiRawMessage } from "./ami-messages.ts";
 import { FieldReader, LIMITS } from "./field-reader.ts";
+import { FREEPBX_NAMING, memberExtension, namePattern, presenceStateChange, queueMember, queuePauseDevice, type AgentNaming, type PresenceItem } from "./agent-events.ts";
 
 export type ControlEvent =
   | { control: "FullyBooted" }
@@ -33,10 +34,6 @@ export interface EndpointItem {
   activeChannels: number | null;
 }
 
-export interface DeviceStateItem {
-  endpoint: string;
-  state: DeviceState;
-}
 
 export interface ContactItem {
   endpoint: string;
@@ -48,31 +45,100 @@ export function contactId(aor: string, uri: string): string {
   return `${aor};@${createHash("md5").update(uri).digest("hex")}`;
 }
 
-export function normalize(message: AmiRawMessage): Normalized {
-  const name = singleHeader(message, "event");
-  if (name === undefined) return { kind: "ignored", reason: "not an event" };
-  switch (name) {
-    case "ContactStatus":
-      return asFacts(contactStatusEvent(message));
-    case "PeerStatus":
-      return asFacts(peerStatusEvent(message));
-    case "DeviceStateChange":
-      return asFacts(map(deviceStateListItem(message), (d): Fact => ({ kind: "deviceState", endpoint: d.endpoint, state: d.state, source: "device" })));
-    case "ExtensionStatus":
-      return asFacts(extensionStatusEvent(message));
-    case "ContactList":
-      return asFacts(map(contactListItem(message), (c): Fact => ({ kind: "contact", endpoint: c.endpoint, contact: c.contact })));
-    case "EndpointList":
-      return asFacts(map(endpointListItem(message), (e): Fact => ({ kind: "endpoint", ...e })));
-    case "FullyBooted":
-      return { kind: "control", event: { control: "FullyBooted" } };
-    case "Shutdown":
-      return { kind: "control", event: { control: "Shutdown", restart: singleHeader(message, "restart")?.trim().toLowerCase() === "true" } };
-    case "Reload":
-      return { kind: "control", event: { control: "Reload", module: new FieldReader(message).optional("module", LIMITS.name) } };
-    default:
-      return { kind: "ignored", reason: `event ${short(name)} not used` };
+export type Normalizer = (message: AmiRawMessage) => Normalized;
+
+/** What a `DeviceStateChange` (live or a DeviceStateList item) is about. */
+export type DeviceItem =
+  | { kind: "phone"; endpoint: string; state: DeviceState }
+  | { kind: "dnd"; endpoint: string; on: boolean }
+  | { kind: "queuePause"; endpoint: string; queue: string; paused: boolean };
+
+export interface AgentEventReaders {
+  normalize: Normalizer;
+  device(message: AmiRawMessage): Outcome<DeviceItem>;
+  presence(message: AmiRawMessage): Outcome<PresenceItem>;
+}
+
+/** A normalizer for one naming of DND devices and presence providers. */
+export function createNormalizer(naming: AgentNaming = FREEPBX_NAMING): AgentEventReaders {
+  const dndOf = namePattern(naming.dndDevice);
+  const providerOf = namePattern(naming.presenceProvider);
+  const device = (message: AmiRawMessage) => deviceItem(message, dndOf);
+  const presence = (message: AmiRawMessage) => presenceStateChange(message, providerOf);
+
+  const normalize = (message: AmiRawMessage): Normalized => {
+    const name = singleHeader(message, "event");
+    if (name === undefined) return { kind: "ignored", reason: "not an event" };
+    switch (name) {
+      case "ContactStatus":
+        return asFacts(contactStatusEvent(message));
+      case "PeerStatus":
+        return asFacts(peerStatusEvent(message));
+      case "DeviceStateChange":
+        return asFacts(map(device(message), deviceFact));
+      case "ExtensionStatus":
+        return asFacts(extensionStatusEvent(message));
+      case "PresenceStateChange":
+        return asFacts(map(presence(message), (p): Fact => ({ kind: "presence", endpoint: p.endpoint, presence: p.presence })));
+      case "QueueMemberAdded":
+      case "QueueMemberStatus":
+      case "QueueMemberPause":
+      case "QueueMemberRinginuse":
+        return asFacts(map(queueMember(message, false), (m): Fact => ({ kind: "queueMember", endpoint: m.endpoint, member: m.member })));
+      case "QueueMemberRemoved":
+        return asFacts(map(queueMember(message, false), (m): Fact => ({ kind: "queueMemberRemoved", endpoint: m.endpoint, queue: m.member.queue })));
+      case "ContactList":
+        return asFacts(map(contactListItem(message), (c): Fact => ({ kind: "contact", endpoint: c.endpoint, contact: c.contact })));
+      case "EndpointList":
+        return asFacts(map(endpointListItem(message), (e): Fact => ({ kind: "endpoint", ...e })));
+      case "FullyBooted":
+        return { kind: "control", event: { control: "FullyBooted" } };
+      case "Shutdown":
+        return { kind: "control", event: { control: "Shutdown", restart: singleHeader(message, "restart")?.trim().toLowerCase() === "true" } };
+      case "Reload":
+        return { kind: "control", event: { control: "Reload", module: new FieldReader(message).optional("module", LIMITS.name) } };
+      default:
+        // PresenceStatus repeats PresenceStateChange per hint; Agent* and QueueCaller* say nothing the members do not.
+        return { kind: "ignored", reason: `event ${short(name)} not used` };
+    }
+  };
+  return { normalize, device, presence };
+}
+
+const DEFAULT_READERS = createNormalizer();
+
+/** The normalizer with FreePBX's naming (`Custom:DND<ext>`, `CustomPresence:<ext>`). */
+export const normalize: Normalizer = DEFAULT_READERS.normalize;
+
+function deviceFact(item: DeviceItem): Fact {
+  switch (item.kind) {
+    case "phone":
+      return { kind: "deviceState", endpoint: item.endpoint, state: item.state, source: "device" };
+    case "dnd":
+      return { kind: "dnd", endpoint: item.endpoint, on: item.on };
+    case "queuePause":
+      return { kind: "queuePause", endpoint: item.endpoint, queue: item.queue, paused: item.paused };
   }
+}
+
+/** `DeviceStateChange`, live or a DeviceStateList item: a phone (`PJSIP/<endpoint>`), a DND toggle, or
+ * app_queue's pause device. Other devices (`Queue:<q>_avail`, `Queue:<q>`, other technologies) are ignored. */
+function deviceItem(message: AmiRawMessage, dndOf: (name: string) => string | null): Outcome<DeviceItem> {
+  const read = new FieldReader(message);
+  const device = read.required("device", LIMITS.name + 64);
+  const word = read.required("state", 32);
+  if (read.failed) return { kind: "malformed", reason: `DeviceStateChange: ${read.failed}` };
+  const state = deviceState(word);
+  if (!state) return { kind: "malformed", reason: `DeviceStateChange: unknown State ${short(word)}` };
+  const endpoint = pjsipEndpoint(device);
+  if (endpoint !== null) return ok({ kind: "phone", endpoint, state }, read.notes);
+  const dndExtension = dndOf(device);
+  // FreePBX sets BUSY for DND on and NOT_INUSE for off; a toggle never set reads UNKNOWN.
+  if (dndExtension !== null && isName(dndExtension)) return ok({ kind: "dnd", endpoint: dndExtension, on: state === "BUSY" || state === "INUSE" }, read.notes);
+  const pause = queuePauseDevice(device);
+  const pauseExtension = pause ? memberExtension(pause.interface, null) : null;
+  if (pause && pauseExtension !== null) return ok({ kind: "queuePause", endpoint: pauseExtension, queue: pause.queue, paused: state === "INUSE" }, read.notes);
+  return { kind: "ignored", reason: "DeviceStateChange of a device that is no phone, DND toggle or queue pause" };
 }
 
 /** Live `ContactStatus`: URI, ContactStatus, AOR, EndpointName, RoundtripUsec (0 unless Reachable). */
@@ -124,17 +190,9 @@ function extensionStatusEvent(message: AmiRawMessage): Outcome<Fact> {
   return ok({ kind: "deviceState", endpoint, state, source: "hint" }, read.notes);
 }
 
-/** `DeviceStateChange`, live or as a DeviceStateList item: only `PJSIP/<endpoint>` devices. */
-export function deviceStateListItem(message: AmiRawMessage): Outcome<DeviceStateItem> {
-  const read = new FieldReader(message);
-  const device = read.required("device", LIMITS.name + 6);
-  const word = read.required("state", 32);
-  if (read.failed) return { kind: "malformed", reason: `DeviceStateChange: ${read.failed}` };
-  const endpoint = pjsipEndpoint(device);
-  if (endpoint === null) return { kind: "ignored", reason: "DeviceStateChange of a non-PJSIP device" };
-  const state = deviceState(word);
-  if (!state) return { kind: "malformed", reason: `DeviceStateChange: unknown State ${short(word)}` };
-  return ok({ endpoint, state }, read.notes);
+/** A `DeviceStateList` item with FreePBX's naming (tests and tools; the bridge uses its own readers). */
+export function deviceStateListItem(message: AmiRawMessage): Outcome<DeviceItem> {
+  return DEFAULT_READERS.device(message);
 }
 
 /** A `ContactList` item of PJSIPShowContacts: every fact about one contact. */

@@ -2,7 +2,7 @@
 // what the store returns (the store may lag the tracker by one flush, or be down).
 // A miss reloads the whole list in one query (shared by concurrent readers), so a TTL expiry costs
 // one store read, not one per agent.
-import { STATUS_FLAGS } from "../domain/availability.ts";
+import { groupAgents, withStaleness, type AgentView, type Directory } from "../domain/agent/merge.ts";
 import type { Log, StatusStore, StoredAgent } from "../domain/ports.ts";
 import type { AgentState } from "../domain/types.ts";
 import { withDeadline } from "../deadline.ts";
@@ -20,6 +20,7 @@ export interface LiveState {
 export class AgentReader {
   private refreshing: Promise<void> | null = null;
   private sorted: { key: string; agents: StoredAgent[] } | null = null;
+  private grouped: { key: string; agents: AgentView[] } | null = null;
 
   constructor(
     private readonly store: StatusStore,
@@ -61,6 +62,17 @@ export class AgentReader {
     if (this.sorted?.key === key) return this.sorted.agents;
     const agents = (this.cache.getAll() ?? []).map((agent) => this.withStaleness(agent)!).sort((a, b) => compareExtensions(a.extension, b.extension));
     this.sorted = { key, agents };
+    return agents;
+  }
+
+  /** Every agent (users merged over their extensions), sorted by main extension; memoized like loadAll. */
+  async loadAgents(directory: Directory, now: number): Promise<AgentView[]> {
+    const extensions = await this.loadAll();
+    const key = `${this.version}:${directory.fingerprint}`;
+    // A wrap-up window may close between two reads: the tracker's tick moves the cache version then.
+    if (this.grouped?.key === key) return this.grouped.agents;
+    const agents = groupAgents(extensions, directory, now).sort((a, b) => compareExtensions(a.extension, b.extension));
+    this.grouped = { key, agents };
     return agents;
   }
 
@@ -112,10 +124,7 @@ export class AgentReader {
   }
 
   private withStaleness(agent: StoredAgent | null): StoredAgent | null {
-    if (!agent) return null;
-    const stale = this.live.isStale;
-    const available = STATUS_FLAGS[agent.status].available && !stale;
-    return agent.stale === stale && agent.available === available ? agent : { ...agent, stale, available };
+    return agent ? withStaleness(agent, this.live.isStale) : null;
   }
 }
 

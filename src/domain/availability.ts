@@ -1,86 +1,36 @@
-// The availability rule: one pure, table-driven function from what Asterisk reports to what we serve.
-// The README repeats these tables; change both together.
-import type { AgentStatus, Contact, ContactStatus, DeviceState } from "./types.ts";
+// The availability rule: one pure function combining the layers (README, "Availability").
+//   phone (phone/phone-rule.ts) × presence / DND (presence/presence-rule.ts) × queues and wrap-up
+//   (queues/queue-rule.ts) × staleness → reasons; available ⇔ no reason.
+// `status` stays the phone's state; the other layers only add reasons.
+import { PHONE_REASON } from "./phone/phone-rule.ts";
+import { presenceReasons } from "./presence/presence-rule.ts";
+import { queueReasons } from "./queues/queue-rule.ts";
+import type { AgentStatus, PresenceState, QueueMembership, UnavailableReason } from "./types.ts";
 
-/** Does a contact count as reachable? NonQualified only counts when qualify is off (or unknown):
- * with qualify on, Asterisk itself treats a not-yet-qualified contact as unavailable (e.g. right after a restart). */
-export function contactIsReachable(contact: Pick<Contact, "status" | "qualifyFrequency">): boolean {
-  const rule: Record<ContactStatus, boolean> = {
-    Reachable: true,
-    NonQualified: !contact.qualifyFrequency,
-    Unreachable: false,
-    Unknown: false,
-  };
-  return rule[contact.status];
-}
+export { contactIsReachable, deriveAvailability, derivePhone, DEVICE_STATE_STATUS, DEVICE_STATE_WORDS, EXTENSION_STATUS_DEVICE_STATE, STATUS_FLAGS } from "./phone/phone-rule.ts";
+export type { Availability } from "./phone/phone-rule.ts";
 
-/** Device state of a reachable extension → status. Device states that say nothing about a call
- * (UNKNOWN, UNAVAILABLE, INVALID) leave reachability to the contacts, which avoids the 1-2 ms
- * Unavailable flap Asterisk emits when a contact is replaced. */
-export const DEVICE_STATE_STATUS: Readonly<Record<DeviceState, AgentStatus>> = {
-  NOT_INUSE: "AVAILABLE",
-  UNKNOWN: "AVAILABLE",
-  UNAVAILABLE: "AVAILABLE",
-  INVALID: "AVAILABLE",
-  RINGING: "RINGING",
-  RINGINUSE: "RINGING",
-  INUSE: "ON_CALL",
-  BUSY: "BUSY",
-  ONHOLD: "ON_HOLD",
-};
-
-/** What each status means for the dashboard and the transfer dialog. */
-export const STATUS_FLAGS: Readonly<Record<AgentStatus, { online: boolean; available: boolean }>> = {
-  AVAILABLE: { online: true, available: true },
-  RINGING: { online: true, available: false },
-  ON_CALL: { online: true, available: false },
-  BUSY: { online: true, available: false },
-  ON_HOLD: { online: true, available: false },
-  UNREACHABLE: { online: false, available: false },
-  OFFLINE: { online: false, available: false },
-};
-
-export interface Availability {
+export interface Layers {
   status: AgentStatus;
-  online: boolean;
-  available: boolean;
+  dnd: boolean;
+  presence: PresenceState | null;
+  queues: readonly QueueMembership[];
+  stale: boolean;
 }
 
-export function deriveAvailability(
-  contacts: ReadonlyArray<Pick<Contact, "status" | "qualifyFrequency">>,
-  deviceState: DeviceState | null,
-  stale = false,
-): Availability {
-  let status: AgentStatus;
-  if (contacts.length === 0) status = "OFFLINE";
-  else if (!contacts.some(contactIsReachable)) status = "UNREACHABLE";
-  else status = DEVICE_STATE_STATUS[deviceState ?? "UNKNOWN"];
-  const flags = STATUS_FLAGS[status];
-  // Stale data is shown as last known, but never offered for a transfer.
-  return { status, online: flags.online, available: flags.available && !stale };
+export interface Question {
+  /** Answer for this queue (pause and wrap-up there, membership required); null: for the agent as a whole. */
+  queue: string | null;
+  now: number;
 }
 
-/** `DeviceState` in EndpointList is spelled in words ("Not in use"); DeviceStateChange uses NOT_INUSE. */
-export const DEVICE_STATE_WORDS: Readonly<Record<string, DeviceState>> = {
-  "Unknown": "UNKNOWN",
-  "Not in use": "NOT_INUSE",
-  "In use": "INUSE",
-  "Busy": "BUSY",
-  "Invalid": "INVALID",
-  "Unavailable": "UNAVAILABLE",
-  "Ringing": "RINGING",
-  "Ring+Inuse": "RINGINUSE",
-  "On Hold": "ONHOLD",
-};
-
-/** ExtensionStatus `Status` codes (a hint's aggregate) mapped to the device state they mean. */
-export const EXTENSION_STATUS_DEVICE_STATE: Readonly<Record<number, DeviceState>> = {
-  0: "NOT_INUSE",
-  1: "INUSE",
-  2: "BUSY",
-  4: "UNAVAILABLE",
-  8: "RINGING",
-  9: "RINGINUSE",
-  16: "ONHOLD",
-  17: "ONHOLD",
-};
+/** Every reason the agent cannot take a call, in a fixed order: phone, DND/presence, queues, staleness. */
+export function unavailableReasons(layers: Layers, question: Question): UnavailableReason[] {
+  const reasons: UnavailableReason[] = [];
+  const phone = PHONE_REASON[layers.status];
+  if (phone) reasons.push(phone);
+  reasons.push(...presenceReasons(layers.dnd, layers.presence));
+  reasons.push(...queueReasons(layers.queues, question.queue, question.now));
+  if (layers.stale) reasons.push("STALE");
+  return reasons;
+}

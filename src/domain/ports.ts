@@ -15,11 +15,20 @@ export interface StoredAgent extends AgentState {
   userId: string | null;
 }
 
+/** A CRM user and the extensions they answer on, main extension first. */
+export interface DirectoryUser {
+  userId: string;
+  name: string;
+  extensions: string[];
+}
+
 export interface StatusStore {
   /** Set-based: upsert endpoints and contacts, delete contacts (and endpoints) Asterisk no longer has. */
   writeExtensions(writes: readonly ExtensionWrite[]): Promise<void>;
   loadAll(): Promise<StoredAgent[]>;
   loadByExtensions(extensions: readonly string[]): Promise<Map<string, StoredAgent>>;
+  /** Users with at least one extension (users.extension first, then user_extensions). */
+  loadDirectory(): Promise<DirectoryUser[]>;
   /** Throws when the database is unreachable. */
   ping(): Promise<void>;
 }

@@ -1,17 +1,28 @@
 // The state tracker: applies normalized facts per extension and reports a change only when
 // something stored or served changed. Pure and synchronous: no I/O, time comes from a clock.
-import { deriveAvailability, contactIsReachable, type Availability } from "./availability.ts";
-import type { AgentState, AsteriskSnapshot, Contact, DeviceState, Fact } from "./types.ts";
+// Each extension's layers (phone, presence/DND, queues) are kept apart and combined by the rule in
+// availability.ts. Presence, DND and queue facts for an extension Asterisk has not (yet) reported as
+// an endpoint are kept and apply as soon as it appears.
+import { contactIsReachable, derivePhone, unavailableReasons, type Availability } from "./availability.ts";
+import { dndIsOn } from "./presence/presence-rule.ts";
+import { NO_WRAP_UP, nextWrapUpEnd, withWrapUp, type QueuePolicy } from "./queues/queue-rule.ts";
+import type { AgentState, AsteriskSnapshot, Contact, DeviceState, Fact, Presence, PresenceReport, QueueMember, QueueMembership, UnavailableReason } from "./types.ts";
 
 export interface TrackerChange {
-  /** Monotonic per tracker, +1 per status change (others repeat the last); subscribers use it to detect gaps. */
+  /** Monotonic per tracker, +1 per published change (others repeat the last). */
   seq: number;
   extension: string;
   /** The new state; null when the extension no longer exists in Asterisk. */
   state: AgentState | null;
   previous: Availability | null;
-  /** status, online or available changed (what dashboards and transfers care about). */
+  /** Something a dashboard shows changed: status, online, available, reasons, DND, presence or queues. */
   statusChanged: boolean;
+}
+
+interface Derived extends Availability {
+  reasons: UnavailableReason[];
+  dnd: boolean;
+  queues: QueueMembership[];
 }
 
 interface ExtensionRecord {
@@ -23,18 +34,29 @@ interface ExtensionRecord {
   hintState: DeviceState | null;
   lastSeen: number | null;
   updatedAt: number;
-  derived: Availability;
+  derived: Derived;
+  /** What dashboards see (published fields), to tell a published change from a stored-only one. */
+  published: string;
 }
 
 export type Clock = () => number;
 
 export class AvailabilityTracker {
   private readonly records = new Map<string, ExtensionRecord>();
+  // Layers other than the phone, by extension (kept even before the endpoint is known).
+  private readonly dndDevice = new Map<string, boolean>();
+  private readonly presence = new Map<string, Presence>();
+  private readonly members = new Map<string, Map<string, QueueMember>>();
+  /** Extensions with a wrap-up window still open (the only ones a tick can change). */
+  private readonly wrappingUp = new Set<string>();
   private seq = 0;
   private stale = true;
   private synced = false;
 
-  constructor(private readonly now: Clock = Date.now) {}
+  constructor(
+    private readonly now: Clock = Date.now,
+    private readonly queuePolicy: QueuePolicy = NO_WRAP_UP,
+  ) {}
 
   get isStale(): boolean {
     return this.stale;
@@ -66,16 +88,25 @@ export class AvailabilityTracker {
       record.deviceState = state.deviceState;
       record.lastSeen = state.lastSeen;
       record.updatedAt = state.updatedAt;
-      record.derived = this.derive(record);
+      if (state.dnd && state.presence?.state !== "dnd") this.dndDevice.set(state.extension, true);
+      if (state.presence) this.presence.set(state.extension, state.presence);
+      if (state.queues.length > 0) this.members.set(state.extension, new Map(state.queues.map(({ wrapUpUntil: _, ...m }) => [m.queue, m])));
+      this.rederive(record);
       this.records.set(state.extension, record);
     }
   }
 
   apply(fact: Fact): TrackerChange | null {
+    // Layer facts about an extension Asterisk has not reported: keep them for when it appears.
+    if (!this.records.has(fact.endpoint) && isLayerFact(fact)) {
+      this.applyLayer(fact);
+      return null;
+    }
     const record = this.records.get(fact.endpoint) ?? this.newRecord(fact.endpoint);
     const isNew = !this.records.has(fact.endpoint);
     const before = isNew ? null : this.fingerprint(record);
     const previous = isNew ? null : record.derived;
+    const published = isNew ? null : record.published;
     this.records.set(fact.endpoint, record);
 
     switch (fact.kind) {
@@ -97,15 +128,39 @@ export class AvailabilityTracker {
       case "peerStatus":
         // Endpoint-level aggregate of the contacts we already track; kept out of the rule on purpose.
         break;
+      case "presence":
+      case "dnd":
+      case "queueMember":
+      case "queueMemberRemoved":
+      case "queuePause":
+        this.applyLayer(fact);
+        break;
       default:
         return assertNever(fact);
     }
-    return this.finish(record, before, previous);
+    return this.finish(record, before, previous, published);
   }
 
-  /** Replace everything with what Asterisk reports now; extensions and contacts it no longer has go. */
+  /** Replace everything with what Asterisk reports now; extensions and contacts it no longer has go.
+   * A layer the snapshot could not read (null) keeps what we knew. */
   reconcile(snapshot: AsteriskSnapshot): TrackerChange[] {
     this.synced = true;
+    if (snapshot.dnd) replaceAll(this.dndDevice, snapshot.dnd);
+    if (snapshot.presence) {
+      const fresh = new Map<string, Presence>();
+      for (const [extension, report] of snapshot.presence) fresh.set(extension, this.nextPresence(this.presence.get(extension), report));
+      replaceAll(this.presence, fresh);
+    }
+    if (snapshot.queueMembers) {
+      const fresh = new Map<string, Map<string, QueueMember>>();
+      for (const { endpoint, member } of snapshot.queueMembers) {
+        const queues = fresh.get(endpoint) ?? new Map<string, QueueMember>();
+        queues.set(member.queue, member);
+        fresh.set(endpoint, queues);
+      }
+      replaceAll(this.members, fresh);
+    }
+
     const changes: TrackerChange[] = [];
     const seen = new Set<string>();
     const contactsByEndpoint = new Map<string, Contact[]>();
@@ -123,17 +178,19 @@ export class AvailabilityTracker {
       const record = existing ?? this.newRecord(name);
       const before = existing ? this.fingerprint(record) : null;
       const previous = existing ? record.derived : null;
+      const published = existing ? record.published : null;
       const fresh = new Map<string, Contact>();
       for (const contact of contactsByEndpoint.get(name) ?? []) fresh.set(contact.id, mergeContact(record.contacts.get(contact.id), contact));
       record.contacts = fresh;
       record.deviceState = snapshot.deviceStates.get(name) ?? endpoint.deviceState ?? record.deviceState;
       this.records.set(name, record);
-      const change = this.finish(record, before, previous);
+      const change = this.finish(record, before, previous, published);
       if (change) changes.push(change);
     }
     for (const [name, record] of this.records) {
       if (seen.has(name)) continue;
       this.records.delete(name);
+      this.wrappingUp.delete(name);
       changes.push({ seq: ++this.seq, extension: name, state: null, previous: record.derived, statusChanged: true });
     }
     return changes;
@@ -147,61 +204,150 @@ export class AvailabilityTracker {
     const changes: TrackerChange[] = [];
     for (const record of this.records.values()) {
       const previous = record.derived;
-      record.derived = this.derive(record);
+      this.rederive(record);
       changes.push({ seq: ++this.seq, extension: record.extension, state: this.view(record), previous, statusChanged: true });
     }
     return changes;
   }
 
-  private finish(record: ExtensionRecord, before: string | null, previous: Availability | null): TrackerChange | null {
-    record.derived = this.derive(record);
+  /** Wrap-up windows end without any event: call at nextWakeAt() (or later) to apply what time changed. */
+  tick(): TrackerChange[] {
+    const changes: TrackerChange[] = [];
+    for (const extension of [...this.wrappingUp]) {
+      const record = this.records.get(extension);
+      if (!record) continue;
+      const change = this.finish(record, this.fingerprint(record), record.derived, record.published);
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  /** The next moment a wrap-up window ends (epoch ms), or null: when tick() has something to do. */
+  nextWakeAt(): number | null {
+    const now = this.now();
+    let next: number | null = null;
+    for (const extension of this.wrappingUp) {
+      const record = this.records.get(extension);
+      const end = record ? nextWrapUpEnd(record.derived.queues, now) : null;
+      if (end !== null && (next === null || end < next)) next = end;
+    }
+    return next;
+  }
+
+  private applyLayer(fact: Extract<Fact, { kind: "presence" | "dnd" | "queueMember" | "queueMemberRemoved" | "queuePause" }>): void {
+    switch (fact.kind) {
+      case "presence":
+        if (fact.presence.state === "not_set" && !fact.presence.subtype && !fact.presence.message) this.presence.delete(fact.endpoint);
+        else this.presence.set(fact.endpoint, this.nextPresence(this.presence.get(fact.endpoint), fact.presence));
+        break;
+      case "dnd":
+        if (fact.on) this.dndDevice.set(fact.endpoint, true);
+        else this.dndDevice.delete(fact.endpoint);
+        break;
+      case "queueMember": {
+        const queues = this.members.get(fact.endpoint) ?? new Map<string, QueueMember>();
+        queues.set(fact.member.queue, fact.member);
+        this.members.set(fact.endpoint, queues);
+        break;
+      }
+      case "queueMemberRemoved": {
+        const queues = this.members.get(fact.endpoint);
+        queues?.delete(fact.queue);
+        if (queues?.size === 0) this.members.delete(fact.endpoint);
+        break;
+      }
+      case "queuePause": {
+        // Only a membership we know; the reason is not in this signal.
+        const member = this.members.get(fact.endpoint)?.get(fact.queue);
+        if (member && member.paused !== fact.paused) {
+          this.members.get(fact.endpoint)!.set(fact.queue, { ...member, paused: fact.paused, pausedReason: null, pausedSince: fact.paused ? this.now() : member.pausedSince });
+        }
+        break;
+      }
+      default:
+        assertNever(fact);
+    }
+  }
+
+  private nextPresence(old: Presence | undefined, report: PresenceReport): Presence {
+    const same = old && old.state === report.state && old.subtype === report.subtype && old.message === report.message;
+    return same ? old : { ...report, since: this.now() };
+  }
+
+  private finish(record: ExtensionRecord, before: string | null, previous: Availability | null, published: string | null): TrackerChange | null {
+    this.rederive(record);
     if (record.contacts.size > 0 && [...record.contacts.values()].some(contactIsReachable)) record.lastSeen = this.now();
     const after = this.fingerprint(record);
     if (before === after) return null;
     record.updatedAt = this.now();
-    const statusChanged =
-      !previous ||
-      previous.status !== record.derived.status ||
-      previous.online !== record.derived.online ||
-      previous.available !== record.derived.available;
-    // Only status changes are published, so only they take a sequence number: subscribers see +1 steps.
+    const statusChanged = published !== record.published;
     const seq = statusChanged ? ++this.seq : this.seq;
     return { seq, extension: record.extension, state: this.view(record), previous, statusChanged };
   }
 
-  private derive(record: ExtensionRecord): Availability {
-    return deriveAvailability([...record.contacts.values()], record.deviceState ?? record.hintState, this.stale);
+  private rederive(record: ExtensionRecord): void {
+    const extension = record.extension;
+    const phone = derivePhone([...record.contacts.values()], record.deviceState ?? record.hintState, this.stale);
+    const presence = this.presence.get(extension) ?? null;
+    const dnd = dndIsOn(this.dndDevice.get(extension) ?? false, presence?.state ?? null);
+    const members = this.members.get(extension);
+    const queues = members ? withWrapUp([...members.values()], this.queuePolicy).sort((a, b) => (a.queue < b.queue ? -1 : 1)) : [];
+    const now = this.now();
+    const reasons = unavailableReasons({ status: phone.status, dnd, presence: presence?.state ?? null, queues, stale: this.stale }, { queue: null, now });
+    record.derived = { status: phone.status, online: phone.online, available: reasons.length === 0, reasons, dnd, queues };
+    if (nextWrapUpEnd(queues, now) !== null) this.wrappingUp.add(extension);
+    else this.wrappingUp.delete(extension);
+    record.published = JSON.stringify([record.derived, presence]);
   }
 
   /** Everything persisted or served except timestamps: equal fingerprints mean "no change". */
   private fingerprint(record: ExtensionRecord): string {
     const contacts = [...record.contacts.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-    return JSON.stringify([record.derived, record.deviceState ?? record.hintState, contacts]);
+    return JSON.stringify([record.published, record.deviceState ?? record.hintState, contacts]);
   }
 
   private newRecord(extension: string): ExtensionRecord {
-    return {
+    const record: ExtensionRecord = {
       extension,
       contacts: new Map(),
       deviceState: null,
       hintState: null,
       lastSeen: null,
       updatedAt: this.now(),
-      derived: deriveAvailability([], null, this.stale),
+      derived: { status: "OFFLINE", online: false, available: false, reasons: [], dnd: false, queues: [] },
+      published: "",
     };
+    this.rederive(record);
+    return record;
   }
 
   private view(record: ExtensionRecord): AgentState {
+    const { status, online, available, reasons, dnd, queues } = record.derived;
     return {
       extension: record.extension,
-      ...record.derived,
+      status,
+      online,
+      available,
       stale: this.stale,
+      reasons,
+      dnd,
+      presence: this.presence.get(record.extension) ?? null,
+      queues,
       deviceState: record.deviceState ?? record.hintState,
       contacts: [...record.contacts.values()],
       lastSeen: record.lastSeen,
       updatedAt: record.updatedAt,
     };
   }
+}
+
+function isLayerFact(fact: Fact): fact is Extract<Fact, { kind: "presence" | "dnd" | "queueMember" | "queueMemberRemoved" | "queuePause" }> {
+  return fact.kind === "presence" || fact.kind === "dnd" || fact.kind === "queueMember" || fact.kind === "queueMemberRemoved" || fact.kind === "queuePause";
+}
+
+function replaceAll<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): void {
+  target.clear();
+  for (const [key, value] of source) target.set(key, value);
 }
 
 /** A live event carries fewer facts than a list item: keep what we knew about the same contact. */

@@ -2,7 +2,8 @@
 // PubSub here; a Redis engine can replace it for several instances). Registration and the snapshot
 // happen in the same tick, so a subscriber sees every change after its snapshot: no gap, no duplicate.
 import type { PubSubEngine } from "graphql-subscriptions";
-import type { ChangeModel, SnapshotModel } from "../graphql/models.ts";
+import type { AgentView } from "../domain/agent/merge.ts";
+import type { AgentChange } from "../domain/agent/roster.ts";
 import { SubscriberQueue } from "./subscriber-queue.ts";
 
 export const AGENT_STATUS_TOPIC = "AGENT_STATUS";
@@ -25,7 +26,21 @@ export interface CompatEventModel {
   ts: number;
 }
 
-export type AgentStatusEventModel = SnapshotModel | ChangeModel;
+/** One published agent change, stamped. */
+export interface ChangeEvent extends AgentChange {
+  kind: "change";
+  ts: number;
+}
+
+/** What a subscriber gets first: the agents it watches, as of change `seq`. */
+export interface SnapshotEvent {
+  kind: "snapshot";
+  agents: AgentView[];
+  seq: number;
+  ts: number;
+}
+
+export type AgentStatusEventModel = SnapshotEvent | ChangeEvent;
 
 export class StatusHub {
   subscribers = 0;
@@ -36,7 +51,7 @@ export class StatusHub {
     private readonly maxQueue = 1_000,
   ) {}
 
-  publishChange(change: ChangeModel): void {
+  publishChange(change: ChangeEvent): void {
     void this.pubsub.publish(AGENT_STATUS_TOPIC, change);
   }
 
@@ -48,12 +63,14 @@ export class StatusHub {
    * Snapshot first, then every later change for the selected extensions.
    * `takeSnapshot` must read the live state synchronously before its first await.
    */
-  agentStatus(extensions: readonly string[] | null, takeSnapshot: () => Promise<SnapshotModel>): AsyncIterableIterator<AgentStatusEventModel> {
+  agentStatus(extensions: readonly string[] | null, takeSnapshot: () => Promise<SnapshotEvent>): AsyncIterableIterator<AgentStatusEventModel> {
     const wanted = extensions && extensions.length > 0 ? new Set(extensions) : null;
+    // An agent with several extensions is watched when any of them is.
+    const watches = (agentExtensions: readonly string[]) => !wanted || agentExtensions.some((e) => wanted.has(e));
     let snapshotSeq = Number.POSITIVE_INFINITY;
-    const pending: ChangeModel[] = [];
-    const queue = this.register<AgentStatusEventModel>(AGENT_STATUS_TOPIC, (event) => (event.kind === "change" ? event.extension : null), (change: ChangeModel) => {
-      if (wanted && !wanted.has(change.extension)) return;
+    const pending: ChangeEvent[] = [];
+    const queue = this.register<AgentStatusEventModel>(AGENT_STATUS_TOPIC, (event) => (event.kind === "change" ? event.extension : null), (change: ChangeEvent) => {
+      if (!watches(change.extensions)) return;
       if (snapshotSeq === Number.POSITIVE_INFINITY) pending.push(change); // snapshot still being built
       else if (change.seq > snapshotSeq) queue.push(change);
     });
@@ -61,7 +78,7 @@ export class StatusHub {
     void snapshotPromise.then(
       (snapshot) => {
         snapshotSeq = snapshot.seq;
-        const agents = wanted ? snapshot.agents.filter((agent) => wanted.has(agent.extension)) : snapshot.agents;
+        const agents = wanted ? snapshot.agents.filter((agent) => watches(agent.extensions.map((e) => e.extension))) : snapshot.agents;
         queue.push({ ...snapshot, agents });
         for (const change of pending.splice(0)) if (change.seq > snapshotSeq) queue.push(change);
       },

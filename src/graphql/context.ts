@@ -4,6 +4,8 @@ import type { AgentReader } from "../cache/agent-reader.ts";
 import type { StatusHub } from "../events/status-hub.ts";
 import type { AmiStatusModel, SnapshotModel } from "./models.ts";
 import type { ResyncResult } from "../service/availability-service.ts";
+import type { AgentCommands } from "../service/agent-commands.ts";
+import type { Directory } from "../domain/agent/merge.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 
 /** What resolvers may use: read models and commands, never the database or AMI directly. */
@@ -15,6 +17,9 @@ export interface GraphQLServices {
   /** Reads live state synchronously, then completes names: for subscription snapshots.
    * `extensions`: only these (a dashboard watching its team); null: every agent. */
   snapshot(extensions: readonly string[] | null): Promise<SnapshotModel>;
+  /** The CRM's users and their extensions, as last loaded. */
+  directory(): Directory;
+  commands: AgentCommands;
 }
 
 export interface GraphQLContext {
@@ -23,5 +28,5 @@ export interface GraphQLContext {
 }
 
 export function createContext(services: GraphQLServices): GraphQLContext {
-  return { services, loaders: createLoaders(services.reader) };
+  return { services, loaders: createLoaders(services.reader, services.directory) };
 }

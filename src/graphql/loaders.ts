@@ -1,20 +1,39 @@
-// Request-scoped DataLoaders over the agent reader (status cache → store).
+// Request-scoped DataLoaders over the agent reader (status cache → store), with users merged over
+// their extensions by the directory.
 import DataLoader from "dataloader";
 import type { AgentReader } from "../cache/agent-reader.ts";
-import type { AgentModel } from "./models.ts";
+import { mergeAgent, type Directory } from "../domain/agent/merge.ts";
+import type { AgentModel, ExtensionModel } from "./models.ts";
 
 export interface Loaders {
+  /** The agent that owns an extension (merged over all of its extensions). */
   agent: DataLoader<string, AgentModel | null>;
+  /** One extension's own state. */
+  extension: DataLoader<string, ExtensionModel | null>;
   /** Every agent, loaded once per operation. */
   allAgents: DataLoader<"all", AgentModel[]>;
 }
 
-export function createLoaders(reader: AgentReader): Loaders {
-  const agent = new DataLoader<string, AgentModel | null>((extensions) => reader.loadMany(extensions), { maxBatchSize: 1000 });
+export function createLoaders(reader: AgentReader, directory: () => Directory, now: () => number = Date.now): Loaders {
+  const extension = new DataLoader<string, ExtensionModel | null>((extensions) => reader.loadMany(extensions), { maxBatchSize: 1000 });
+  const agent = new DataLoader<string, AgentModel | null>(
+    async (extensions) => {
+      const dir = directory();
+      const siblings = extensions.map((e) => dir.siblingsOf(e));
+      const states = await extension.loadMany([...new Set(siblings.flat())]);
+      const byExtension = new Map(states.filter((s): s is ExtensionModel => s !== null && !(s instanceof Error)).map((s) => [s.extension, s]));
+      return extensions.map((requested, i) => {
+        if (!byExtension.has(requested)) return null;
+        const parts = siblings[i]!.map((e) => byExtension.get(e)).filter((s): s is ExtensionModel => s !== undefined);
+        return mergeAgent(dir.ownerOf(requested), parts, now());
+      });
+    },
+    { maxBatchSize: 1000 },
+  );
   const allAgents = new DataLoader<"all", AgentModel[]>(async (keys) => {
-    const agents = await reader.loadAll();
-    for (const a of agents) agent.prime(a.extension, a);
+    const agents = await reader.loadAgents(directory(), now());
+    for (const a of agents) for (const part of a.extensions) agent.prime(part.extension, a);
     return keys.map(() => agents);
   });
-  return { agent, allAgents };
+  return { agent, extension, allAgents };
 }

@@ -1,29 +1,17 @@
-// What resolvers receive for each GraphQL object type (codegen "mappers").
-import type { Contact } from "../domain/types.ts";
+// What resolvers receive for each GraphQL object type (codegen "mappers"): the domain's own types,
+// mapped to the schema's shapes by field resolvers at this edge.
+import type { Contact, QueueMembership, Presence } from "../domain/types.ts";
+import type { StoredAgent } from "../domain/ports.ts";
+import type { AgentView } from "../domain/agent/merge.ts";
+import type { ChangeEvent, SnapshotEvent } from "../events/status-hub.ts";
 
 export type ContactModel = Contact;
-import type { StoredAgent } from "../domain/ports.ts";
-
-export type AgentModel = StoredAgent;
-
-export interface SnapshotModel {
-  kind: "snapshot";
-  agents: AgentModel[];
-  seq: number;
-  ts: number;
-}
-
-export interface ChangeModel {
-  kind: "change";
-  extension: string;
-  status: AgentModel["status"];
-  online: boolean;
-  available: boolean;
-  stale: boolean;
-  removed: boolean;
-  seq: number;
-  ts: number;
-}
+export type AgentModel = AgentView;
+export type ExtensionModel = StoredAgent;
+export type PresenceModel = Presence;
+export type QueueMembershipModel = QueueMembership;
+export type SnapshotModel = SnapshotEvent;
+export type ChangeModel = ChangeEvent;
 
 export interface AmiStatusModel {
   connected: boolean;
@@ -42,11 +30,24 @@ export interface AmiStatusModel {
   oldestPendingWriteAgeMs: number | null;
   lastWriteError: string | null;
   lastWriteErrorAt: number | null;
+  /** Queue data is known, or why not (read class `agent` missing, QueueStatus refused...). */
+  queueDataAvailable: boolean;
+  queueDataDetail: string | null;
 }
+
+export type TransferRefusalModel = "UNKNOWN_EXTENSION" | "SAME_EXTENSION" | "NOT_AVAILABLE" | "STALE" | "NOT_IN_QUEUE";
 
 export interface TransferCheckModel {
   ok: boolean;
-  reason: "UNKNOWN_EXTENSION" | "SAME_EXTENSION" | "NOT_AVAILABLE" | "STALE" | null;
+  reason: TransferRefusalModel | null;
   message: string | null;
   agent: AgentModel | null;
+  /** Every reason the agent cannot take the call (for the queue asked about). */
+  reasons: import("../domain/types.ts").UnavailableReason[];
+}
+
+/** A command sent to Asterisk (presence, DND, queue pause): accepted means Asterisk said Success. */
+export interface CommandResultModel {
+  accepted: boolean;
+  message: string | null;
 }

@@ -1,19 +1,21 @@
-// Adapts AMI output to the domain and fans the tracker's changes out: write buffer (persistence),
-// status cache (reads) and hub (subscribers). Everything here is synchronous: the AMI socket reader
-// calls in, and nothing it calls waits on the database.
+// Adapts AMI output to the domain and fans the changes out: write buffer (persistence), status cache
+// (reads), the agent roster (users with several extensions merged) and the hub (subscribers).
+// Everything here is synchronous: the AMI socket reader calls in, and nothing it calls waits on the
+// database. Wrap-up windows end without an event: a timer asks the tracker at the next end.
 import type { AmiListener, ExtensionWrite, Log } from "../domain/ports.ts";
 import type { AvailabilityTracker, TrackerChange } from "../domain/tracker.ts";
 import type { AsteriskSnapshot, Fact } from "../domain/types.ts";
+import type { AgentChange, AgentRoster } from "../domain/agent/roster.ts";
+import type { Directory } from "../domain/agent/merge.ts";
 import type { StatusCache } from "../cache/status-cache.ts";
-import { COMPAT_TYPES, type CompatKind, type StatusHub } from "../events/status-hub.ts";
-import type { ChangeModel } from "../graphql/models.ts";
+import { COMPAT_TYPES, type ChangeEvent, type CompatKind, type StatusHub } from "../events/status-hub.ts";
 
 export interface WriteSink {
   enqueue(write: ExtensionWrite): void;
 }
 
 export interface ResyncResult {
-  changed: ChangeModel[];
+  changed: ChangeEvent[];
   agents: number;
   ts: number;
 }
@@ -22,9 +24,14 @@ export class AvailabilityService implements AmiListener {
   private connected = false;
   private lastSnapshot: ResyncResult | null = null;
   private readonly snapshotWaiters: Array<(result: ResyncResult) => void> = [];
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt: number | null = null;
+  private stopped = false;
+  private readonly resyncListeners: Array<() => void> = [];
 
   constructor(
     private readonly tracker: AvailabilityTracker,
+    private readonly roster: AgentRoster,
     private readonly writes: WriteSink,
     private readonly cache: StatusCache,
     private readonly hub: StatusHub,
@@ -43,6 +50,13 @@ export class AvailabilityService implements AmiListener {
 
   get lastResync(): ResyncResult | null {
     return this.lastSnapshot;
+  }
+
+  /** The persisted state at start-up, before AMI: served as stale. */
+  restore(states: Parameters<AvailabilityTracker["restore"]>[0]): void {
+    this.tracker.restore(states);
+    for (const state of this.tracker.list()) this.roster.apply(state.extension, state);
+    this.scheduleWake();
   }
 
   onFact(fact: Fact): void {
@@ -64,17 +78,25 @@ export class AvailabilityService implements AmiListener {
       });
     }
     if (change) this.emit(change);
+    if (isQueueFact(fact)) this.scheduleWake();
   }
 
   onSnapshot(snapshot: AsteriskSnapshot): void {
     const changes = this.tracker.reconcile(snapshot);
     changes.push(...this.tracker.setStale(!this.connected));
-    const emitted = changes.map((change) => this.emit(change)).filter((c): c is ChangeModel => c !== null);
-    const result: ResyncResult = { changed: emitted, agents: this.tracker.list().length, ts: this.now() };
+    const emitted = changes.flatMap((change) => this.emit(change) ?? []);
+    const result: ResyncResult = { changed: emitted, agents: this.roster.views().length, ts: this.now() };
     this.lastSnapshot = result;
-    this.compat("STATUSES_REFRESHED", null, { agents: result.agents, changed: emitted.map((c) => c.extension) });
+    this.compat("STATUSES_REFRESHED", null, { agents: this.tracker.list().length, changed: changes.filter((c) => c.statusChanged).map((c) => c.extension) });
     this.log.info({ agents: result.agents, changed: emitted.length }, "resync applied");
+    this.scheduleWake();
     for (const waiter of this.snapshotWaiters.splice(0)) waiter(result);
+    for (const listener of this.resyncListeners) listener();
+  }
+
+  /** Called after every applied resync (e.g. to reload the CRM's users). */
+  onResync(listener: () => void): void {
+    this.resyncListeners.push(listener);
   }
 
   onConnectionChange(connected: boolean, reason?: string): void {
@@ -84,43 +106,70 @@ export class AvailabilityService implements AmiListener {
     this.log.info({ connected, reason }, connected ? "AMI connected" : "AMI disconnected: agents are stale");
   }
 
+  /** The CRM's users (and which extensions they own) were (re)loaded. */
+  setDirectory(directory: Directory): void {
+    const changes = this.roster.setDirectory(directory);
+    for (const change of changes) this.publish(change);
+    if (changes.length > 0) this.log.info({ changed: changes.length, users: directory.users.length }, "users reloaded: agents regrouped");
+  }
+
   /** Resolves with the next applied snapshot (after `trigger` asked for one). */
   nextSnapshot(trigger: () => Promise<unknown>): Promise<ResyncResult> {
     const next = new Promise<ResyncResult>((resolve) => this.snapshotWaiters.push(resolve));
     return trigger().then(() => next);
   }
 
-  private emit(change: TrackerChange): ChangeModel | null {
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.wakeTimer);
+  }
+
+  private emit(change: TrackerChange): ChangeEvent | null {
     this.writes.enqueue({ extension: change.extension, state: change.state });
     this.cache.applyState(change.extension, change.state);
-    if (!change.statusChanged) return null;
     const state = change.state;
-    const model: ChangeModel = {
-      kind: "change",
-      extension: change.extension,
-      status: state?.status ?? "OFFLINE",
-      online: state?.online ?? false,
-      available: state?.available ?? false,
-      stale: this.tracker.isStale,
-      removed: state === null,
-      seq: change.seq,
-      ts: this.now(),
-    };
-    this.hub.publishChange(model);
     const previous = change.previous;
-    const availabilityChanged = !previous || previous.status !== model.status || previous.online !== model.online || previous.available !== model.available || model.removed;
-    if (!availabilityChanged) return model; // only the stale flag moved
-    this.compat("AVAILABILITY_CHANGED", change.extension, {
-      extension: change.extension,
-      status: model.status,
-      online: model.online,
-      available: model.available,
-      previousStatus: change.previous?.status ?? null,
-    });
-    return model;
+    if (!previous || previous.status !== state?.status || previous.online !== state.online || previous.available !== state.available) {
+      this.compat("AVAILABILITY_CHANGED", change.extension, {
+        extension: change.extension,
+        status: state?.status ?? "OFFLINE",
+        online: state?.online ?? false,
+        available: state?.available ?? false,
+        previousStatus: previous?.status ?? null,
+      });
+    }
+    if (!change.statusChanged) return null;
+    const agentChange = this.roster.apply(change.extension, state);
+    return agentChange ? this.publish(agentChange) : null;
+  }
+
+  private publish(change: AgentChange): ChangeEvent {
+    const event: ChangeEvent = { kind: "change", ...change, ts: this.now() };
+    this.hub.publishChange(event);
+    return event;
+  }
+
+  /** One timer for the earliest wrap-up end; the tracker says what it changed. */
+  private scheduleWake(): void {
+    if (this.stopped) return;
+    const next = this.tracker.nextWakeAt();
+    if (next === this.wakeAt) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = next;
+    if (next === null) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeAt = null;
+      for (const change of this.tracker.tick()) this.emit(change);
+      this.scheduleWake();
+    }, Math.max(0, next - this.now()));
+    this.wakeTimer.unref();
   }
 
   private compat(kind: CompatKind, extension: string | null, payload: object): void {
     this.hub.publishCompat({ type: COMPAT_TYPES[kind], kind, extension, payload: JSON.stringify(payload), ts: this.now() });
   }
+}
+
+function isQueueFact(fact: Fact): boolean {
+  return fact.kind === "queueMember" || fact.kind === "queueMemberRemoved" || fact.kind === "queuePause";
 }

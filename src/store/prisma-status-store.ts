@@ -1,9 +1,9 @@
 // StatusStore on Prisma. The only file (with prisma/) that knows table and column names.
 // Writes are set-based: a handful of `unnest` statements per batch, whatever its size, in one transaction.
 // Reads are one statement (endpoints with their contacts aggregated), so one round trip and one snapshot.
-import type { ExtensionWrite, StatusStore, StoredAgent } from "../domain/ports.ts";
-import type { AgentState, Contact, ContactStatus, DeviceState, AgentStatus } from "../domain/types.ts";
-import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { DirectoryUser, ExtensionWrite, StatusStore, StoredAgent } from "../domain/ports.ts";
+import type { AgentState, Contact, ContactStatus, DeviceState, AgentStatus, Presence, QueueMembership, UnavailableReason } from "../domain/types.ts";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 
 interface EndpointRow {
   id: string;
@@ -17,6 +17,11 @@ interface EndpointRow {
   available: boolean;
   last_seen: Date | null;
   updated_at: Date;
+  reasons: string[] | null;
+  dnd: boolean;
+  /** jsonb, as text (parsed here). */
+  presence: string | null;
+  queues: string;
 }
 
 interface ContactRow {
@@ -34,6 +39,13 @@ interface ContactRow {
   qualify_frequency: number | null;
   qualify_timeout: number | null;
 }
+
+/** The user an extension belongs to: by users.extension, else by user_extensions (SQL fragment). */
+const OWNER_OF = (extension: "c.endpoint" | "e.id") =>
+  Prisma.raw(`SELECT o.id, o.name FROM users o WHERE o.extension = ${extension}
+              UNION ALL
+              SELECT o.id, o.name FROM user_extensions x JOIN users o ON o.id = x.user_id WHERE x.extension = ${extension}
+              LIMIT 1`);
 
 export function createPrismaStatusStore(prisma: PrismaClient): StatusStore {
   return new PrismaStatusStore(prisma);
@@ -79,24 +91,43 @@ export class PrismaStatusStore implements StatusStore {
     return new Map(agents.map((agent) => [agent.extension, agent]));
   }
 
+  async loadDirectory(): Promise<DirectoryUser[]> {
+    const rows = await this.prisma.$queryRaw<Array<{ id: string; name: string; extensions: string[] }>>`
+      SELECT u.id, u.name,
+             array_remove(ARRAY[u.extension], NULL) ||
+             COALESCE((SELECT array_agg(x.extension ORDER BY x.position, x.extension) FROM user_extensions x
+                       WHERE x.user_id = u.id AND x.extension IS DISTINCT FROM u.extension), '{}') AS extensions
+      FROM users u`;
+    return rows.filter((row) => row.extensions.length > 0).map((row) => ({ userId: row.id, name: row.name, extensions: row.extensions }));
+  }
+
   async ping(): Promise<void> {
     await this.prisma.$queryRaw`SELECT 1`;
   }
 
   private upsertEndpoints(states: AgentState[]) {
     return this.prisma.$executeRaw`
-      INSERT INTO ps_endpoints (id, device_state, status, online, available, last_seen, updated_at)
-      SELECT * FROM unnest(
+      INSERT INTO ps_endpoints (id, device_state, status, online, available, last_seen, updated_at, reasons, dnd, presence, queues)
+      SELECT id, device_state, status, online, available, last_seen, updated_at,
+             -- unnest cannot carry an array per row: reasons travel as a comma list.
+             string_to_array(reasons, ','), dnd, presence::jsonb, queues::jsonb
+      FROM unnest(
         ${states.map((s) => s.extension)}::text[],
         ${states.map((s) => s.deviceState)}::text[],
         ${states.map((s) => s.status)}::text[],
         ${states.map((s) => s.online)}::boolean[],
         ${states.map((s) => s.available)}::boolean[],
         ${states.map((s) => isoOrNull(s.lastSeen))}::timestamptz[],
-        ${states.map((s) => new Date(s.updatedAt).toISOString())}::timestamptz[])
+        ${states.map((s) => new Date(s.updatedAt).toISOString())}::timestamptz[],
+        ${states.map((s) => s.reasons.join(","))}::text[],
+        ${states.map((s) => s.dnd)}::boolean[],
+        ${states.map((s) => (s.presence ? JSON.stringify(s.presence) : null))}::text[],
+        ${states.map((s) => JSON.stringify(s.queues))}::text[])
+        AS e(id, device_state, status, online, available, last_seen, updated_at, reasons, dnd, presence, queues)
       ON CONFLICT (id) DO UPDATE SET
         device_state = EXCLUDED.device_state, status = EXCLUDED.status, online = EXCLUDED.online,
-        available = EXCLUDED.available, last_seen = EXCLUDED.last_seen, updated_at = EXCLUDED.updated_at
+        available = EXCLUDED.available, last_seen = EXCLUDED.last_seen, updated_at = EXCLUDED.updated_at,
+        reasons = EXCLUDED.reasons, dnd = EXCLUDED.dnd, presence = EXCLUDED.presence, queues = EXCLUDED.queues
       WHERE ps_endpoints.updated_at <= EXCLUDED.updated_at`;
   }
 
@@ -142,7 +173,7 @@ export class PrismaStatusStore implements StatusStore {
       ) AS c(id, uri, endpoint, status, expiration_time, user_agent, roundtrip_usec, via_addr, via_port, reg_server,
              call_id, qualify_frequency, qualify_timeout, state_at)
       JOIN ps_endpoints e ON e.id = c.endpoint AND e.updated_at = c.state_at
-      LEFT JOIN users u ON u.extension = c.endpoint
+      LEFT JOIN LATERAL (${OWNER_OF("c.endpoint")}) u ON true
       ON CONFLICT (id) DO UPDATE SET
         uri = EXCLUDED.uri, endpoint = EXCLUDED.endpoint, status = EXCLUDED.status,
         expiration_time = EXCLUDED.expiration_time, user_id = EXCLUDED.user_id, user_agent = EXCLUDED.user_agent,
@@ -155,7 +186,7 @@ export class PrismaStatusStore implements StatusStore {
   private async load(extensions: string[] | null): Promise<StoredAgent[]> {
     const rows = await this.prisma.$queryRaw<EndpointRow[]>`
       SELECT e.id, COALESCE(u.name, e.name) AS name, u.id AS user_id, e.device_state, e.status, e.online,
-             e.available, e.last_seen, e.updated_at,
+             e.available, e.last_seen, e.updated_at, e.reasons, e.dnd, e.presence::text AS presence, e.queues::text AS queues,
              COALESCE((SELECT json_agg(json_build_object(
                          'id', c.id, 'uri', c.uri, 'endpoint', c.endpoint, 'status', c.status,
                          'expiration_time', c.expiration_time, 'user_agent', c.user_agent,
@@ -163,7 +194,7 @@ export class PrismaStatusStore implements StatusStore {
                          'reg_server', c.reg_server, 'call_id', c.call_id, 'qualify_frequency', c.qualify_frequency,
                          'qualify_timeout', c.qualify_timeout) ORDER BY c.id)
                        FROM ps_contacts c WHERE c.endpoint = e.id), '[]')::text AS contacts
-      FROM ps_endpoints e LEFT JOIN users u ON u.extension = e.id
+      FROM ps_endpoints e LEFT JOIN LATERAL (${OWNER_OF("e.id")}) u ON true
       WHERE ${extensions}::text[] IS NULL OR e.id = ANY(${extensions}::text[])
       ORDER BY e.id`;
     return rows.map((row) => toStoredAgent(row, (JSON.parse(row.contacts) as ContactJson[]).map(toContact)));
@@ -186,6 +217,10 @@ function toStoredAgent(row: EndpointRow, contacts: Contact[]): StoredAgent {
     contacts,
     lastSeen: row.last_seen?.getTime() ?? null,
     updatedAt: row.updated_at.getTime(),
+    reasons: (row.reasons ?? []) as UnavailableReason[],
+    dnd: row.dnd,
+    presence: row.presence === null ? null : (JSON.parse(row.presence) as Presence),
+    queues: JSON.parse(row.queues) as QueueMembership[],
   };
 }
 

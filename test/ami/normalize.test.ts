@@ -6,11 +6,31 @@ import { captureFrames, captureMessages, listCaptures, parseFrame, type AmiRaw }
 
 /** Every event name seen in the captures and what the normalizer must make of it. A capture with
  * a new event kind fails "classifies every event" until it is added here. */
-const EXPECTED_KIND: Record<string, Normalized["kind"]> = {
+const EXPECTED_KIND: Record<string, Normalized["kind"] | ((raw: AmiRaw) => Normalized["kind"])> = {
   ContactStatus: "facts",
   PeerStatus: "facts",
-  DeviceStateChange: "facts",
-  ExtensionStatus: "facts",
+  // Phones, DND toggles and queue pause devices are facts; app_queue's Queue:<q>_avail / Queue:<q> are not.
+  DeviceStateChange: (raw) => (/^Queue:/.test(String(raw.device)) && !/_pause_/.test(String(raw.device)) ? "ignored" : "facts"),
+  // A FreePBX hint (PJSIP/N&Custom:DNDN) no longer tells the phone's state.
+  ExtensionStatus: (raw) => (String(raw.hint).includes("&") ? "ignored" : "facts"),
+  PresenceStateChange: "facts",
+  QueueMemberAdded: "facts",
+  QueueMemberStatus: "facts",
+  QueueMemberPause: "facts",
+  QueueMemberRemoved: "facts",
+  // PresenceStatus repeats PresenceStateChange per hint; QueueStatus items are read by the snapshot builder.
+  PresenceStatus: "ignored",
+  QueueMember: "ignored",
+  QueueParams: "ignored",
+  QueueStatusComplete: "ignored",
+  QueueSummary: "ignored",
+  QueueSummaryComplete: "ignored",
+  PresenceStateListComplete: "ignored",
+  QueueCallerJoin: "ignored",
+  QueueCallerLeave: "ignored",
+  AgentCalled: "ignored",
+  AgentConnect: "ignored",
+  AgentComplete: "ignored",
   ContactList: "facts",
   EndpointList: "facts",
   FullyBooted: "control",
@@ -57,6 +77,11 @@ function factsOf(raw: AmiRaw): Fact[] {
   return result.facts;
 }
 
+function factsOrNone(raw: AmiRaw): Fact[] {
+  const result = normalize(raw);
+  return result.kind === "facts" ? result.facts : [];
+}
+
 function eventsNamed(capture: string, name: string): AmiRaw[] {
   return captureMessages(capture).filter((m) => m.event === name);
 }
@@ -76,8 +101,9 @@ describe("normalize: every message of every capture", () => {
         expect(result).toEqual({ kind: "ignored", reason: "not an event" });
         continue;
       }
-      const expected = EXPECTED_KIND[raw.event];
-      expect(expected, `unclassified event ${raw.event} in ${capture}`).toBeDefined();
+      const rule = EXPECTED_KIND[raw.event];
+      expect(rule, `unclassified event ${raw.event} in ${capture}`).toBeDefined();
+      const expected = typeof rule === "function" ? rule(raw) : rule;
       expect({ event: raw.event, kind: result.kind }).toEqual({ event: raw.event, kind: expected });
       if (result.kind === "facts") expect(result.notes).toEqual([]);
     }
@@ -114,6 +140,7 @@ describe("normalize: live events", () => {
     const states = new Map<string, string>();
     for (const capture of listCaptures()) {
       for (const raw of eventsNamed(capture, "ExtensionStatus")) {
+        if (String(raw.hint).includes("&")) continue; // FreePBX hints are not used
         const [fact] = factsOf(raw);
         if (fact?.kind === "deviceState") states.set(String(raw.status), fact.state);
       }
@@ -123,7 +150,7 @@ describe("normalize: live events", () => {
 
   it("reads every DeviceStateChange state seen", () => {
     const states = new Set<string>();
-    for (const capture of listCaptures()) for (const raw of eventsNamed(capture, "DeviceStateChange")) for (const f of factsOf(raw)) if (f.kind === "deviceState") states.add(f.state);
+    for (const capture of listCaptures()) for (const raw of eventsNamed(capture, "DeviceStateChange")) for (const f of factsOrNone(raw)) if (f.kind === "deviceState") states.add(f.state);
     expect([...states].sort()).toEqual(["INUSE", "NOT_INUSE", "RINGING", "RINGINUSE", "UNAVAILABLE"]);
   });
 
@@ -274,7 +301,7 @@ describe("normalize: malformed and unusual input is skipped with a reason, never
   });
 
   it.each([
-    [{ event: "DeviceStateChange", device: "Custom:DND1000", state: "INUSE" }, "ignored"],
+    [{ event: "DeviceStateChange", device: "Custom:Lamp1000", state: "INUSE" }, "ignored"],
     [{ event: "DeviceStateChange", device: "Queue:sales_avail", state: "INUSE" }, "ignored"],
     [{ event: "DeviceStateChange", device: "PJSIP/1000/sip:1000@h", state: "INUSE" }, "ignored"],
     [{ event: "DeviceStateChange", device: "PJSIP/1000", state: "SLEEPING" }, "malformed"],

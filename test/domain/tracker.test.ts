@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { AvailabilityTracker } from "../../src/domain/tracker.ts";
 import type { Contact, DeviceState, Fact } from "../../src/domain/types.ts";
 
+/** A resync that could not read the agent layers (they keep what the tracker knew). */
+const NO_LAYERS = { dnd: null, presence: null, queueMembers: null };
+
 const uri = "sip:1000@127.0.0.1:15000";
 const contactFact = (status: Contact["status"], extra: Partial<Contact> = {}): Fact => ({
   kind: "contact",
@@ -18,7 +21,7 @@ const device = (state: DeviceState): Fact => ({
 function syncedTracker() {
   let now = 1_000;
   const tracker = new AvailabilityTracker(() => ++now);
-  tracker.reconcile({ endpoints: [{ endpoint: "1000", aor: "1000", deviceState: "UNAVAILABLE" }], contacts: [], deviceStates: new Map() });
+  tracker.reconcile({ endpoints: [{ endpoint: "1000", aor: "1000", deviceState: "UNAVAILABLE" }], contacts: [], deviceStates: new Map(), ...NO_LAYERS });
   tracker.setStale(false);
   return tracker;
 }
@@ -86,6 +89,7 @@ describe("AvailabilityTracker", () => {
       endpoints: [{ endpoint: "1000", aor: "1000", deviceState: "NOT_INUSE" }],
       contacts: [],
       deviceStates: new Map([["1000", "NOT_INUSE"]]),
+      ...NO_LAYERS,
     });
     expect(tracker.get("1000")).toMatchObject({ status: "OFFLINE", contacts: [] });
     expect(tracker.get("1001")).toBeNull();
@@ -97,7 +101,7 @@ describe("AvailabilityTracker", () => {
 
   it("reconcile with nothing changed reports nothing", () => {
     const tracker = syncedTracker();
-    const snapshot = { endpoints: [{ endpoint: "1000", aor: "1000", deviceState: "UNAVAILABLE" as const }], contacts: [], deviceStates: new Map() };
+    const snapshot = { endpoints: [{ endpoint: "1000", aor: "1000", deviceState: "UNAVAILABLE" as const }], contacts: [], deviceStates: new Map(), ...NO_LAYERS };
     expect(tracker.reconcile(snapshot)).toEqual([]);
   });
 

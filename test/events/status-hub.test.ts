@@ -3,15 +3,16 @@ import { PubSub } from "graphql-subscriptions";
 import { StatusHub, type AgentStatusEventModel } from "../../src/events/status-hub.ts";
 import { SubscriberQueue } from "../../src/events/subscriber-queue.ts";
 import type { ChangeModel, SnapshotModel } from "../../src/graphql/models.ts";
+import { agent } from "../helpers/agents.ts";
 
-const change = (seq: number, extension = "1000", status: ChangeModel["status"] = "AVAILABLE"): ChangeModel => ({
+type Status = ChangeModel["agent"]["status"];
+const change = (seq: number, extension = "1000", status: Status = "AVAILABLE"): ChangeModel => ({
   kind: "change",
   extension,
-  status,
-  online: true,
-  available: true,
-  stale: false,
+  extensions: [extension],
+  agent: { ...agent(extension, []), status, name: null, userId: null, id: `ext:${extension}`, extensions: [] },
   removed: false,
+  previous: null,
   seq,
   ts: seq,
 });
@@ -50,7 +51,7 @@ describe("StatusHub.agentStatus", () => {
 
   it("filters by extension, in snapshot and deltas", async () => {
     const hub = new StatusHub(new PubSub());
-    const agents = ["1000", "1001"].map((extension) => ({ extension }) as SnapshotModel["agents"][number]);
+    const agents = ["1000", "1001"].map((extension) => ({ extension, extensions: [{ extension }] }) as SnapshotModel["agents"][number]);
     const iterator = hub.agentStatus(["1001"], async () => ({ kind: "snapshot", agents, seq: 0, ts: 0 }));
     hub.publishChange(change(1, "1000"));
     hub.publishChange(change(2, "1001"));
@@ -77,7 +78,7 @@ describe("SubscriberQueue", () => {
     queue.push(change(3, "a", "ON_CALL"));
     queue.push(change(4, "a", "AVAILABLE")); // over the limit: older "a" entries collapse
     const items = await take(queue, 2);
-    expect(items.map((c) => [c.extension, c.status])).toEqual([
+    expect(items.map((c) => [c.extension, c.agent.status])).toEqual([
       ["b", "RINGING"],
       ["a", "AVAILABLE"],
     ]);

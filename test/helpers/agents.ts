@@ -1,5 +1,5 @@
 // Builders for domain states used by the store tests.
-import type { AgentState, Contact } from "../../src/domain/types.ts";
+import type { AgentState, Contact, QueueMember } from "../../src/domain/types.ts";
 
 export function contact(extension: string, n: number, overrides: Partial<Contact> = {}): Contact {
   return {
@@ -27,10 +27,18 @@ export function agent(extension: string, contacts: Contact[], overrides: Partial
     online: contacts.length > 0,
     available: contacts.length > 0,
     stale: false,
+    reasons: contacts.length ? [] : ["OFFLINE"],
+    dnd: false,
+    presence: null,
+    queues: [],
     deviceState: contacts.length ? "NOT_INUSE" : null,
     contacts,
     lastSeen: contacts.length ? 1_732_400_000_123 : null,
     updatedAt: 1_732_400_000_456,
     ...overrides,
   };
+}
+
+export function member(queue: string, overrides: Partial<QueueMember> = {}): QueueMember {
+  return { queue, name: null, interface: "PJSIP/1000", paused: false, pausedReason: null, pausedSince: null, inCall: false, callsTaken: 0, lastCall: null, wrapUpSeconds: null, ...overrides };
 }

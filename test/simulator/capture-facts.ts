@@ -54,7 +54,7 @@ export function captureListFacts(name: string, from = 0): { contacts: string[]; 
       if (item.kind === "ok") contacts.push(canonicalListContact(item.value.endpoint, item.value.contact));
     } else if (m.raw.event === "DeviceStateChange") {
       const item = deviceStateListItem(m.raw);
-      if (item.kind === "ok") deviceStates.set(item.value.endpoint, item.value.state);
+      if (item.kind === "ok" && item.value.kind === "phone") deviceStates.set(item.value.endpoint, item.value.state);
     }
   }
   return { contacts, deviceStates };

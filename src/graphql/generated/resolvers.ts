@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AgentModel, SnapshotModel, ChangeModel, AmiStatusModel, ContactModel, TransferCheckModel } from '../models.ts';
+import type { AgentModel, SnapshotModel, ChangeModel, ExtensionModel, PresenceModel, QueueMembershipModel, CommandResultModel, AmiStatusModel, ContactModel, TransferCheckModel } from '../models.ts';
 import type { CompatEventModel } from '../../events/status-hub.ts';
 import type { ResyncResult } from '../../service/availability-service.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -17,24 +17,40 @@ export type Scalars = {
   DateTime: { input: Date; output: number | Date; }
 };
 
+/** A person who takes calls: a CRM user (merged over their extensions) or an extension no user claims. */
 export type Agent = {
   __typename?: 'Agent';
-  /** Can take a call now: the status allows it and the data is not stale. */
+  /** Can take a call now: no reason says otherwise (`reasons` is empty). */
   available: Scalars['Boolean']['output'];
   contacts: Array<Contact>;
   /** Asterisk's device state (NOT_INUSE, INUSE, RINGING, ...). */
   deviceState?: Maybe<Scalars['String']['output']>;
+  /** DND on any of the agent's extensions. */
+  dnd: Scalars['Boolean']['output'];
+  /** The agent's main extension (users.extension, else the first of user_extensions). */
   extension: Scalars['ID']['output'];
+  /** Per-extension detail, main extension first. */
+  extensions: Array<ExtensionDetail>;
+  /** Global id: `user:<uuid>` for a CRM user, `ext:<extension>` for an extension no user claims. */
+  id: Scalars['ID']['output'];
   /** Last time a contact of this extension was seen reachable. */
   lastSeen?: Maybe<Scalars['DateTime']['output']>;
-  /** The CRM user's name for this extension (users.name), else the endpoint's display name. */
+  /** The CRM user's name (users.name), else the endpoint's display name. */
   name?: Maybe<Scalars['String']['output']>;
   /** At least one contact is reachable. */
   online: Scalars['Boolean']['output'];
+  /** The most recently changed presence of the agent's extensions. */
+  presence?: Maybe<Presence>;
+  /** Queue memberships of all the agent's extensions. */
+  queues: Array<QueueMembership>;
+  /** Why not available (empty when available): phone, DND, presence, queue pause, wrap-up, staleness. */
+  reasons: Array<UnavailableReason>;
   /** AMI is down or the first resync has not finished: this is the last known state. */
   stale: Scalars['Boolean']['output'];
+  /** The phone's state, merged over the agent's extensions: RINGING > ON_CALL > BUSY > ON_HOLD > AVAILABLE > UNREACHABLE > OFFLINE. */
   status: AgentStatus;
   updatedAt: Scalars['DateTime']['output'];
+  userId?: Maybe<Scalars['ID']['output']>;
 };
 
 export type AgentStatus =
@@ -48,9 +64,18 @@ export type AgentStatus =
 
 export type AgentStatusChanged = {
   __typename?: 'AgentStatusChanged';
+  /** The changed agent (its last state when removed): a normalized client cache updates every query showing it. */
+  agent: Agent;
   available: Scalars['Boolean']['output'];
+  dnd: Scalars['Boolean']['output'];
+  /** The agent's main extension. */
   extension: Scalars['ID']['output'];
+  /** Every extension of the agent. */
+  extensions: Array<Scalars['ID']['output']>;
   online: Scalars['Boolean']['output'];
+  presence?: Maybe<Presence>;
+  queues: Array<QueueMembership>;
+  reasons: Array<UnavailableReason>;
   /** Present when the extension was removed from Asterisk. */
   removed: Scalars['Boolean']['output'];
   /** Server-wide monotonic sequence number of this change. */
@@ -91,9 +116,21 @@ export type AmiStatus = {
   oldestPendingWriteAgeMs?: Maybe<Scalars['Int']['output']>;
   /** Writes waiting for the database. */
   pendingWrites: Scalars['Int']['output'];
+  /** Queue members, pauses and wrap-up are known (false: e.g. the AMI user lacks read class `agent`). */
+  queueDataAvailable: Scalars['Boolean']['output'];
+  /** Why queue data is unavailable. */
+  queueDataDetail?: Maybe<Scalars['String']['output']>;
   reconnects: Scalars['Int']['output'];
   /** Logged in and the first full resync has completed. */
   synced: Scalars['Boolean']['output'];
+};
+
+/** A command sent to Asterisk. The state shown changes when Asterisk reports it, not when this returns. */
+export type CommandResult = {
+  __typename?: 'CommandResult';
+  /** Asterisk answered Success. */
+  accepted: Scalars['Boolean']['output'];
+  message?: Maybe<Scalars['String']['output']>;
 };
 
 export type CompatEvent = {
@@ -126,6 +163,22 @@ export type Contact = {
   userAgent?: Maybe<Scalars['String']['output']>;
 };
 
+/** One extension of an agent (an agent with a desk phone and a softphone has two). */
+export type ExtensionDetail = {
+  __typename?: 'ExtensionDetail';
+  available: Scalars['Boolean']['output'];
+  contacts: Array<Contact>;
+  deviceState?: Maybe<Scalars['String']['output']>;
+  dnd: Scalars['Boolean']['output'];
+  extension: Scalars['ID']['output'];
+  lastSeen?: Maybe<Scalars['DateTime']['output']>;
+  online: Scalars['Boolean']['output'];
+  presence?: Maybe<Presence>;
+  reasons: Array<UnavailableReason>;
+  status: AgentStatus;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 /** The seed's getExtensionStatus shape. */
 export type ExtensionStatus = {
   __typename?: 'ExtensionStatus';
@@ -137,20 +190,82 @@ export type ExtensionStatus = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Pause the extension's queue member in `queue` (every queue it belongs to when omitted). Needs AMI write class `agent`. */
+  pauseAgent: CommandResult;
   /** Force a full resync with Asterisk and return what changed. */
   refreshStatuses: RefreshResult;
+  /** DND on/off the way FreePBX does it: the DND toggle device BUSY/NOT_INUSE and presence dnd/available. */
+  setDnd: CommandResult;
+  /** Set the extension's presence (`PRESENCE_STATE(CustomPresence:<ext>)`). No commas or line breaks in subtype/message. */
+  setPresence: CommandResult;
+  unpauseAgent: CommandResult;
 };
+
+
+export type MutationPauseAgentArgs = {
+  extension: Scalars['ID']['input'];
+  queue?: InputMaybe<Scalars['String']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationSetDndArgs = {
+  extension: Scalars['ID']['input'];
+  on: Scalars['Boolean']['input'];
+};
+
+
+export type MutationSetPresenceArgs = {
+  extension: Scalars['ID']['input'];
+  message?: InputMaybe<Scalars['String']['input']>;
+  state: PresenceState;
+  subtype?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationUnpauseAgentArgs = {
+  extension: Scalars['ID']['input'];
+  queue?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What the extension's presence provider (`CustomPresence:<ext>`) says. */
+export type Presence = {
+  __typename?: 'Presence';
+  message?: Maybe<Scalars['String']['output']>;
+  /** When state, subtype or message last changed (as seen by this service). */
+  since: Scalars['DateTime']['output'];
+  state: PresenceState;
+  subtype?: Maybe<Scalars['String']['output']>;
+};
+
+/** Asterisk's presence states (func_presencestate). */
+export type PresenceState =
+  | 'AVAILABLE'
+  | 'AWAY'
+  | 'CHAT'
+  | 'DND'
+  | 'NOT_SET'
+  | 'UNAVAILABLE'
+  | 'XA';
 
 export type Query = {
   __typename?: 'Query';
+  /** The agent that owns this extension. */
   agent?: Maybe<Agent>;
+  /** Every agent (a CRM user once, however many extensions). `queue`: only that queue's members. */
   agents: Array<Agent>;
   amiStatus: AmiStatus;
-  /** Only agents who can take a call now; `exclude` drops e.g. the caller. */
+  /**
+   * Only agents who can take a call now; `exclude` drops e.g. the caller (any of the agent's extensions).
+   * With `queue`: members of that queue who can take a call of it (paused elsewhere does not count).
+   */
   availableAgents: Array<Agent>;
+  /** Can `to` take this call now? With `queue`: a call of that queue. `reasons` says why not. */
   canTransfer: TransferCheck;
   extension?: Maybe<ExtensionStatus>;
   extensions: Array<ExtensionStatus>;
+  /** Per-queue figures (members, available, paused, in wrap-up). */
+  queues: Array<QueueSummary>;
 };
 
 
@@ -161,6 +276,7 @@ export type QueryAgentArgs = {
 
 export type QueryAgentsArgs = {
   online?: InputMaybe<Scalars['Boolean']['input']>;
+  queue?: InputMaybe<Scalars['String']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<Array<AgentStatus>>;
 };
@@ -168,17 +284,53 @@ export type QueryAgentsArgs = {
 
 export type QueryAvailableAgentsArgs = {
   exclude?: InputMaybe<Array<Scalars['ID']['input']>>;
+  queue?: InputMaybe<Scalars['String']['input']>;
 };
 
 
 export type QueryCanTransferArgs = {
   from?: InputMaybe<Scalars['ID']['input']>;
+  queue?: InputMaybe<Scalars['String']['input']>;
   to: Scalars['ID']['input'];
 };
 
 
 export type QueryExtensionArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** One queue membership, as app_queue reports it, with the wrap-up window this service computes. */
+export type QueueMembership = {
+  __typename?: 'QueueMembership';
+  callsTaken: Scalars['Int']['output'];
+  /** As Asterisk says; unreliable right after a call is answered, not used for availability. */
+  inCall: Scalars['Boolean']['output'];
+  /** The wrap-up window is open now. */
+  inWrapUp: Scalars['Boolean']['output'];
+  /** The member's interface, e.g. PJSIP/1000. */
+  interface: Scalars['String']['output'];
+  /** End of the member's last queue call (whole seconds). */
+  lastCall?: Maybe<Scalars['DateTime']['output']>;
+  /** MemberName in Asterisk. */
+  memberName?: Maybe<Scalars['String']['output']>;
+  paused: Scalars['Boolean']['output'];
+  pausedReason?: Maybe<Scalars['String']['output']>;
+  /** LastPause: when the member was last paused. */
+  pausedSince?: Maybe<Scalars['DateTime']['output']>;
+  queue: Scalars['String']['output'];
+  /** When the wrap-up after the last queue call ends; null when none applies. */
+  wrapUpUntil?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** Live figures of one queue, from its members' states. */
+export type QueueSummary = {
+  __typename?: 'QueueSummary';
+  /** Members who can take a call of this queue now. */
+  available: Scalars['Int']['output'];
+  inWrapUp: Scalars['Int']['output'];
+  members: Scalars['Int']['output'];
+  paused: Scalars['Int']['output'];
+  queue: Scalars['String']['output'];
 };
 
 export type RefreshResult = {
@@ -216,13 +368,42 @@ export type TransferCheck = {
   ok: Scalars['Boolean']['output'];
   /** Why the transfer is refused (null when ok). */
   reason?: Maybe<TransferRefusal>;
+  /** Every reason the agent cannot take the call (for the queue asked about); empty when ok. */
+  reasons: Array<UnavailableReason>;
 };
 
 export type TransferRefusal =
   | 'NOT_AVAILABLE'
+  /** The agent is not a member of the queue asked about. */
+  | 'NOT_IN_QUEUE'
   | 'SAME_EXTENSION'
   | 'STALE'
   | 'UNKNOWN_EXTENSION';
+
+/** Why an agent cannot take a call now (README, "Availability"). */
+export type UnavailableReason =
+  /** Presence `away`. */
+  | 'AWAY'
+  | 'BUSY'
+  /** DND on: the DND toggle device (FreePBX `Custom:DND<ext>`) is BUSY, or presence is `dnd`. */
+  | 'DND'
+  /** Presence `xa` (extended away). */
+  | 'EXTENDED_AWAY'
+  /** Not a member of the queue asked about. */
+  | 'NOT_IN_QUEUE'
+  | 'OFFLINE'
+  | 'ON_CALL'
+  | 'ON_HOLD'
+  /** Paused in the queue asked about; without a queue: paused in every queue the agent belongs to. */
+  | 'PAUSED'
+  /** Presence `unavailable`. */
+  | 'PRESENCE_UNAVAILABLE'
+  | 'RINGING'
+  /** AMI is down or not yet synced: the state is the last known one. */
+  | 'STALE'
+  | 'UNREACHABLE'
+  /** Inside the wrap-up window after a queue call (LastCall + the queue's wrapuptime). */
+  | 'WRAP_UP';
 
 
 
@@ -311,20 +492,27 @@ export type ResolversTypes = {
   AgentsSnapshot: ResolverTypeWrapper<SnapshotModel>;
   AmiStatus: ResolverTypeWrapper<AmiStatusModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CommandResult: ResolverTypeWrapper<CommandResultModel>;
   CompatEvent: ResolverTypeWrapper<CompatEventModel>;
   CompatEventKind: CompatEventKind;
   Contact: ResolverTypeWrapper<ContactModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  ExtensionStatus: ResolverTypeWrapper<AgentModel>;
+  ExtensionDetail: ResolverTypeWrapper<ExtensionModel>;
+  ExtensionStatus: ResolverTypeWrapper<ExtensionModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Presence: ResolverTypeWrapper<PresenceModel>;
+  PresenceState: PresenceState;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  QueueMembership: ResolverTypeWrapper<QueueMembershipModel>;
+  QueueSummary: ResolverTypeWrapper<QueueSummary>;
   RefreshResult: ResolverTypeWrapper<ResyncResult>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TransferCheck: ResolverTypeWrapper<TransferCheckModel>;
   TransferRefusal: TransferRefusal;
+  UnavailableReason: UnavailableReason;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -335,14 +523,19 @@ export type ResolversParentTypes = {
   AgentsSnapshot: SnapshotModel;
   AmiStatus: AmiStatusModel;
   Boolean: Scalars['Boolean']['output'];
+  CommandResult: CommandResultModel;
   CompatEvent: CompatEventModel;
   Contact: ContactModel;
   DateTime: Scalars['DateTime']['output'];
-  ExtensionStatus: AgentModel;
+  ExtensionDetail: ExtensionModel;
+  ExtensionStatus: ExtensionModel;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
+  Presence: PresenceModel;
   Query: Record<PropertyKey, never>;
+  QueueMembership: QueueMembershipModel;
+  QueueSummary: QueueSummary;
   RefreshResult: ResyncResult;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
@@ -353,19 +546,32 @@ export type AgentResolvers<ContextType = GraphQLContext, ParentType extends Reso
   available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   contacts?: Resolver<Array<ResolversTypes['Contact']>, ParentType, ContextType>;
   deviceState?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  dnd?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   extension?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  extensions?: Resolver<Array<ResolversTypes['ExtensionDetail']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  presence?: Resolver<Maybe<ResolversTypes['Presence']>, ParentType, ContextType>;
+  queues?: Resolver<Array<ResolversTypes['QueueMembership']>, ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['UnavailableReason']>, ParentType, ContextType>;
   stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['AgentStatus'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 };
 
 export type AgentStatusChangedResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AgentStatusChanged'] = ResolversParentTypes['AgentStatusChanged']> = {
+  agent?: Resolver<ResolversTypes['Agent'], ParentType, ContextType>;
   available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  dnd?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   extension?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  extensions?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  presence?: Resolver<Maybe<ResolversTypes['Presence']>, ParentType, ContextType>;
+  queues?: Resolver<Array<ResolversTypes['QueueMembership']>, ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['UnavailableReason']>, ParentType, ContextType>;
   removed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -400,8 +606,15 @@ export type AmiStatusResolvers<ContextType = GraphQLContext, ParentType extends 
   lastWriteErrorAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   oldestPendingWriteAgeMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   pendingWrites?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queueDataAvailable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  queueDataDetail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reconnects?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   synced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type CommandResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CommandResult'] = ResolversParentTypes['CommandResult']> = {
+  accepted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type CompatEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CompatEvent'] = ResolversParentTypes['CompatEvent']> = {
@@ -425,6 +638,20 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type ExtensionDetailResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExtensionDetail'] = ResolversParentTypes['ExtensionDetail']> = {
+  available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  contacts?: Resolver<Array<ResolversTypes['Contact']>, ParentType, ContextType>;
+  deviceState?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  dnd?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  extension?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  presence?: Resolver<Maybe<ResolversTypes['Presence']>, ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['UnavailableReason']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AgentStatus'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type ExtensionStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExtensionStatus'] = ResolversParentTypes['ExtensionStatus']> = {
   extension?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isRegistered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -433,7 +660,18 @@ export type ExtensionStatusResolvers<ContextType = GraphQLContext, ParentType ex
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  pauseAgent?: Resolver<ResolversTypes['CommandResult'], ParentType, ContextType, RequireFields<MutationPauseAgentArgs, 'extension'>>;
   refreshStatuses?: Resolver<ResolversTypes['RefreshResult'], ParentType, ContextType>;
+  setDnd?: Resolver<ResolversTypes['CommandResult'], ParentType, ContextType, RequireFields<MutationSetDndArgs, 'extension' | 'on'>>;
+  setPresence?: Resolver<ResolversTypes['CommandResult'], ParentType, ContextType, RequireFields<MutationSetPresenceArgs, 'extension' | 'state'>>;
+  unpauseAgent?: Resolver<ResolversTypes['CommandResult'], ParentType, ContextType, RequireFields<MutationUnpauseAgentArgs, 'extension'>>;
+};
+
+export type PresenceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Presence'] = ResolversParentTypes['Presence']> = {
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['PresenceState'], ParentType, ContextType>;
+  subtype?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -444,6 +682,29 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   canTransfer?: Resolver<ResolversTypes['TransferCheck'], ParentType, ContextType, RequireFields<QueryCanTransferArgs, 'to'>>;
   extension?: Resolver<Maybe<ResolversTypes['ExtensionStatus']>, ParentType, ContextType, RequireFields<QueryExtensionArgs, 'id'>>;
   extensions?: Resolver<Array<ResolversTypes['ExtensionStatus']>, ParentType, ContextType>;
+  queues?: Resolver<Array<ResolversTypes['QueueSummary']>, ParentType, ContextType>;
+};
+
+export type QueueMembershipResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QueueMembership'] = ResolversParentTypes['QueueMembership']> = {
+  callsTaken?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  inCall?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  inWrapUp?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  interface?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastCall?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  memberName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  paused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  pausedReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  pausedSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  queue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  wrapUpUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type QueueSummaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QueueSummary'] = ResolversParentTypes['QueueSummary']> = {
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  inWrapUp?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  members?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  paused?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type RefreshResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RefreshResult'] = ResolversParentTypes['RefreshResult']> = {
@@ -462,6 +723,7 @@ export type TransferCheckResolvers<ContextType = GraphQLContext, ParentType exte
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['TransferRefusal']>, ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['UnavailableReason']>, ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
@@ -470,12 +732,17 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AgentStatusEvent?: AgentStatusEventResolvers<ContextType>;
   AgentsSnapshot?: AgentsSnapshotResolvers<ContextType>;
   AmiStatus?: AmiStatusResolvers<ContextType>;
+  CommandResult?: CommandResultResolvers<ContextType>;
   CompatEvent?: CompatEventResolvers<ContextType>;
   Contact?: ContactResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  ExtensionDetail?: ExtensionDetailResolvers<ContextType>;
   ExtensionStatus?: ExtensionStatusResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Presence?: PresenceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  QueueMembership?: QueueMembershipResolvers<ContextType>;
+  QueueSummary?: QueueSummaryResolvers<ContextType>;
   RefreshResult?: RefreshResultResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   TransferCheck?: TransferCheckResolvers<ContextType>;

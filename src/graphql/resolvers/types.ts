@@ -1,6 +1,7 @@
 // Field resolvers for object types whose model differs from the schema shape.
 import { GraphQLError, GraphQLScalarType, Kind } from "graphql";
-import type { Resolvers } from "../generated/resolvers.ts";
+import type { PresenceState as DomainPresenceState } from "../../domain/types.ts";
+import type { PresenceState, Resolvers } from "../generated/resolvers.ts";
 
 export const DateTime = new GraphQLScalarType<Date | null, string>({
   name: "DateTime",
@@ -20,7 +21,14 @@ function parseDate(value: unknown): Date {
   return date;
 }
 
-export const typeResolvers: Pick<Resolvers, "Contact" | "ExtensionStatus" | "AgentStatusEvent"> = {
+export function presenceStateFromGraphQL(state: PresenceState): DomainPresenceState {
+  return state.toLowerCase() as DomainPresenceState;
+}
+
+export const typeResolvers: Pick<
+  Resolvers,
+  "Contact" | "ExtensionStatus" | "AgentStatusEvent" | "AgentStatusChanged" | "Presence" | "QueueMembership"
+> = {
   Contact: {
     expiresAt: (contact) => (contact.expirationTime === null ? null : contact.expirationTime * 1000),
   },
@@ -29,5 +37,23 @@ export const typeResolvers: Pick<Resolvers, "Contact" | "ExtensionStatus" | "Age
   },
   AgentStatusEvent: {
     __resolveType: (event) => (event.kind === "snapshot" ? "AgentsSnapshot" : "AgentStatusChanged"),
+  },
+  // A delta's flat fields are its agent's (a removed agent reads OFFLINE, as before).
+  AgentStatusChanged: {
+    status: (event) => (event.removed ? "OFFLINE" : event.agent.status),
+    online: (event) => !event.removed && event.agent.online,
+    available: (event) => !event.removed && event.agent.available,
+    stale: (event) => event.agent.stale,
+    reasons: (event) => (event.removed ? ["OFFLINE"] : event.agent.reasons),
+    dnd: (event) => event.agent.dnd,
+    presence: (event) => event.agent.presence,
+    queues: (event) => event.agent.queues,
+  },
+  Presence: {
+    state: (presence) => presence.state.toUpperCase() as PresenceState,
+  },
+  QueueMembership: {
+    memberName: (member) => member.name,
+    inWrapUp: (member) => member.wrapUpUntil !== null && member.wrapUpUntil > Date.now(),
   },
 };

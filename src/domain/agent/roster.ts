@@ -1,0 +1,129 @@
+// The agents as dashboards see them, kept live: every extension's latest state grouped by the
+// directory (users ↔ extensions) into agents, with one sequence number per published agent change.
+// Pure and synchronous; the service feeds it the tracker's changes and the directory's reloads.
+import type { Clock } from "../tracker.ts";
+import type { AgentState, AgentStatus } from "../types.ts";
+import type { StoredAgent } from "../ports.ts";
+import { Directory, mergeAgent, type AgentView } from "./merge.ts";
+
+export interface AgentChange {
+  /** +1 per published change: subscribers detect gaps with it. */
+  seq: number;
+  /** The agent's main extension. */
+  extension: string;
+  /** Every extension of the agent (a subscription watching any of them wants this change). */
+  extensions: readonly string[];
+  /** The new state; for a removed agent, its last one. */
+  agent: AgentView;
+  removed: boolean;
+  previous: { status: AgentStatus; online: boolean; available: boolean } | null;
+}
+
+interface Published {
+  view: AgentView;
+  fingerprint: string;
+}
+
+export class AgentRoster {
+  private directory = new Directory();
+  private readonly states = new Map<string, StoredAgent>();
+  private readonly agents = new Map<string, Published>();
+  private seq = 0;
+
+  constructor(private readonly now: Clock = Date.now) {}
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get currentDirectory(): Directory {
+    return this.directory;
+  }
+
+  /** Every agent, in no particular order. */
+  views(): AgentView[] {
+    return [...this.agents.values()].map((p) => p.view);
+  }
+
+  /** The agent an extension belongs to, or null when Asterisk does not report it. */
+  agentOf(extension: string): AgentView | null {
+    return this.agents.get(this.directory.keyOf(extension))?.view ?? null;
+  }
+
+  /** An extension's new state (null: gone from Asterisk) → the change of its agent, if one is published. */
+  apply(extension: string, state: AgentState | null): AgentChange | null {
+    if (state) this.states.set(extension, this.named(state));
+    else this.states.delete(extension);
+    return this.recomputeKey(this.directory.keyOf(extension), extension);
+  }
+
+  /** The CRM's users changed: regroup, and publish every agent that changed (or appeared, or went). */
+  setDirectory(directory: Directory): AgentChange[] {
+    if (directory.fingerprint === this.directory.fingerprint) return [];
+    const before = this.directory;
+    this.directory = directory;
+    for (const [extension, state] of this.states) this.states.set(extension, this.named(state));
+    const keys = new Set<string>();
+    for (const extension of this.states.keys()) {
+      keys.add(before.keyOf(extension));
+      keys.add(directory.keyOf(extension));
+    }
+    const changes: AgentChange[] = [];
+    for (const key of keys) {
+      const change = this.recomputeKey(key);
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  private recomputeKey(key: string, hint?: string): AgentChange | null {
+    const parts = this.partsOf(key, hint);
+    const old = this.agents.get(key);
+    if (parts.length === 0) {
+      if (!old) return null;
+      this.agents.delete(key);
+      return { seq: ++this.seq, extension: old.view.extension, extensions: old.view.extensions.map((e) => e.extension), agent: old.view, removed: true, previous: flags(old.view) };
+    }
+    const owner = key.startsWith("user:") ? this.directory.ownerOf(parts[0]!.extension) : null;
+    const view = mergeAgent(owner, parts, this.now());
+    const fingerprint = publishedFingerprint(view);
+    this.agents.set(key, { view, fingerprint });
+    if (old?.fingerprint === fingerprint) return null;
+    return { seq: ++this.seq, extension: view.extension, extensions: view.extensions.map((e) => e.extension), agent: view, removed: false, previous: old ? flags(old.view) : null };
+  }
+
+  private partsOf(key: string, hint?: string): StoredAgent[] {
+    if (key.startsWith("ext:")) {
+      const state = this.states.get(key.slice(4));
+      return state ? [state] : [];
+    }
+    const extensions = hint ? this.directory.siblingsOf(hint) : (this.directory.users.find((u) => `user:${u.userId}` === key)?.extensions ?? []);
+    return extensions.map((e) => this.states.get(e)).filter((s): s is StoredAgent => s !== undefined);
+  }
+
+  private named(state: AgentState): StoredAgent {
+    const owner = this.directory.ownerOf(state.extension);
+    return { ...state, name: owner?.name ?? null, userId: owner?.userId ?? null };
+  }
+}
+
+/** What a dashboard shows of an agent: a change of anything here is a delta. */
+function publishedFingerprint(view: AgentView): string {
+  return JSON.stringify([
+    view.extension,
+    view.name,
+    view.status,
+    view.online,
+    view.available,
+    view.stale,
+    view.reasons,
+    view.dnd,
+    view.presence,
+    view.queues,
+    view.extensions.length > 1 ? view.extensions.map((e) => [e.extension, e.status, e.online, e.available]) : null,
+  ]);
+}
+
+function flags(view: AgentView): { status: AgentStatus; online: boolean; available: boolean } {
+  return { status: view.status, online: view.online, available: view.available };
+}

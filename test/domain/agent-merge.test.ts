@@ -1,0 +1,87 @@
+// Agents with several extensions: one agent, merged by priority, per-extension detail kept; the
+// roster publishes one ordered change per agent change.
+import { describe, expect, it } from "vitest";
+import { Directory, groupAgents, mergeAgent, MERGE_PRIORITY, reasonsFor } from "../../src/domain/agent/merge.ts";
+import { AgentRoster } from "../../src/domain/agent/roster.ts";
+import type { StoredAgent } from "../../src/domain/ports.ts";
+import type { AgentStatus } from "../../src/domain/types.ts";
+import { agent, contact, member } from "../helpers/agents.ts";
+
+const ALICE = { userId: "a1", name: "Alice", extensions: ["1001", "1011"] };
+
+function ext(extension: string, status: AgentStatus, overrides: Partial<StoredAgent> = {}): StoredAgent {
+  const online = status !== "OFFLINE" && status !== "UNREACHABLE";
+  const base = agent(extension, online ? [contact(extension, 1)] : [], { status, online, available: status === "AVAILABLE", reasons: status === "AVAILABLE" ? [] : [status === "ON_CALL" ? "ON_CALL" : status === "RINGING" ? "RINGING" : "OFFLINE"] });
+  return { ...base, name: null, userId: null, ...overrides };
+}
+
+describe("merging an agent's extensions", () => {
+  it.each<[AgentStatus, AgentStatus, AgentStatus]>([
+    ["RINGING", "AVAILABLE", "RINGING"],
+    ["AVAILABLE", "ON_CALL", "ON_CALL"],
+    ["ON_HOLD", "AVAILABLE", "ON_HOLD"],
+    ["AVAILABLE", "OFFLINE", "AVAILABLE"],
+    ["UNREACHABLE", "OFFLINE", "UNREACHABLE"],
+    ["OFFLINE", "OFFLINE", "OFFLINE"],
+  ])("%s + %s → %s", (a, b, merged) => {
+    const view = mergeAgent(ALICE, [ext("1001", a), ext("1011", b)], 0);
+    expect(view.status).toBe(merged);
+    expect(view.available).toBe(merged === "AVAILABLE");
+    expect(view.extensions.map((e) => [e.extension, e.status])).toEqual([["1001", a], ["1011", b]]);
+  });
+
+  it("the priority is documented in one list", () => {
+    expect(MERGE_PRIORITY).toEqual(["RINGING", "ON_CALL", "BUSY", "ON_HOLD", "AVAILABLE", "UNREACHABLE", "OFFLINE"]);
+  });
+
+  it("DND on the softphone holds for the person; presence is the most recent; queues of both", () => {
+    const view = mergeAgent(
+      ALICE,
+      [
+        ext("1001", "AVAILABLE", { presence: { state: "away", subtype: null, message: "old", since: 1 }, queues: [{ ...member("support"), wrapUpUntil: null }] }),
+        ext("1011", "AVAILABLE", { dnd: true, presence: { state: "available", subtype: null, message: null, since: 2 }, queues: [{ ...member("sales", { paused: true }), wrapUpUntil: null }] }),
+      ],
+      0,
+    );
+    expect(view).toMatchObject({ id: "user:a1", extension: "1001", name: "Alice", dnd: true, presence: { state: "available" }, available: false, reasons: ["DND"] });
+    expect(view.queues.map((q) => q.queue)).toEqual(["support", "sales"]);
+    expect(reasonsFor({ ...view, dnd: false }, "sales", 0)).toEqual(["PAUSED"]);
+    expect(reasonsFor({ ...view, dnd: false }, "support", 0)).toEqual([]);
+  });
+
+  it("an extension no user claims is its own agent, unchanged", () => {
+    const state = ext("1005", "ON_CALL");
+    expect(mergeAgent(null, [state], 0)).toEqual({ ...state, id: "ext:1005", extensions: [state] });
+  });
+
+  it("groupAgents: one agent per user, main extension first, lone extensions alone", () => {
+    const agents = groupAgents([ext("1011", "RINGING"), ext("1005", "AVAILABLE"), ext("1001", "AVAILABLE")], new Directory([ALICE]), 0);
+    expect(agents.map((a) => [a.id, a.extension, a.status, a.extensions.map((e) => e.extension)])).toEqual([
+      ["user:a1", "1001", "RINGING", ["1001", "1011"]],
+      ["ext:1005", "1005", "AVAILABLE", ["1005"]],
+    ]);
+  });
+});
+
+describe("AgentRoster", () => {
+  it("one change per agent change, in order; a softphone ringing changes Alice; directory changes regroup", () => {
+    const roster = new AgentRoster(() => 0);
+    roster.setDirectory(new Directory([ALICE]));
+    const first = roster.apply("1001", ext("1001", "AVAILABLE"));
+    expect(first).toMatchObject({ seq: 1, extension: "1001", extensions: ["1001"], agent: { id: "user:a1", name: "Alice", status: "AVAILABLE" } });
+    const second = roster.apply("1011", ext("1011", "RINGING"));
+    expect(second).toMatchObject({ seq: 2, extension: "1001", extensions: ["1001", "1011"], agent: { status: "RINGING", available: false } });
+    // Nothing a dashboard shows changed: no change, no seq.
+    expect(roster.apply("1011", { ...ext("1011", "RINGING"), updatedAt: 99 })).toBeNull();
+    expect(roster.agentOf("1011")?.id).toBe("user:a1");
+    // Alice loses her softphone: it becomes an agent of its own.
+    const changes = roster.setDirectory(new Directory([{ ...ALICE, extensions: ["1001"] }]));
+    expect(changes.map((c) => [c.seq, c.agent.id, c.agent.status, c.removed])).toEqual([
+      [3, "user:a1", "AVAILABLE", false],
+      [4, "ext:1011", "RINGING", false],
+    ]);
+    const removed = roster.apply("1011", null);
+    expect(removed).toMatchObject({ seq: 5, removed: true, extension: "1011" });
+    expect(roster.views().map((v) => v.id)).toEqual(["user:a1"]);
+  });
+});
