@@ -67,11 +67,17 @@ export class PrismaStatusStore implements StatusStore {
       latest.delete(write.extension);
       latest.set(write.extension, write);
     }
-    const removed = [...latest.values()].filter((write) => write.state === null);
-    const states = [...latest.values()].map((write) => write.state).filter((state): state is AgentState => state !== null);
-    // A contact id claimed twice in one batch would make the upsert touch a row twice (an error in PostgreSQL).
-    const contacts = new Map<string, Contact & { endpoint: string; stateAt: number }>();
-    for (const state of states) for (const contact of state.contacts) contacts.set(contact.id, { ...contact, endpoint: state.extension, stateAt: state.updatedAt });
+    // In key order: two instances writing overlapping batches then lock rows in the same order (no deadlock).
+    const ordered = [...latest.values()].sort((a, b) => (a.extension < b.extension ? -1 : a.extension > b.extension ? 1 : 0));
+    const removed = ordered.filter((write) => write.state === null);
+    const states = ordered.map((write) => write.state).filter((state): state is AgentState => state !== null);
+    // A contact id claimed twice in one batch would make the upsert touch a row twice (an error in PostgreSQL);
+    // the last write claiming it wins, so this goes in write order.
+    const claimed = new Map<string, Contact & { endpoint: string; stateAt: number }>();
+    for (const { state } of latest.values()) {
+      if (state) for (const contact of state.contacts) claimed.set(contact.id, { ...contact, endpoint: state.extension, stateAt: state.updatedAt });
+    }
+    const contacts = new Map([...claimed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
     const statements = [];
     // ON DELETE CASCADE removes their contacts.

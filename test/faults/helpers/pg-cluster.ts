@@ -49,10 +49,11 @@ export class PgCluster {
     private readonly user: { uid: number; gid: number } | null,
   ) {}
 
-  static async create(options: { password?: string } = {}): Promise<PgCluster> {
+  /** `parentDir`: where the cluster's directory goes (default the system's temporary directory). */
+  static async create(options: { password?: string; parentDir?: string } = {}): Promise<PgCluster> {
     const bin = postgresBinDir();
     if (!bin) throw new Error("no PostgreSQL binaries in /usr/lib/postgresql/*/bin");
-    const dir = await mkdtemp(path.join(tmpdir(), "aa-pg-"));
+    const dir = await mkdtemp(path.join(options.parentDir ?? tmpdir(), "aa-pg-"));
     const data = path.join(dir, "data");
     const user = await postgresUser();
     if (user) await chown(dir, user.uid, user.gid);
@@ -75,7 +76,8 @@ export class PgCluster {
   }
 
   async start(): Promise<void> {
-    if (this.server) return;
+    if (this.server && (await this.answers())) return;
+    if (this.server) await this.stop("immediate");
     // fsync off: a throw-away cluster; the faults under test are the service's, not the disk's.
     const args = ["-D", path.join(this.dir, "data"), "-p", String(this.port), "-k", this.dir, "-h", "127.0.0.1", "-c", "fsync=off", "-c", "logging_collector=off"];
     const server = spawn(path.join(this.bin, "postgres"), args, { stdio: "ignore", ...(this.user ?? {}) });
