@@ -1,5 +1,7 @@
 // Stopping: SIGTERM ends the service in under 2 s with exit code 0 whatever AMI and the database do,
 // and pending writes are stored within the budget or named in the log.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -127,5 +129,39 @@ describe.skipIf(!postgresBinDir())("stop time", () => {
     const exit = await svc.signalAndWait();
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(exit.ms, svc.text().slice(-1500)).toBeLessThan(STOP_LIMIT_MS);
+  });
+
+  it("SIGTERM to the npm process (what a process manager sends to `npm start`) stops the service: no orphan", async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AMI_|DATABASE_URL$|DATA_DIR$|DB_|PORT$|LOG_)/.test(name)));
+    const npm = spawn("npm", ["start"], {
+      cwd: path.resolve(import.meta.dirname, "../.."),
+      env: { ...env, DATABASE_URL: "memory:", PORT: "0", AMI_PORT: String(await closedPort()), LOG_FORMAT: "json" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    npm.stdout!.on("data", (chunk) => (output += String(chunk)));
+    const npmExited = new Promise<number | null>((resolve) => npm.once("exit", (code) => resolve(code)));
+    cleanups.push(async () => void npm.kill("SIGKILL"));
+    while (!output.includes('"msg":"service started"')) await sleep(50);
+    // Every process under npm (the shell if any, the service).
+    const descendants = (pid: number): number[] => {
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+      return children.flatMap((child) => [child, ...descendants(child)]);
+    };
+    const tree = descendants(npm.pid!);
+    expect(tree.length).toBeGreaterThan(0);
+    npm.kill("SIGTERM");
+    expect(await npmExited).toBe(0);
+    await sleep(500);
+    const alive = tree.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+      } catch {
+        return false;
+      }
+    });
+    expect(alive, `still running after npm exited: ${alive.join(", ")}`).toEqual([]);
+    expect(output).toContain('"msg":"service stopped"');
   });
 });
