@@ -182,18 +182,10 @@ describe.skipIf(!postgresBinDir())("database faults", () => {
     expect(regressions).toEqual([]);
   }, 180_000);
 
-  it("start-up: wrong password, missing database, silent server: exit 1 with one line naming the host and the cause", async () => {
+  it("start-up: wrong password, missing database, silent or refusing server: exit 1 with one line naming the host and the cause", async () => {
     const pg = await cluster({ password: "right-password" });
     const wrong = pg.url("app").replace("right-password", "wrong-password");
-    const cases: Array<[string, Record<string, string>, RegExp]> = [
-      ["wrong password", { DATABASE_URL: wrong }, new RegExp(`database 127\\.0\\.0\\.1:${pg.port}/app: password authentication failed for user "postgres"`)],
-      ["missing database", { DATABASE_URL: pg.url("nope") }, new RegExp(`database 127\\.0\\.0\\.1:${pg.port}/nope: database "nope" does not exist`)],
-    ];
-    const proxy = await startTcpProxy({ host: "127.0.0.1", port: pg.port });
-    cleanups.push(() => proxy.close());
-    proxy.stall();
-    cases.push(["silent", { DATABASE_URL: `postgresql://postgres@127.0.0.1:${proxy.port}/app`, DB_CONNECT_TIMEOUT_MS: "500", DB_STARTUP_WAIT_MS: "2000" }, /no answer within 500 ms/]);
-    for (const [name, env, expected] of cases) {
+    const expectStartFailure = async (name: string, env: Record<string, string>, expected: RegExp) => {
       const started = performance.now();
       const svc = await ChildService.spawn({ AMI_PORT: "1", ...env });
       cleanups.push(() => svc.kill9());
@@ -203,7 +195,21 @@ describe.skipIf(!postgresBinDir())("database faults", () => {
       expect(String(fatal?.msg), name).toMatch(expected);
       expect(svc.text(), name).not.toContain("wrong-password");
       expect(performance.now() - started, name).toBeLessThan(30_000);
-    }
+    };
+    await expectStartFailure("wrong password", { DATABASE_URL: wrong }, new RegExp(`database 127\\.0\\.0\\.1:${pg.port}/app: password authentication failed for user "postgres"`));
+    await expectStartFailure("missing database", { DATABASE_URL: pg.url("nope") }, new RegExp(`database 127\\.0\\.0\\.1:${pg.port}/nope: database "nope" does not exist`));
+    const proxy = await startTcpProxy({ host: "127.0.0.1", port: pg.port });
+    cleanups.push(() => proxy.close());
+    proxy.stall();
+    await expectStartFailure("silent", { DATABASE_URL: `postgresql://postgres@127.0.0.1:${proxy.port}/app`, DB_CONNECT_TIMEOUT_MS: "500", DB_STARTUP_WAIT_MS: "2000" }, /no answer within 500 ms/);
+    await pg.stop("fast");
+    const refused = ChildService.spawn({ AMI_PORT: "1", DATABASE_URL: pg.url("app"), DB_STARTUP_WAIT_MS: "1500" });
+    await expectStartFailure("refused", { DATABASE_URL: pg.url("app"), DB_STARTUP_WAIT_MS: "1500" }, new RegExp(`database 127\\.0\\.0\\.1:${pg.port}/app: connection refused`));
+    // Each attempt in the wait had its own line.
+    const retried = await refused;
+    cleanups.push(() => retried.kill9());
+    await retried.exited;
+    expect(retried.lines.filter((line) => /connection refused.*; retrying$/.test(String(line.msg))).length).toBeGreaterThanOrEqual(2);
   });
 
   it.skipIf(userInfo().uid !== 0)("full disk: writes fail and show in status and metrics, the API keeps serving, all stored once space is back", async () => {
