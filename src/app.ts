@@ -258,7 +258,10 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         );
         const drained = http.close();
         const [stored] = await Promise.all([flushed, settledWithin(drained, left())]);
-        if (!(await settledWithin(db.close(), left()))) log.warn({ database: db.where }, "database close unanswered; exiting anyway");
+        // PGlite closes in-process and writes its files as it closes: always wait for it. A PostgreSQL
+        // server that does not answer gets what is left of the budget.
+        if (db.kind === "pglite") await db.close();
+        else if (!(await settledWithin(db.close(), left()))) log.warn({ database: db.where }, "database close unanswered; exiting anyway");
         log.info({ pendingWritesStored: stored, ms: config.shutdownTimeoutMs - left() }, "service stopped");
       })()),
   };
