@@ -55,15 +55,24 @@ describe("PGlite DATA_DIR", () => {
     const dir = await dataDir();
     const sim = await startSimulator({ agents: 200, eventsPerSecond: 200, seed: 3 });
     cleanups.push(() => sim.close());
+    const synced = async (svc: ChildService) => {
+      for (;;) {
+        const status = (await (await fetch(`${svc.url}/api/ami/status`)).json()) as { synced: boolean; pendingWrites: number };
+        if (status.synced) return status;
+        await sleep(100);
+      }
+    };
     for (let round = 0; round < 4; round++) {
       const svc = await service({ DATA_DIR: dir, AMI_PORT: String(sim.port) });
       await svc.waitStarted();
-      await sleep(500 + round * 250); // writes in flight at the kill
+      await synced(svc); // resynced: writes of every agent are under way
+      await sleep(100 + round * 250); // killed at different points of the write stream
       await svc.kill9();
     }
     // The next start takes the stale lock over and serves.
     const last = await service({ DATA_DIR: dir, AMI_PORT: String(sim.port) });
     await last.waitStarted();
+    await synced(last);
     expect((await last.signalAndWait()).code).toBe(0);
 
     const db = await PGlite.create(dir, { extensions: { amcheck } });
