@@ -77,6 +77,7 @@ export async function startNaiveApp(config: Config, log: Log): Promise<App> {
     probes: { readiness: async () => ({ ready: service.isSynced, checks: {} }) },
     log: log.child({ module: "http" }),
     authenticator: new Authenticator(config.auth),
+    ...config.ws,
     ...config.graphql,
     sharedExecution: false,
   });

@@ -58,7 +58,13 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
   const connections = new WeakMap<WebSocket, Connection>();
 
   options.httpServer.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // Until ws owns the socket, its errors are ours: a client resetting a refused upgrade must not
+    // become an unhandled 'error' event (that ends the process).
+    const ignoreError = () => {};
+    socket.on("error", ignoreError);
+    const refuse = (status: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
     if (new URL(req.url ?? "/", "http://localhost").pathname !== options.path) return refuse("404 Not Found");
     if (!isAllowedOrigin(req, options.corsOrigins)) {
       options.log.info({ origin: req.headers.origin }, "WebSocket upgrade refused: origin not allowed");
