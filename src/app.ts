@@ -22,6 +22,7 @@ import type { GraphQLServices } from "./graphql/context.ts";
 import type { AmiStatusModel, SnapshotModel } from "./graphql/models.ts";
 import { compareExtensions } from "./cache/agent-reader.ts";
 import { createHttpServer } from "./http/server.ts";
+import { WEB_DIST_DIR } from "./http/static-files.ts";
 import type { Probes } from "./http/rest.ts";
 
 export interface App {
@@ -170,6 +171,8 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     probes,
     log: log.child({ module: "http" }),
     responseCacheTtlMs: config.cache.ttlMs,
+    corsOrigins: config.http.corsOrigins,
+    webRoot: config.web.enabled ? WEB_DIST_DIR : null,
     ...config.graphql,
   });
   const { url, port } = await http.start();

@@ -8,6 +8,16 @@ const bool = (def: boolean) =>
     .enum(["true", "false", "1", "0", "yes", "no"])
     .default(def ? "true" : "false")
     .transform((v) => v === "true" || v === "1" || v === "yes");
+const list = z
+  .string()
+  .default("")
+  .transform((v) =>
+    v
+      .split(/[,\s]+/)
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  );
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -47,11 +57,27 @@ const EnvSchema = z.object({
   QUEUE_WRAPUP_DEFAULT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   QUEUE_SHARED_LASTCALL: bool(false),
   USERS_REFRESH_MS: ms(30_000, 1_000),
+
+  // Browser origins allowed to call the API (CORS on HTTP, Origin on the graphql-ws upgrade).
+  // `*` (alone) allows any origin; credentials (cookies) are never allowed either way.
+  CORS_ORIGINS: list.pipe(
+    z
+      .array(z.string().regex(new RegExp(`${ORIGIN.source}|^\\*$`), "each origin must be scheme://host[:port], without a path (or * alone)"))
+      .refine((origins) => !origins.includes("*") || origins.length === 1, "* must be the only entry"),
+  ),
+  WEB_UI: bool(true),
 });
 
 export interface Config {
   env: "development" | "production" | "test";
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /** Browser origins allowed to call the API besides the page's own (CORS, WebSocket Origin); ["*"]: any. */
+    corsOrigins: string[];
+  };
+  /** Serve the wallboard (the built web app) at `/`. */
+  web: { enabled: boolean };
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
   ami: {
     host: string;
@@ -103,7 +129,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   return Object.freeze({
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, corsOrigins: e.CORS_ORIGINS },
+    web: { enabled: e.WEB_UI },
     log: { level: e.LOG_LEVEL },
     ami: {
       host: e.AMI_HOST,

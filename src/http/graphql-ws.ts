@@ -10,6 +10,7 @@ import type { Log } from "../domain/ports.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
 import { SharedExecution } from "../events/shared-execution.ts";
 import { validationRules } from "../graphql/schema.ts";
+import { isAllowedOrigin } from "./origin.ts";
 
 export interface GraphQLWsOptions {
   httpServer: Server;
@@ -21,6 +22,8 @@ export interface GraphQLWsOptions {
   maxDepth: number;
   maxTokens: number;
   maxPayloadBytes: number;
+  /** Browser origins allowed to open a socket besides the page's own (["*"]: any); no Origin: not a browser, allowed. */
+  corsOrigins: readonly string[];
   /** Default true. */
   sharedExecution?: boolean;
 }
@@ -32,6 +35,11 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
   options.httpServer.on("upgrade", (req, socket, head) => {
     if (new URL(req.url ?? "/", "http://localhost").pathname !== options.path) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    if (!isAllowedOrigin(req, options.corsOrigins)) {
+      options.log.info({ origin: req.headers.origin }, "WebSocket upgrade refused: origin not allowed");
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
     wss.handleUpgrade(req, socket, head, (client) => wss.emit("connection", client, req));

@@ -11,6 +11,8 @@ import { serveGraphiQL } from "./graphiql.ts";
 import { handleGraphQLHttp } from "./graphql-http.ts";
 import { attachGraphQLWs } from "./graphql-ws.ts";
 import { handleRest, sendJson, type Probes } from "./rest.ts";
+import { handleCors } from "./cors.ts";
+import { serveStatic } from "./static-files.ts";
 
 export interface HttpOptions {
   host: string;
@@ -25,6 +27,10 @@ export interface HttpOptions {
   maxDepth: number;
   maxTokens: number;
   bodyLimitBytes?: number;
+  /** Browser origins allowed besides the page's own (CORS on HTTP, Origin on the WebSocket upgrade); ["*"]: any. */
+  corsOrigins?: readonly string[];
+  /** Folder of the built web app served at `/` (null: none). */
+  webRoot?: string | null;
   /** One GraphQL execution per event and cohort of identical subscriptions (default true). */
   sharedExecution?: boolean;
   /** Identical read-only queries reuse the last result while the data is unchanged, at most this long (0: off). */
@@ -49,21 +55,27 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
   });
   const context = () => createContext(options.services);
-  const ws = attachGraphQLWs({ ...options, httpServer: server, path: "/graphql", createContext: context, maxPayloadBytes: bodyLimit });
+  const corsOrigins = options.corsOrigins ?? [];
+  const ws = attachGraphQLWs({ ...options, httpServer: server, path: "/graphql", createContext: context, maxPayloadBytes: bodyLimit, corsOrigins });
 
   server.on("request", (req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const method = req.method ?? "GET";
     const route = async () => {
+      const cors = handleCors(req, res, corsOrigins);
+      if (cors.kind === "answered") return;
       if (path === "/graphql") {
         if (method === "GET" && options.graphiql && (req.headers.accept ?? "").includes("text/html")) {
           res.writeHead(302, { location: "/graphiql" }).end();
           return;
         }
-        await handleGraphQLHttp(apollo, context, req, res, bodyLimit);
+        // An allow-listed Origin is not a forgery: such requests need no CSRF preflight header (a GET from
+        // urql's defaults). Everything else keeps Apollo's CSRF prevention.
+        await handleGraphQLHttp(apollo, context, req, res, bodyLimit, cors.crossOrigin ? { "apollo-require-preflight": "true" } : {});
         return;
       }
       if (options.graphiql && method === "GET" && serveGraphiQL(path, res)) return;
+      if (options.webRoot && (method === "GET" || method === "HEAD") && (await serveStatic(options.webRoot, path, res, method))) return;
       if (await handleRest(method, path, res, options.services, options.probes)) return;
       sendJson(res, 404, { error: `no route for ${method} ${path}` });
     };
