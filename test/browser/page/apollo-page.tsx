@@ -1,7 +1,7 @@
 // Apollo Client 3 with its defaults: HttpLink + GraphQLWsLink (on the repo's reconnecting helper) and
 // an InMemoryCache with no configuration. Deltas carry the whole agent, so the cached `agents` list
 // follows them by normalisation alone; a new epoch means a new stream: refetch.
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { ApolloClient, ApolloProvider, HttpLink, InMemoryCache, gql, split, useApolloClient, useQuery, useSubscription } from "@apollo/client";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
 import { getMainDefinition } from "@apollo/client/utilities";
@@ -45,16 +45,19 @@ function Floor({ info, setInfo }: { info: StreamInfo; setInfo: (f: (i: StreamInf
   const agents = useQuery<{ agents: PageAgent[] }>(AGENTS_DOC);
   const [available, setAvailable] = useState<PageAgent[] | undefined>();
   const [result, setResult] = useState<TransferCheck | null>(null);
+  const epoch = useRef<string | null>(null);
   useSubscription<{ agentStatus: LiveEvent }>(LIVE_DOC, {
     onData: ({ data }) => {
       const event = data.data?.agentStatus;
       if (!event) return;
-      if (event.__typename === "AgentsSnapshot") {
-        setInfo((i) => {
-          if (i.epoch !== null && i.epoch !== event.epoch) void client.refetchQueries({ include: [AGENTS_DOC] });
-          return { ...i, epoch: event.epoch, epochs: i.epoch === event.epoch ? i.epochs : i.epochs + 1 };
-        });
-      } else setInfo((i) => ({ ...i, deltas: i.deltas + 1 }));
+      if (event.__typename !== "AgentsSnapshot") {
+        setInfo((i) => ({ ...i, deltas: i.deltas + 1 }));
+        return;
+      }
+      if (epoch.current === event.epoch) return;
+      if (epoch.current !== null) void client.refetchQueries({ include: [AGENTS_DOC] }); // a new stream: refetch the list
+      epoch.current = event.epoch;
+      setInfo((i) => ({ ...i, epoch: event.epoch, epochs: i.epochs + 1 }));
     },
   });
   return (

@@ -1,5 +1,5 @@
 // urql with graphcache and no cache configuration; subscriptions over the repo's reconnecting helper.
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { Client, Provider, fetchExchange, subscriptionExchange, useClient, useQuery, useSubscription } from "urql";
 import { cacheExchange } from "@urql/exchange-graphcache";
 import { createLiveClient } from "../../../src/client/live-client.ts";
@@ -45,13 +45,16 @@ function Floor({ info, setInfo }: { info: StreamInfo; setInfo: (f: (i: StreamInf
     queueMicrotask(() => onEvent(data.agentStatus));
     return null;
   });
+  const epoch = useRef<string | null>(null);
   const onEvent = (event: LiveEvent) => {
-    if (event.__typename === "AgentsSnapshot") {
-      setInfo((i) => {
-        if (i.epoch !== null && i.epoch !== event.epoch) reexecute({ requestPolicy: "network-only" });
-        return { ...i, epoch: event.epoch, epochs: i.epoch === event.epoch ? i.epochs : i.epochs + 1 };
-      });
-    } else setInfo((i) => ({ ...i, deltas: i.deltas + 1 }));
+    if (event.__typename !== "AgentsSnapshot") {
+      setInfo((i) => ({ ...i, deltas: i.deltas + 1 }));
+      return;
+    }
+    if (epoch.current === event.epoch) return;
+    if (epoch.current !== null) reexecute({ requestPolicy: "network-only" }); // a new stream: refetch the list
+    epoch.current = event.epoch;
+    setInfo((i) => ({ ...i, epoch: event.epoch, epochs: i.epochs + 1 }));
   };
   return (
     <>
