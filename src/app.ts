@@ -6,6 +6,7 @@ import type { Config } from "./config.ts";
 import type { Log } from "./domain/ports.ts";
 import { AvailabilityTracker } from "./domain/tracker.ts";
 import { AgentRoster } from "./domain/agent/roster.ts";
+import { UNAVAILABLE_REASONS } from "./domain/types.ts";
 import { Directory } from "./domain/agent/merge.ts";
 import type { QueuePolicy } from "./domain/queues/queue-rule.ts";
 import { AgentCommands } from "./service/agent-commands.ts";
@@ -112,7 +113,11 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     hub,
     amiStatus,
     snapshot,
-    refresh: () => service.nextSnapshot(() => bridge.refresh()),
+    // Users first, so the result counts agents as the CRM groups them now.
+    refresh: async () => {
+      await loadUsers();
+      return service.nextSnapshot(() => bridge.refresh());
+    },
     directory: () => roster.currentDirectory,
     commands,
   };
@@ -123,6 +128,8 @@ export async function startApp(config: Config, log: Log): Promise<App> {
       const store = writes.stats();
       const byStatus = new Map<string, number>();
       for (const agent of tracker.list()) byStatus.set(agent.status, (byStatus.get(agent.status) ?? 0) + 1);
+      const byReason = new Map<string, number>();
+      for (const agent of roster.views()) for (const reason of agent.reasons) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       const gauge = (name: string, help: string, value: number) => ({ name, help, type: "gauge" as const, value });
       const counter = (name: string, help: string, value: number) => ({ name, help, type: "counter" as const, value });
       return [
@@ -143,6 +150,11 @@ export async function startApp(config: Config, log: Log): Promise<App> {
         ...["AVAILABLE", "RINGING", "ON_CALL", "BUSY", "ON_HOLD", "UNREACHABLE", "OFFLINE"].map((status) => ({
           ...gauge("agents", "agents by derived status", byStatus.get(status) ?? 0),
           labels: { status },
+        })),
+        gauge("ami_queue_data_available", "1 when queue members, pauses and wrap-up are known (read class agent)", ami.queueData.available ? 1 : 0),
+        ...UNAVAILABLE_REASONS.map((reason) => ({
+          ...gauge("agents_unavailable", "agents (users merged) by reason they cannot take a call", byReason.get(reason) ?? 0),
+          labels: { reason },
         })),
       ];
     },

@@ -1,10 +1,12 @@
 // Process entry of `npm run demo`: the service with no Asterisk needed. Starts the AMI simulator
-// (50 agents changing state a few times a second), then the service pointed at it, on the embedded
+// (50 agents changing state a few times a second: calls, DND, presence away for lunch, pauses in the
+// queues support and sales, queue calls followed by wrap-up), then the service pointed at it, on the embedded
 // database (./data unless DATABASE_URL / DATA_DIR say otherwise). Open the printed GraphiQL URL and
 // run the prefilled subscription to watch agents change live.
 //
 //   npm run demo                              # 50 agents, 5 state events/s, HTTP on PORT (4000)
 //   npm run demo -- --agents 500 --rate 50    # more of everything
+//   npm run demo -- --queues support:5,sales:10,billing:30 --agent-activity 0.5
 import { startApp, type App } from "./app.ts";
 import { demoUsers, seedDemoUsers } from "./demo-users.ts";
 import { openDatabase } from "./store/database.ts";
@@ -44,7 +46,16 @@ async function main(argv: readonly string[]): Promise<void> {
     simulator = await startSimulator({ ...args.options, eventsPerSecond: 0, log: log.child({ module: "simulator" }) });
     const { username = "crm", secret = "crmsecret" } = args.options;
     // The demo always talks to its own simulator, whatever AMI_* say.
-    const config = loadConfigWith({ AMI_HOST: simulator.host, AMI_PORT: String(simulator.port), AMI_USERNAME: username, AMI_SECRET: secret });
+    // ...and knows its queues' wrapuptime (no AMI field carries it) and that LastCall is shared, as in the lab.
+    const wrapUps = (args.options.queues ?? []).map((q) => `${q.name}=${q.wrapupSeconds ?? 5}`).join(",");
+    const config = loadConfigWith({
+      AMI_HOST: simulator.host,
+      AMI_PORT: String(simulator.port),
+      AMI_USERNAME: username,
+      AMI_SECRET: secret,
+      QUEUE_WRAPUP_SECONDS: wrapUps,
+      QUEUE_SHARED_LASTCALL: "true",
+    });
     await seedUsers(config, args.options.agents, args.options.firstExtension ?? 1000, log);
     app = await startApp(config, log);
   } catch (error) {
@@ -55,7 +66,14 @@ async function main(argv: readonly string[]): Promise<void> {
   simulator.setEventRate(args.options.eventsPerSecond ?? 0);
   const base = `http://localhost:${app.port}`;
   log.info(
-    { wallboard: `${base}/`, graphiql: `${base}/graphiql`, agents: `${base}/api/ami/extensions`, simulator: `${simulator.host}:${simulator.port}`, eventsPerSecond: args.options.eventsPerSecond },
+    {
+      wallboard: `${base}/`,
+      graphiql: `${base}/graphiql`,
+      agents: `${base}/api/ami/extensions`,
+      simulator: `${simulator.host}:${simulator.port}`,
+      eventsPerSecond: args.options.eventsPerSecond,
+      queues: (args.options.queues ?? []).map((q) => `${q.name} (wrap-up ${q.wrapupSeconds ?? 5} s)`),
+    },
     `demo running: open ${base}/ (the wallboard) to watch the simulated agents change live, or ${base}/graphiql (Ctrl-C to stop)`,
   );
   exitOnShutdownSignals({

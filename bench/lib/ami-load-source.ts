@@ -2,7 +2,11 @@
 // can be flipped (each flip changes the agent's status with the AMI events Asterisk sends for it), and
 // quiet state changes that only a resync sees. Two backends:
 //   simulator  the project's AMI simulator (src/simulator): a flip is a REGISTER or an unregister, with
-//              the ~5 events Asterisk 22 sends for each (ContactStatus, PeerStatus, DeviceStateChange, ...);
+//              the ~5 events Asterisk 22 sends for each (ContactStatus, PeerStatus, DeviceStateChange, ...),
+//              preceded by a change of the agent layers of the same extension, in turn DND, presence and
+//              queue pause (2-4 events: DeviceStateChange Custom:DND, PresenceStateChange/Status,
+//              QueueMemberPause ...), so the load carries them as a call centre's does. The layer change
+//              comes first: its delta still shows the old status, the flip's delta the new one;
 //   peer       the tests' fake AMI peer (test/helpers/ami-peer.ts): a flip is one DeviceStateChange; it
 //              can also change state silently, which the full-resync scenario needs.
 import { AmiPeer, type PeerContact, type PeerEndpoint } from "../../test/helpers/ami-peer.ts";
@@ -37,14 +41,43 @@ export function startSource(spec: AgentSpec): Promise<AmiLoadSource> {
 export async function startSimulatorSource(spec: AgentSpec): Promise<AmiLoadSource> {
   const available = spec.count - Math.round(spec.count * spec.busyShare);
   // No random activity and no channel events: every event the service gets is one the bench caused.
-  const sim = await startSimulator({ agents: spec.count, firstExtension: spec.first, registered: available, eventsPerSecond: 0, channelEvents: false });
-  const registered = new Set(Array.from({ length: available }, (_, i) => String(spec.first + i)));
+  // FreePBX hints and one queue every agent belongs to: the resync lists carry presence and members too.
+  const extensions = Array.from({ length: spec.count }, (_, i) => String(spec.first + i));
+  const sim = await startSimulator({
+    agents: spec.count,
+    firstExtension: spec.first,
+    registered: available,
+    eventsPerSecond: 0,
+    channelEvents: false,
+    hintLayout: "freepbx",
+    queues: [{ name: "support", wrapupSeconds: 5 }],
+    queueMembers: { support: extensions },
+  });
+  const registered = new Set(extensions.slice(0, available));
+  const layerTurn = new Map<string, number>();
+  const changeLayer = (extension: string): void => {
+    const turn = layerTurn.get(extension) ?? 0;
+    layerTurn.set(extension, turn + 1);
+    const on = turn % 2 === 0;
+    // Each emits synchronously (the promise only reports errors).
+    switch (Math.floor(turn / 2) % 3) {
+      case 0:
+        void sim.dnd(extension, on);
+        break;
+      case 1:
+        void sim.presence(extension, on ? "away" : "available", on ? "lunch" : undefined, on ? "Back at 2 pm" : undefined);
+        break;
+      default:
+        void (on ? sim.queuePause(extension, "support", "Break") : sim.queueUnpause(extension, "support"));
+    }
+  };
   return {
-    backend: "AMI simulator (src/simulator), flips = REGISTER / unregister",
+    backend: "AMI simulator (src/simulator), flips = a DND / presence / queue pause change, then a REGISTER / unregister",
     host: sim.host,
     port: sim.port,
     flip(extensions) {
       return extensions.map((extension) => {
+        changeLayer(extension);
         // Both emit synchronously (the promise only reports errors).
         if (registered.delete(extension)) {
           void sim.unregister(extension);

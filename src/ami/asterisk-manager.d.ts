@@ -23,10 +23,15 @@ declare module "asterisk-manager" {
     keepConnected(): void;
 
     on(event: "managerevent" | "response" | "asterisk", listener: (message: RawMessage) => void): void;
+    /** Every parsed message, from the library's reader (its own handler re-emits responses by ActionID). */
+    on(event: "rawevent", listener: (item: unknown) => void): void;
     on(event: "connect" | "end", listener: () => void): void;
     on(event: "close", listener: (hadError: boolean) => void): void;
     on(event: "error", listener: (error: unknown) => void): void;
     removeAllListeners(event?: string): void;
+    listeners(event: string): unknown[];
+    /** The login callback waits on its ActionID as an event name. */
+    emit(event: string, ...args: unknown[]): boolean;
   }
 
   function Manager(port?: number, host?: string, username?: string, password?: string, events?: boolean): ManagerInstance;

@@ -3,12 +3,22 @@
 // connect → Login → `Events: on` → ready; Ping heartbeat; reconnect after any loss with capped,
 // jittered backoff; per-action deadlines; list collection by ActionID; rejection on loss.
 //
+// Nothing a peer sends may end the process. The library re-emits every response's ActionID as an
+// event name on its own emitter (`ActionID: rawevent` would recurse into its parser), so its parse
+// handler is replaced by ours: responses go to our pending actions by id and no peer-chosen name is
+// ever emitted, except the library's own login callback id. Its socket (caught through Node's
+// `net.client.socket` diagnostics channel) gets a guard in front of the library's reader: size caps
+// (StreamGuard), one chunk per event-loop turn (so a flood cannot starve HTTP), and the arrival
+// time of bytes (so our own backlog cannot fail a Ping).
+//
 // One library instance per connection attempt: its parser state (partial lines) and its held-action
 // queue live per instance, so nothing from a dead socket can leak into the next session. Every
 // listener checks that its session is still the current one. The socket is created with our own
 // AbortSignal (the library passes an options object in `port` straight to net.createConnection),
 // so a dead peer's socket is destroyed, not just `end()`ed.
 import Manager from "asterisk-manager";
+import diagnostics from "node:diagnostics_channel";
+import type { Socket } from "node:net";
 import type { Log } from "../domain/ports.ts";
 import {
   AmiConnectionLostError,
@@ -29,6 +39,7 @@ import {
 } from "./ami-messages.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { PendingActions } from "./pending-actions.ts";
+import { DEFAULT_STREAM_LIMITS, StreamGuard, type StreamLimits } from "./stream-guard.ts";
 
 type ManagerInstance = ReturnType<typeof Manager>;
 
@@ -50,6 +61,8 @@ export interface AmiClientOptions {
   actionTimeoutMs?: number;
   heartbeat?: HeartbeatOptions;
   backoff?: BackoffOptions;
+  /** Caps on incoming lines and messages; past them the session is dropped (and resynced on the next login). */
+  limits?: StreamLimits;
   /** [0, 1); injectable for deterministic backoff. */
   random?: () => number;
   now?: () => number;
@@ -59,7 +72,7 @@ export const DEFAULT_HEARTBEAT: HeartbeatOptions = { intervalMs: 10_000, timeout
 
 export type AmiClientState = "stopped" | "connecting" | "logging-in" | "ready" | "waiting";
 
-export type AmiDisconnectCause = "connect-failed" | "login-failed" | "connection-lost" | "heartbeat-timeout" | "requested";
+export type AmiDisconnectCause = "connect-failed" | "login-failed" | "connection-lost" | "heartbeat-timeout" | "protocol-error" | "requested";
 
 export interface AmiDisconnect {
   cause: AmiDisconnectCause;
@@ -75,6 +88,8 @@ export interface AmiClientHandlers {
   onReady(): void;
   /** A live event (never an item of one of our list actions). */
   onEvent(event: AmiEvent): void;
+  /** A damaged frame was seen (a line that is not a header): an event may be lost, resync. */
+  onMalformed?(reason: string): void;
   onDisconnected(info: AmiDisconnect): void;
 }
 
@@ -93,6 +108,10 @@ export interface AmiClientStats {
   pendingActions: number;
   /** Events carrying an ActionID nobody waits for (late list items): dropped. */
   strayEvents: number;
+  /** Sessions dropped for a line or message over the caps. */
+  oversized: number;
+  /** Damaged frames seen (lines that are not headers). */
+  malformedFrames: number;
 }
 
 export interface ActionOptions {
@@ -106,7 +125,13 @@ interface Session {
   readonly closed: Promise<void>;
   tcpConnected: boolean;
   socketError: string | null;
+  /** When the last bytes arrived (a flood delays our Pong behind our own backlog, not a dead peer). */
+  lastDataAt: number;
 }
+
+/** Names the library itself emits: a response's ActionID must never reach one of them. */
+const LIBRARY_EVENTS = new Set(["rawevent", "managerevent", "response", "asterisk", "error", "connect", "close", "end", "userevent"]);
+const SOCKET_CHANNEL = "net.client.socket";
 
 const HEADER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const LOGOFF_TIMEOUT_MS = 1_000;
@@ -133,6 +158,8 @@ export class AmiClient {
   private reconnects = 0;
   private failedAttempts = 0;
   private strayEvents = 0;
+  private oversized = 0;
+  private malformedFrames = 0;
   private lastEventAt: number | null = null;
   private lastError: string | null = null;
 
@@ -197,6 +224,8 @@ export class AmiClient {
       lastError: this.lastError,
       pendingActions: this.session?.pending.size ?? 0,
       strayEvents: this.strayEvents,
+      oversized: this.oversized,
+      malformedFrames: this.malformedFrames,
     };
   }
 
@@ -213,8 +242,18 @@ export class AmiClient {
       closed: new Promise<void>((resolve) => (markClosed = resolve)),
       tcpConnected: false,
       socketError: null,
+      lastDataAt: 0,
     };
     this.session = session;
+    // Our parse handler instead of the library's (which emits peer-chosen ActionIDs as event names).
+    manager.removeAllListeners("rawevent");
+    manager.on("rawevent", (item: unknown) => {
+      try {
+        if (this.session === session) this.receive(session, item);
+      } catch (error) {
+        this.log.error({ err: errorText(error) }, "AMI message handling threw");
+      }
+    });
 
     manager.on("error", (error) => {
       // The library passes socket errors here; an event named "Error" would arrive here too.
@@ -235,20 +274,68 @@ export class AmiClient {
     };
     manager.on("close", onSocketGone);
     manager.on("end", onSocketGone);
-    manager.on("response", (raw) => {
-      if (this.session !== session) return;
-      const response = toAmiResponse(raw);
-      if (response) session.pending.handleResponse(response);
-    });
-    manager.on("managerevent", (raw) => {
-      if (this.session === session) this.route(session, raw);
-    });
 
     this.connectTimer = setTimeout(
       () => this.lose(session, "connect-failed", `no AMI session within ${this.connectTimeoutMs} ms`),
       this.connectTimeoutMs,
     );
-    manager.connect({ host: this.options.host, port: this.options.port, signal: abort.signal });
+    // The library keeps its socket private; Node announces every client socket on this channel, synchronously.
+    let socket: Socket | undefined;
+    const catchSocket = (message: unknown) => {
+      socket ??= (message as { socket: Socket }).socket;
+    };
+    diagnostics.subscribe(SOCKET_CHANNEL, catchSocket);
+    try {
+      manager.connect({ host: this.options.host, port: this.options.port, signal: abort.signal });
+    } finally {
+      diagnostics.unsubscribe(SOCKET_CHANNEL, catchSocket);
+    }
+    if (socket) this.guard(session, socket);
+  }
+
+  /** In front of the library's reader: caps, liveness, and one chunk per event-loop turn. */
+  private guard(session: Session, socket: Socket): void {
+    const guard = new StreamGuard(this.options.limits ?? DEFAULT_STREAM_LIMITS, () => {
+      this.malformedFrames += 1;
+      this.notify("onMalformed", () => this.handlers.onMalformed?.("a line that is not a header"));
+    });
+    let resumeScheduled = false;
+    socket.prependListener("data", (chunk: string | Buffer) => {
+      session.lastDataAt = this.now();
+      const violation = guard.feed(typeof chunk === "string" ? chunk : chunk.toString("latin1"));
+      if (violation !== null) {
+        this.oversized += 1;
+        socket.destroy();
+        this.lose(session, "protocol-error", violation);
+        return;
+      }
+      if (!resumeScheduled) {
+        resumeScheduled = true;
+        socket.pause();
+        setImmediate(() => {
+          resumeScheduled = false;
+          if (!socket.destroyed) socket.resume();
+        });
+      }
+    });
+  }
+
+  /** One parsed message from the library: a response to one of our actions, or an event. */
+  private receive(session: Session, item: unknown): void {
+    if (typeof item !== "object" || item === null || Array.isArray(item)) return;
+    const raw = stripNul(item as AmiRawMessage);
+    if (typeof raw.response === "string" && raw.event === undefined) {
+      const response = toAmiResponse(raw);
+      if (!response) return;
+      if (session.pending.handleResponse(response)) return;
+      // The library's own login waits on its id; nothing else the peer names is ever emitted.
+      const id = response.actionId;
+      if (id && !LIBRARY_EVENTS.has(id.toLowerCase()) && session.manager.listeners(id).length > 0) {
+        session.manager.emit(id, response.response.toLowerCase() === "error" ? raw : undefined, raw);
+      }
+      return;
+    }
+    if (raw.event !== undefined) this.route(session, raw);
   }
 
   private login(session: Session): void {
@@ -306,7 +393,9 @@ export class AmiClient {
         if (this.session === session) this.scheduleHeartbeat(session);
       },
       (error: unknown) => {
-        if (error instanceof AmiTimeoutError) this.lose(session, "heartbeat-timeout", `no answer to Ping within ${timeoutMs} ms`);
+        // Bytes still arriving mean a live peer behind a backlog of ours: ask again.
+        const alive = this.now() - session.lastDataAt < timeoutMs;
+        if (error instanceof AmiTimeoutError && !alive) this.lose(session, "heartbeat-timeout", `no answer to Ping within ${timeoutMs} ms`);
         else if (this.session === session) this.scheduleHeartbeat(session);
       },
     );
@@ -400,6 +489,7 @@ export class AmiClient {
         break;
       case "connection-lost":
       case "heartbeat-timeout":
+      case "protocol-error":
         this.log.warn(context, `AMI connection to ${this.endpoint} lost: ${reason}; reconnecting`);
         break;
       case "requested":
@@ -423,6 +513,15 @@ function libraryHeaders(fields: AmiActionFields): Record<string, string> {
   }
   if (!headers.action) throw new AmiInvalidActionError("AMI action without Action header");
   return headers;
+}
+
+/** PostgreSQL refuses NUL in text: it never gets past the reader. */
+function stripNul(raw: AmiRawMessage): AmiRawMessage {
+  let clean: Record<string, unknown> | null = null;
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value === "string" && value.includes("\u0000")) (clean ??= { ...raw })[key] = value.replaceAll("\u0000", "");
+  }
+  return (clean ?? raw) as AmiRawMessage;
 }
 
 function errorText(error: unknown): string {

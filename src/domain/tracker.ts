@@ -302,8 +302,8 @@ export class AvailabilityTracker {
 
   /** Everything persisted or served except timestamps: equal fingerprints mean "no change". */
   private fingerprint(record: ExtensionRecord): string {
-    const contacts = [...record.contacts.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-    return JSON.stringify([record.published, record.deviceState ?? record.hintState, contacts]);
+    const contacts = record.contacts.size > 1 ? [...record.contacts.values()].sort((a, b) => (a.id < b.id ? -1 : 1)) : [...record.contacts.values()];
+    return `${record.published}\u0000${record.deviceState ?? record.hintState}\u0000${JSON.stringify(contacts)}`;
   }
 
   private newRecord(extension: string): ExtensionRecord {

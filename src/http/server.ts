@@ -51,7 +51,8 @@ export function createHttpServer(options: HttpOptions): HttpServer {
   const apollo = createApollo({
     ...options,
     httpServer: server,
-    dataVersion: () => options.services.reader.version,
+    // Users regroup agents without any AMI event: their version is part of the data's.
+    dataVersion: () => `${options.services.reader.version}:${options.services.directory().fingerprint}`,
     responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
   });
   const context = () => createContext(options.services);

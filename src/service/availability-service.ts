@@ -55,7 +55,7 @@ export class AvailabilityService implements AmiListener {
   /** The persisted state at start-up, before AMI: served as stale. */
   restore(states: Parameters<AvailabilityTracker["restore"]>[0]): void {
     this.tracker.restore(states);
-    for (const state of this.tracker.list()) this.roster.apply(state.extension, state);
+    for (const state of this.tracker.list()) this.roster.apply(state.extension, state, true);
     this.scheduleWake();
   }
 
@@ -139,7 +139,7 @@ export class AvailabilityService implements AmiListener {
       });
     }
     if (!change.statusChanged) return null;
-    const agentChange = this.roster.apply(change.extension, state);
+    const agentChange = this.roster.apply(change.extension, state, true);
     return agentChange ? this.publish(agentChange) : null;
   }
 

@@ -5,7 +5,10 @@
 //
 // Choices are weighted towards a realistic mix (most agents registered, a good share on calls, a
 // few unreachable): a move from a bucket above its target share to one below it is favoured
-// exponentially, so the mix settles near the targets at any rate and any number of agents.
+// exponentially, so the mix settles near the targets at any rate and any number of agents. A share
+// of the moves is the call-centre layer (agent-activity.ts: DND, presence, queue pauses), and with
+// queues half of the calls go through a queue (then wrap-up).
+import { AgentActivity, type AgentOps } from "./agent-activity.ts";
 import type { Log } from "../domain/ports.ts";
 import type { AgentBucket, PbxModel, SimAgent } from "./pbx-model.ts";
 import type { Random } from "./random.ts";
@@ -23,7 +26,8 @@ export const DEFAULT_CALL_TIMING: CallTiming = { ringMs: [1_000, 6_000], talkMs:
 export const TARGET_SHARES: Readonly<Record<Exclude<AgentBucket, "idle" | "pending">, number>> = { offline: 0.12, silent: 0.04, busy: 0.3 };
 
 /** What the driver does to agents (scenarios.ts behind the simulator). Failures are the driver's to log. */
-export interface ActivityOps {
+export interface ActivityOps extends AgentOps {
+  queueCall(caller: SimAgent, queue: string, ringMs: number, talkMs: number): Promise<unknown>;
   register(agent: SimAgent): void;
   unregister(agent: SimAgent): void;
   goUnreachable(agent: SimAgent): Promise<void>;
@@ -42,7 +46,12 @@ export interface ActivityDriverOptions {
   paused(): boolean;
   callTiming?: CallTiming;
   tickMs?: number;
+  /** Share of moves spent on DND, presence and queue pauses (default 0.3 with queues, else 0.15). */
+  agentActivityShare?: number;
 }
+
+/** Share of calls that go through a queue when there are queues. */
+const QUEUE_CALL_SHARE = 0.5;
 
 type Move = "register" | "unregister" | "goUnreachable" | "answerAgain" | "call";
 
@@ -65,12 +74,17 @@ export class ActivityDriver {
   private lastEmitted = 0;
   private readonly tickMs: number;
   private readonly timing: CallTiming;
+  private readonly agentActivity: AgentActivity;
+  private readonly agentShare: number;
   /** Operations started by the driver (stats). */
   operations = 0;
 
   constructor(private readonly options: ActivityDriverOptions) {
     this.tickMs = options.tickMs ?? 20;
     this.timing = options.callTiming ?? DEFAULT_CALL_TIMING;
+    this.agentActivity = new AgentActivity(options.model, options.ops, options.random);
+    this.agentShare = options.agentActivityShare ?? (options.model.queues.size > 0 ? 0.3 : 0.15);
+    if (!(this.agentShare >= 0 && this.agentShare <= 1)) throw new RangeError(`agentActivityShare must be between 0 and 1, got ${this.agentShare}`);
   }
 
   get eventsPerSecond(): number {
@@ -122,6 +136,16 @@ export class ActivityDriver {
     const { model, random } = this.options;
     const total = model.size;
     if (total === 0) return false;
+    if (random.next() < this.agentShare) {
+      this.operations += 1;
+      try {
+        if (this.agentActivity.step() !== null) return true;
+      } catch (error) {
+        this.options.log.debug({ err: String(error) }, "AMI simulator: agent activity step skipped");
+        return true;
+      }
+      this.operations -= 1;
+    }
     const counts = (b: AgentBucket) => model.bucket(b).size;
     const share = (b: AgentBucket) => counts(b) / total;
     const target = (b: AgentBucket): number =>
@@ -157,6 +181,15 @@ export class ActivityDriver {
           ops.answerAgain(agent);
           return;
         case "call": {
+          const queues = model.queues.list();
+          if (queues.length > 0 && random.next() < QUEUE_CALL_SHARE) {
+            const queue = queues[random.int(0, queues.length - 1)];
+            if (!queue) return;
+            const ringMs = random.int(this.timing.ringMs[0], this.timing.ringMs[1]);
+            const talkMs = random.int(this.timing.talkMs[0], this.timing.talkMs[1]);
+            ops.queueCall(agent, queue.name, ringMs, talkMs).catch(fail);
+            return;
+          }
           const idle = model.bucket("idle");
           let callee = idle.pick(random);
           for (let tries = 0; callee === agent && tries < 5; tries += 1) callee = idle.pick(random);

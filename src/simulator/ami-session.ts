@@ -1,7 +1,9 @@
 // One AMI client connection, answered as Asterisk 22 answers it: banner; Login (plain or MD5
 // challenge) with an `Events` mask; a wrong secret is answered after a delay and the connection is
 // closed; anything but Login/Challenge before login is `Permission denied`; Ping, Events, Logoff;
-// the list actions from the PBX's current state; unknown actions `Invalid/unknown command`.
+// the list actions from the PBX's current state; presence, DND and queue actions (ami-state-actions.ts);
+// unknown actions `Invalid/unknown command`. The AMI user's read classes filter live events, its
+// write classes gate actions, as manager.conf's `read`/`write` do.
 import { createHash, randomInt } from "node:crypto";
 import type { Socket } from "node:net";
 import type { Log } from "../domain/ports.ts";
@@ -31,11 +33,14 @@ import {
   response,
   unknownCommand,
 } from "./ami-responses.ts";
+import { answerStateAction, type StateActionHost } from "./ami-state-actions.ts";
 import type { EventClass } from "./live-events.ts";
 import { OutputQueue } from "./output-queue.ts";
 
 /** What a session needs from the PBX it fronts. */
-export interface AmiSessionHost {
+export interface AmiSessionHost extends StateActionHost {
+  /** manager.conf `read`: live events of other classes are never delivered, whatever `Events:` asks. */
+  readonly readClasses: ReadonlySet<string>;
   readonly username: string;
   readonly secret: string;
   readonly loginFailureDelayMs: number;
@@ -71,7 +76,7 @@ export function parseEventMask(value: string | undefined): EventMask {
 }
 
 /** Actions that exist in Asterisk but need write classes (`originate`, `command`, ...) the simulated user lacks. */
-const DENIED_ACTIONS: ReadonlySet<string> = new Set(["originate", "command", "redirect", "hangup", "setvar", "updateconfig", "getconfig", "sendtext", "moduleload", "reload"]);
+const DENIED_ACTIONS: ReadonlySet<string> = new Set(["originate", "command", "redirect", "hangup", "updateconfig", "getconfig", "sendtext", "moduleload", "reload"]);
 
 export class AmiSession {
   private authenticated = false;
@@ -113,6 +118,7 @@ export class AmiSession {
   /** Logged in, and its event mask lets this class through. */
   wants(eventClass: EventClass): boolean {
     if (!this.loggedIn) return false;
+    if (!this.host.readClasses.has(eventClass) && !this.host.readClasses.has("all")) return false;
     return this.mask === "all" || this.mask.has(eventClass) || this.mask.has("all");
   }
 
@@ -186,9 +192,12 @@ export class AmiSession {
         return this.send(this.extensionState(action));
       case "corestatus":
         return this.send(this.coreStatus(id));
-      default:
+      default: {
+        const answer = answerStateAction(action, this.host);
+        if (answer !== null) return this.send(answer);
         if (DENIED_ACTIONS.has(name)) return this.send(permissionDenied(id));
         return this.send(unknownCommand(id, action.name));
+      }
     }
   }
 

@@ -19,6 +19,8 @@ export interface Channel {
   connectedNum: string;
   connectedName: string;
   exten: string;
+  /** Dialplan priority (default 1; a queue caller sits at 2, after `Answer()`). */
+  priority?: number;
 }
 
 export interface Bridge {
@@ -27,7 +29,7 @@ export interface Bridge {
   channels: number;
 }
 
-function channelHeaders(ch: Channel, prefix = ""): Headers {
+export function channelHeaders(ch: Channel, prefix = ""): Headers {
   return [
     [`${prefix}Channel`, ch.name],
     [`${prefix}ChannelState`, CHANNEL_STATE_CODE[ch.state]],
@@ -40,7 +42,7 @@ function channelHeaders(ch: Channel, prefix = ""): Headers {
     [`${prefix}AccountCode`, ""],
     [`${prefix}Context`, ch.context],
     [`${prefix}Exten`, ch.exten],
-    [`${prefix}Priority`, 1],
+    [`${prefix}Priority`, ch.priority ?? 1],
     [`${prefix}Uniqueid`, ch.uniqueid],
     [`${prefix}Linkedid`, ch.linkedid],
   ];
@@ -81,7 +83,9 @@ export const bridgeDestroyEvent = (bridge: Bridge): LiveEvent => callEvent("Brid
 export const bridgeEnterEvent = (bridge: Bridge, ch: Channel): LiveEvent => callEvent("BridgeEnter", [...bridgeHeaders(bridge), ...channelHeaders(ch)]);
 export const bridgeLeaveEvent = (bridge: Bridge, ch: Channel): LiveEvent => callEvent("BridgeLeave", [...bridgeHeaders(bridge), ...channelHeaders(ch)]);
 
-export const hangupRequestEvent = (ch: Channel, cause: number): LiveEvent => callEvent("HangupRequest", [...channelHeaders(ch), ["Cause", cause]]);
+/** `Cause` is there in call-inuse, not when a queue caller hangs up (queue-call-wrapup): null leaves it out. */
+export const hangupRequestEvent = (ch: Channel, cause: number | null): LiveEvent =>
+  callEvent("HangupRequest", cause === null ? channelHeaders(ch) : [...channelHeaders(ch), ["Cause", cause]]);
 export const softHangupRequestEvent = (ch: Channel, cause: number): LiveEvent => callEvent("SoftHangupRequest", [...channelHeaders(ch), ["Cause", cause]]);
 
 /** Q.850 causes the simulator uses: 16 Normal Clearing (hang-up), 27 Destination out of order (phone gone). */
@@ -89,4 +93,15 @@ export const CAUSE_TEXT: Readonly<Record<number, string>> = { 16: "Normal Cleari
 
 export function hangupEvent(ch: Channel, cause: number): LiveEvent {
   return callEvent("Hangup", [...channelHeaders(ch), ["Cause", cause], ["Cause-txt", CAUSE_TEXT[cause] ?? "Unknown"]]);
+}
+
+/** How the simulator names an agent's phone (CallerID name, member name): `Agent 1000`. */
+export function agentName(agent: { extension: string }): string {
+  return `Agent ${agent.extension}`;
+}
+
+/** The channel is now connected to `other` (NewConnectedLine's ConnectedLineNum/Name). */
+export function connect(channel: Channel, other: { extension: string }): void {
+  channel.connectedNum = other.extension;
+  channel.connectedName = agentName(other);
 }

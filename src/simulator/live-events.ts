@@ -4,7 +4,8 @@ import { formatMessage, type Headers } from "./ami-framing.ts";
 import { hintHeaders, type HintEntry } from "./ami-lists.ts";
 import type { AsteriskDeviceState } from "./asterisk-states.ts";
 
-export type EventClass = "system" | "call";
+/** Read classes of live events: `agent` carries app_queue's QueueMember*, QueueCaller* and Agent* events. */
+export type EventClass = "system" | "call" | "agent";
 
 export interface LiveEvent {
   readonly name: string;
@@ -14,7 +15,18 @@ export interface LiveEvent {
 }
 
 /** The events that carry availability (what the rate of the activity driver counts). */
-export const STATE_EVENTS: ReadonlySet<string> = new Set(["ContactStatus", "PeerStatus", "DeviceStateChange", "ExtensionStatus"]);
+export const STATE_EVENTS: ReadonlySet<string> = new Set([
+  "ContactStatus",
+  "PeerStatus",
+  "DeviceStateChange",
+  "ExtensionStatus",
+  "PresenceStateChange",
+  "PresenceStatus",
+  "QueueMemberAdded",
+  "QueueMemberRemoved",
+  "QueueMemberPause",
+  "QueueMemberStatus",
+]);
 
 export function formatLiveEvent(event: LiveEvent): string {
   return formatMessage([["Event", event.name], ["Privilege", `${event.eventClass},all`], ...event.headers]);

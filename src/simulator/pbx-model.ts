@@ -1,5 +1,6 @@
 // The simulated PBX: N agents, each a PJSIP endpoint with an AOR of the same name (max_contacts=1),
-// 0..1 contact, a hint `PJSIP/<ext>` and a device state. Operations mutate the model and return the
+// 0..1 contact, a hint (FreePBX's `PJSIP/N&Custom:DNDN,CustomPresence:N` or plain `PJSIP/N`), a
+// device state, a DND toggle and a presence; plus app_queue's queues (queue-book.ts). Operations mutate the model and return the
 // live events Asterisk 22 sends for them, in an order seen in the captures. Synchronous and free of
 // I/O and timers: time and randomness are injected, scheduling is the caller's job (scenarios.ts).
 //
@@ -7,7 +8,7 @@
 // announced (PeerStatus, DeviceStateChange, ExtensionStatus) and an operation emits the parts that
 // differ. That is why an expired contact that was already Unreachable produces only `Removed`.
 import { contactObjectName, type ContactListEntry, type DeviceListEntry, type EndpointListEntry, type HintEntry } from "./ami-lists.ts";
-import type { AsteriskDeviceState } from "./asterisk-states.ts";
+import { aggregateDeviceStates, type AsteriskDeviceState } from "./asterisk-states.ts";
 import {
   bridgeCreateEvent,
   bridgeDestroyEvent,
@@ -22,9 +23,12 @@ import {
   newConnectedLineEvent,
   newstateEvent,
   softHangupRequestEvent,
+  agentName,
+  connect,
   type Bridge,
   type Channel,
 } from "./channel-events.ts";
+import { DeviceRegistry, pushEvent } from "./device-registry.ts";
 import { IndexedSet } from "./indexed-set.ts";
 import {
   contactStatusEvent,
@@ -34,6 +38,9 @@ import {
   type ContactStatusWord,
   type LiveEvent,
 } from "./live-events.ts";
+import { NOT_SET, presenceStateChangeEvent, presenceStatusEvent, samePresence, type Presence } from "./presence.ts";
+import { QueueBook, type QueueSettings, type SimMember, type SimQueue } from "./queue-book.ts";
+import { QueueCalls } from "./queue-calls.ts";
 import type { Random } from "./random.ts";
 
 export type SimContactStatus = "Reachable" | "Unreachable" | "NonQualified";
@@ -59,12 +66,27 @@ export interface SimContact {
 export interface SimCall {
   readonly id: number;
   readonly caller: SimAgent;
-  readonly callee: SimAgent;
-  phase: "ringing" | "up";
+  /** Null while a queue caller waits for a member. */
+  callee: SimAgent | null;
+  /** `waiting`: a queue caller no member has been offered yet. */
+  phase: "waiting" | "ringing" | "up";
   readonly callerChannel: Channel;
-  readonly calleeChannel: Channel;
+  calleeChannel: Channel | null;
   readonly bridge: Bridge;
+  /** Set for a call to a queue. */
+  readonly queue: QueueLeg | null;
 }
+
+export interface QueueLeg {
+  readonly q: SimQueue;
+  member: SimMember | null;
+  readonly joinedAtMs: number;
+  ringStartedAtMs: number;
+  answeredAtMs: number;
+}
+
+/** `freepbx`: `PJSIP/N&Custom:DNDN,CustomPresence:N` (the lab's hints since dnd-presence); `device`: `PJSIP/N` (older captures). */
+export type HintLayout = "freepbx" | "device";
 
 export interface SimAgent {
   readonly extension: string;
@@ -74,7 +96,7 @@ export interface SimAgent {
   silent: boolean;
   call: SimCall | null;
   /** What Asterisk last announced for this endpoint and its hint. */
-  announced: { peerReachable: boolean; device: AsteriskDeviceState; hint: AsteriskDeviceState };
+  announced: { peerReachable: boolean; device: AsteriskDeviceState; hint: AsteriskDeviceState; presence: Presence };
   bucket: AgentBucket;
 }
 
@@ -96,6 +118,12 @@ export interface PbxModelOptions {
   userAgent?: string;
   /** Also send the channel, dial, bridge and hangup events of calls, as Asterisk does. */
   channelEvents?: boolean;
+  /** Default `freepbx`. */
+  hintLayout?: HintLayout;
+  /** app_queue's queues (default none). */
+  queues?: readonly QueueSettings[];
+  /** Members each queue starts with (queue name → extensions), as persistent members loaded from astdb. */
+  queueMembers?: Readonly<Record<string, readonly string[]>>;
 }
 
 type Step = LiveEvent | "peer" | "device" | "hint";
@@ -113,6 +141,14 @@ export class PbxModel {
   readonly qualifyTimeoutS: number;
   readonly expiresS: number;
   private readonly userAgent: string;
+  readonly hintLayout: HintLayout;
+  readonly devices = new DeviceRegistry();
+  readonly queues: QueueBook;
+  /** Agents with DND on / with a presence other than available or not_set (the activity driver's picks). */
+  readonly dndAgents = new IndexedSet<SimAgent>();
+  readonly awayAgents = new IndexedSet<SimAgent>();
+  /** `CustomPresence:<name>` ever set (astdb), in the order first set. */
+  private readonly presences = new Map<string, Presence>();
   private readonly channelEvents: boolean;
   private readonly random: Random;
   private readonly now: () => number;
@@ -120,6 +156,7 @@ export class PbxModel {
   private readonly byExtension = new Map<string, SimAgent>();
   private readonly buckets = new Map<AgentBucket, IndexedSet<SimAgent>>(AGENT_BUCKETS.map((b) => [b, new IndexedSet<SimAgent>()]));
   private readonly calls = new Set<SimCall>();
+  private readonly queueCalls: QueueCalls;
   private bootedAtMs: number;
   private registrations = 0;
   private channelSeq = 0;
@@ -133,9 +170,31 @@ export class PbxModel {
     this.expiresS = options.expiresS ?? 120;
     this.userAgent = options.userAgent ?? "simulated-phone";
     this.channelEvents = options.channelEvents ?? true;
+    this.hintLayout = options.hintLayout ?? "freepbx";
     this.random = options.random;
     this.now = options.now;
     this.bootedAtMs = this.now();
+    this.queues = new QueueBook({
+      queues: options.queues ?? [],
+      devices: this.devices,
+      nowSeconds: () => Math.floor(this.now() / 1000),
+      deviceState: (device) => this.anyDeviceState(device),
+    });
+    this.queueCalls = new QueueCalls({
+      channelEvents: this.channelEvents,
+      queues: this.queues,
+      now: () => this.now(),
+      nextCallId: () => ++this.callSeq,
+      bridgeId: () => this.random.uuid(),
+      newChannel: (agent, state, exten, linkedid) => this.newChannel(agent, state, exten, linkedid),
+      announceChange: (agent, what, out) => this.announceChange(agent, what, out),
+      reindex: (agent) => this.reindex(agent),
+      canCall: (agent) => this.canCall(agent),
+      agentOf: (iface) => this.agentOf(iface),
+      addCall: (call) => this.calls.add(call),
+      hasCall: (call) => this.calls.has(call),
+      endCall: (call) => this.endCall(call),
+    });
     for (let index = 0; index < options.agents; index += 1) {
       const agent: SimAgent = {
         extension: String(options.firstExtension + index),
@@ -143,16 +202,22 @@ export class PbxModel {
         contact: null,
         silent: false,
         call: null,
-        announced: { peerReachable: false, device: "UNAVAILABLE", hint: "UNAVAILABLE" },
+        announced: { peerReachable: false, device: "UNAVAILABLE", hint: "UNAVAILABLE", presence: NOT_SET },
         bucket: "offline",
       };
       this.agents.push(agent);
       this.byExtension.set(agent.extension, agent);
       if (index < options.registered) {
         agent.contact = this.newContact(agent, "Reachable");
-        agent.announced = { peerReachable: true, device: "NOT_INUSE", hint: "NOT_INUSE" };
+        agent.announced = { peerReachable: true, device: "NOT_INUSE", hint: "NOT_INUSE", presence: NOT_SET };
       }
       this.reindex(agent, true);
+    }
+    for (const [queue, extensions] of Object.entries(options.queueMembers ?? {})) {
+      for (const extension of extensions) {
+        const outcome = this.queues.add(queue, `PJSIP/${this.agent(extension).extension}`, { memberName: agentName(this.agent(extension)) });
+        if (!outcome.ok) throw new Error(`queue ${queue}, member ${extension}: ${outcome.failure}`);
+      }
     }
   }
 
@@ -194,6 +259,79 @@ export class PbxModel {
     if (agent.contact?.status !== "Reachable") return "UNAVAILABLE";
     if (!agent.call) return "NOT_INUSE";
     return agent.call.phase === "ringing" && agent.call.callee === agent ? "RINGING" : "INUSE";
+  }
+
+  /** The hint's aggregate: with FreePBX's layout the DND device takes part (BUSY wins; NOT_INUSE
+   * outranks an unregistered phone). */
+  hintState(agent: SimAgent): AsteriskDeviceState {
+    const phone = this.deviceState(agent);
+    return this.hintLayout === "freepbx" ? aggregateDeviceStates([phone, this.devices.get(dndDevice(agent))]) : phone;
+  }
+
+  /** Any device's state: a phone (`PJSIP/N`) or a pseudo-device. */
+  anyDeviceState(device: string): AsteriskDeviceState {
+    const agent = device.startsWith("PJSIP/") ? this.byExtension.get(device.slice(6)) : undefined;
+    return agent ? this.deviceState(agent) : this.devices.get(device);
+  }
+
+  /** The agent behind an interface (`PJSIP/1000`), if it is one of ours. */
+  agentOf(iface: string): SimAgent | undefined {
+    return iface.startsWith("PJSIP/") ? this.byExtension.get(iface.slice(6)) : undefined;
+  }
+
+  dndOn(agent: SimAgent): boolean {
+    return this.devices.get(dndDevice(agent)) === "BUSY";
+  }
+
+  presenceOf(presentity: string): Presence {
+    return this.presences.get(presentity) ?? NOT_SET;
+  }
+
+  // ---- DND and presence (FreePBX: func_devstate + func_presencestate) ----------------------------
+
+  /** FreePBX's DND: `Custom:DND<N>` BUSY / NOT_INUSE, then presence `dnd` / `available` (dnd-presence capture). */
+  setDnd(agent: SimAgent, on: boolean): LiveEvent[] {
+    return [...this.setCustomDevice(dndDevice(agent), on ? "BUSY" : "NOT_INUSE"), ...this.setPresence(presenceProvider(agent), { state: on ? "dnd" : "available", subtype: "", message: "" })];
+  }
+
+  /** `devstate change` / `DEVICE_STATE(Custom:X)=...`: the ExtensionStatus of a hint it changes, then DeviceStateChange. */
+  setCustomDevice(device: string, state: AsteriskDeviceState): LiveEvent[] {
+    if (!device.startsWith("Custom:")) throw new Error(`only Custom: devices can be set, not ${device}`);
+    const owner = device.startsWith("Custom:DND") ? this.byExtension.get(device.slice("Custom:DND".length)) : undefined;
+    const agent = this.hintLayout === "freepbx" ? owner : undefined;
+    const changed = this.devices.set(device, state);
+    if (owner) {
+      if (state === "BUSY") this.dndAgents.add(owner);
+      else this.dndAgents.delete(owner);
+    }
+    const events: LiveEvent[] = [];
+    if (agent) this.announceChange(agent, "hint", events);
+    pushEvent(events, changed);
+    return events;
+  }
+
+  /** `presencestate change` / `PRESENCE_STATE(CustomPresence:X)=...`: PresenceStatus for a hint whose
+   * presence changed (state, subtype or message), then PresenceStateChange, sent for every change. */
+  setPresence(presentity: string, presence: Presence): LiveEvent[] {
+    this.presences.set(presentity, presence);
+    const events: LiveEvent[] = [];
+    const agent = this.hintLayout === "freepbx" && presentity.startsWith("CustomPresence:") ? this.byExtension.get(presentity.slice("CustomPresence:".length)) : undefined;
+    const owner = presentity.startsWith("CustomPresence:") ? this.byExtension.get(presentity.slice("CustomPresence:".length)) : undefined;
+    if (owner) {
+      if (presence.state === "available" || presence.state === "not_set" || presence.state === "dnd") this.awayAgents.delete(owner);
+      else this.awayAgents.add(owner);
+    }
+    if (agent && !samePresence(agent.announced.presence, presence)) {
+      agent.announced.presence = presence;
+      events.push(presenceStatusEvent(this.hintOf(agent, this.hintState(agent)), presence));
+    }
+    events.push(presenceStateChangeEvent(presentity, presence));
+    return events;
+  }
+
+  /** PresenceStateList: every presentity ever set. */
+  presenceEntries(): Array<{ presentity: string; presence: Presence }> {
+    return [...this.presences].map(([presentity, presence]) => ({ presentity, presence }));
   }
 
   // ---- registrations and qualify -------------------------------------------------------------
@@ -310,6 +448,7 @@ export class PbxModel {
       callerChannel,
       calleeChannel,
       bridge: { uniqueid: this.random.uuid(), technology: "simple_bridge", channels: 0 },
+      queue: null,
     };
     this.calls.add(call);
     caller.call = call;
@@ -335,10 +474,10 @@ export class PbxModel {
 
   /** The callee answers: both in use, bridged. */
   answerCall(call: SimCall): LiveEvent[] {
-    if (!this.calls.has(call) || call.phase !== "ringing") return [];
+    const { callerChannel, calleeChannel, bridge } = call;
+    if (!this.calls.has(call) || call.phase !== "ringing" || call.queue || !call.callee || !calleeChannel) return [];
     call.phase = "up";
     const events: LiveEvent[] = [];
-    const { callerChannel, calleeChannel, bridge } = call;
     calleeChannel.state = "Up";
     if (this.channelEvents) events.push(newstateEvent(calleeChannel));
     this.announceChange(call.callee, "hint", events);
@@ -362,11 +501,26 @@ export class PbxModel {
   /** The caller hangs up (or, while ringing, gives up): both back to their state without the call. */
   hangupCall(call: SimCall, cause = 16): LiveEvent[] {
     if (!this.calls.has(call)) return [];
+    if (call.queue) return this.queueCalls.hangup(call, call.queue, cause);
     const events = this.channelEvents ? this.hangupChannelEvents(call, cause) : [];
     this.endCall(call);
-    for (const agent of [call.caller, call.callee]) this.announceChange(agent, "hint", events);
-    for (const agent of [call.caller, call.callee]) this.announceChange(agent, "device", events);
+    for (const agent of parties(call)) this.announceChange(agent, "hint", events);
+    for (const agent of parties(call)) this.announceChange(agent, "device", events);
     return events;
+  }
+
+  // ---- queue calls (queue-calls.ts) -----------------------------------------------------------------
+
+  startQueueCall(caller: SimAgent, queueName: string): { call: SimCall; events: LiveEvent[] } {
+    return this.queueCalls.start(caller, queueName);
+  }
+
+  offerQueueCall(call: SimCall): LiveEvent[] | null {
+    return this.queueCalls.offer(call);
+  }
+
+  answerQueueCall(call: SimCall): LiveEvent[] {
+    return this.queueCalls.answer(call);
   }
 
   /** Calls of an agent that is about to lose its phone, so the caller can hang them up first. */
@@ -386,9 +540,12 @@ export class PbxModel {
         agent.contact.status = "NonQualified";
         agent.contact.roundtripUsec = null;
       }
-      agent.announced = { peerReachable: false, device: "UNAVAILABLE", hint: "UNAVAILABLE" };
+      agent.announced = { peerReachable: false, device: "UNAVAILABLE", hint: this.hintState(agent), presence: agent.announced.presence };
       this.reindex(agent);
     }
+    // astdb keeps custom device states, presence and persistent queue members; app_queue's own devices start over.
+    this.devices.retain((device) => device.startsWith("Custom:"));
+    this.queues.restart();
     return dropped;
   }
 
@@ -436,17 +593,21 @@ export class PbxModel {
     }));
   }
 
+  /** DeviceStateList in the captures' order: the first queue's `_avail`, the phones, then the other
+   * pseudo-devices in the order they were first set. */
   deviceEntries(): DeviceListEntry[] {
-    return this.agents.map((agent) => ({ device: `PJSIP/${agent.extension}`, state: this.deviceState(agent) }));
+    const [first, ...others] = this.devices.entries();
+    const phones = this.agents.map((agent) => ({ device: `PJSIP/${agent.extension}`, state: this.deviceState(agent) }));
+    return first ? [first, ...phones, ...others] : phones;
   }
 
   hintEntries(): HintEntry[] {
-    return this.agents.map((agent) => this.hintOf(agent, this.deviceState(agent)));
+    return this.agents.map((agent) => this.hintOf(agent, this.hintState(agent)));
   }
 
   hintFor(exten: string, context: string): HintEntry | null {
     const agent = this.byExtension.get(exten);
-    return agent && context === this.context ? this.hintOf(agent, this.deviceState(agent)) : null;
+    return agent && context === this.context ? this.hintOf(agent, this.hintState(agent)) : null;
   }
 
   // ---- internals ---------------------------------------------------------------------------------
@@ -462,7 +623,7 @@ export class PbxModel {
   private endCall(call: SimCall): void {
     this.calls.delete(call);
     this.processedCalls += 1;
-    for (const agent of [call.caller, call.callee]) {
+    for (const agent of parties(call)) {
       if (agent.call === call) agent.call = null;
       this.reindex(agent);
     }
@@ -470,6 +631,7 @@ export class PbxModel {
 
   private hangupChannelEvents(call: SimCall, cause: number): LiveEvent[] {
     const { callerChannel, calleeChannel, bridge } = call;
+    if (!calleeChannel) return [hangupRequestEvent(callerChannel, cause), hangupEvent(callerChannel, cause)];
     if (call.phase === "ringing") {
       return [hangupRequestEvent(callerChannel, cause), dialEndEvent(callerChannel, calleeChannel, "CANCEL"), hangupEvent(calleeChannel, cause), hangupEvent(callerChannel, cause)];
     }
@@ -494,6 +656,8 @@ export class PbxModel {
     return events;
   }
 
+  /** Appends the event for `what` when its state differs from the last one announced (or always, with `force`).
+   * A phone's device change also reaches app_queue (QueueMemberStatus, `_avail`). */
   private announceChange(agent: SimAgent, what: "peer" | "device" | "hint", out: LiveEvent[], force = false): void {
     switch (what) {
       case "peer": {
@@ -505,11 +669,12 @@ export class PbxModel {
       case "device": {
         const state = this.deviceState(agent);
         if (force || state !== agent.announced.device) out.push(deviceStateChangeEvent(`PJSIP/${agent.extension}`, state));
+        if (state !== agent.announced.device && this.queues.size > 0) out.push(...this.queues.deviceChanged(`PJSIP/${agent.extension}`, state));
         agent.announced.device = state;
         return;
       }
       case "hint": {
-        const state = this.deviceState(agent);
+        const state = this.hintState(agent);
         if (force || state !== agent.announced.hint) out.push(extensionStatusEvent(this.hintOf(agent, state)));
         agent.announced.hint = state;
         return;
@@ -528,7 +693,8 @@ export class PbxModel {
   }
 
   private hintOf(agent: SimAgent, state: AsteriskDeviceState): HintEntry {
-    return { exten: agent.extension, context: this.context, hint: `PJSIP/${agent.extension}`, state };
+    const hint = this.hintLayout === "freepbx" ? `PJSIP/${agent.extension}&${dndDevice(agent)},${presenceProvider(agent)}` : `PJSIP/${agent.extension}`;
+    return { exten: agent.extension, context: this.context, hint, state };
   }
 
   private contactRef(agent: SimAgent, contact: SimContact): { aor: string; endpoint: string; uri: string } {
@@ -593,14 +759,14 @@ function bucketOf(agent: SimAgent): AgentBucket {
   return "idle";
 }
 
-function connect(channel: Channel, other: SimAgent): void {
-  channel.connectedNum = other.extension;
-  channel.connectedName = agentName(other);
+/** The agents of a call (a queue caller alone while waiting). */
+function parties(call: SimCall): SimAgent[] {
+  return call.callee ? [call.caller, call.callee] : [call.caller];
 }
 
-function agentName(agent: SimAgent): string {
-  return `Agent ${agent.extension}`;
-}
+export const dndDevice = (agent: { extension: string }): string => `Custom:DND${agent.extension}`;
+export const presenceProvider = (agent: { extension: string }): string => `CustomPresence:${agent.extension}`;
+
 
 function assertNever(value: never): never {
   throw new Error(`unhandled case ${String(value)}`);

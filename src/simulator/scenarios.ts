@@ -1,10 +1,14 @@
 // What takes time on a PBX, scheduled over the model: a silent phone turns Unreachable only after
 // the qualify delay (and expires much later), a call rings, is answered, talks and hangs up, and a
-// restart takes Asterisk away for a while, then re-qualifies the contacts it kept in astdb. Every
-// timer is owned here, so close() leaves nothing behind.
+// restart takes Asterisk away for a while, then re-qualifies the contacts it kept in astdb; a queue
+// caller waits until a member is free and out of wrap-up (re-checked like app_queue, about once a
+// second). DND, presence and queue membership changes are instant. Every timer is owned here, so
+// close() leaves nothing behind.
 import type { Log } from "../domain/ports.ts";
 import type { LiveEvent } from "./live-events.ts";
 import type { PbxModel, SimAgent, SimCall } from "./pbx-model.ts";
+import { presence } from "./presence.ts";
+import type { AddMemberOptions, QueueOutcome } from "./queue-book.ts";
 import type { Random } from "./random.ts";
 
 /** What scenarios need from the TCP side for a restart. */
@@ -29,6 +33,22 @@ export interface ScenarioOptions {
   expirySweepMs: number;
   /** Shutdown event → connections closed (Asterisk: 10-120 ms). */
   shutdownCloseMs: number;
+  /** A waiting queue caller is re-offered to the members this often (app_queue: about 1 s). */
+  queueRetryMs: number;
+}
+
+export class QueueOperationError extends Error {
+  constructor(operation: string, readonly failure: string) {
+    super(`${operation}: ${failure}`);
+    this.name = "QueueOperationError";
+  }
+}
+
+export interface QueueCallTiming {
+  ringMs: number;
+  talkMs: number;
+  /** The caller gives up after waiting this long for a member (default: waits until the call is possible). */
+  maxWaitMs?: number;
 }
 
 export class AsteriskDownError extends Error {
@@ -43,6 +63,8 @@ type AgentTimerKind = "qualify" | "expiry" | "requalify";
 interface RunningCall {
   resolve(): void;
   timer: NodeJS.Timeout | undefined;
+  /** Queue calls: the caller's give-up timer. */
+  giveUp?: NodeJS.Timeout;
 }
 
 export class Scenarios {
@@ -107,6 +129,64 @@ export class Scenarios {
     });
   }
 
+  /** FreePBX's DND toggle: `Custom:DND<N>` BUSY/NOT_INUSE plus presence dnd/available. */
+  dnd(agent: SimAgent, on: boolean): void {
+    this.ensureUp();
+    this.options.emit(this.options.model.setDnd(agent, on));
+  }
+
+  /** `presencestate change CustomPresence:<N> "STATE,SUBTYPE,MESSAGE"`. */
+  presence(agent: SimAgent, state: string, subtype = "", message = ""): void {
+    this.ensureUp();
+    this.options.emit(this.options.model.setPresence(`CustomPresence:${agent.extension}`, presence(state, subtype, message)));
+  }
+
+  /** `queue add member PJSIP/<N> to <queue> ... [paused "reason"]`. */
+  queueAdd(agent: SimAgent, queue: string, options: AddMemberOptions = {}): void {
+    this.ensureUp();
+    this.emitOutcome("queue add", this.options.model.queues.add(queue, `PJSIP/${agent.extension}`, options));
+  }
+
+  queueRemove(agent: SimAgent, queue: string): void {
+    this.ensureUp();
+    this.emitOutcome("queue remove", this.options.model.queues.remove(queue, `PJSIP/${agent.extension}`));
+  }
+
+  /** Pause (or unpause) in one queue, or in every queue of the member when `queue` is undefined. */
+  queuePause(agent: SimAgent, queue: string | undefined, paused: boolean, reason = ""): void {
+    this.ensureUp();
+    this.emitOutcome(paused ? "queue pause" : "queue unpause", this.options.model.queues.pause(queue, `PJSIP/${agent.extension}`, paused, reason));
+  }
+
+  /** `caller` dials the queue and waits for a member (one free, unpaused and out of wrap-up), who rings
+   * ringMs, talks talkMs, then the caller hangs up. Resolves after the hang-up with the member's
+   * extension (null when the caller gave up or the call was dropped before a member answered). */
+  queueCall(caller: SimAgent, queue: string, timing: QueueCallTiming): Promise<string | null> {
+    this.ensureUp();
+    const { model } = this.options;
+    const { call, events } = model.startQueueCall(caller, queue);
+    this.options.emit(events);
+    return new Promise<string | null>((resolve) => {
+      const running: RunningCall = { resolve: () => resolve(call.phase === "up" ? (call.callee?.extension ?? null) : null), timer: undefined };
+      this.calls.set(call, running);
+      const offer = (): void => {
+        const offered = model.offerQueueCall(call);
+        if (offered === null) {
+          running.timer = this.after(this.options.queueRetryMs, offer);
+          return;
+        }
+        if (running.giveUp) this.cancel(running.giveUp);
+        this.options.emit(offered);
+        running.timer = this.after(timing.ringMs, () => {
+          this.options.emit(model.answerQueueCall(call));
+          running.timer = this.after(timing.talkMs, () => this.hangup(call, 16));
+        });
+      };
+      if (timing.maxWaitMs !== undefined) running.giveUp = this.after(timing.maxWaitMs, () => this.hangup(call, 16));
+      offer();
+    });
+  }
+
   /** Every Reachable agent's state again, in one burst (the caller waits for the clients to take it). */
   reannounceAll(): LiveEvent[] {
     this.ensureUp();
@@ -164,6 +244,11 @@ export class Scenarios {
     }
   }
 
+  private emitOutcome(operation: string, outcome: QueueOutcome): void {
+    if (!outcome.ok) throw new QueueOperationError(operation, outcome.failure);
+    this.options.emit(outcome.events);
+  }
+
   private qualifyFails(agent: SimAgent): void {
     this.options.emit(this.options.model.qualifyFailed(agent));
     this.resolveSilenceWaiters(agent);
@@ -192,6 +277,7 @@ export class Scenarios {
     if (!running) return;
     this.calls.delete(call);
     if (running.timer) this.cancel(running.timer);
+    if (running.giveUp) this.cancel(running.giveUp);
     running.resolve();
   }
 

@@ -4,6 +4,9 @@
 //   const sim = await startSimulator({ agents: 50, eventsPerSecond: 5 });
 //   // point the service at sim.host / sim.port, user "crm", secret "crmsecret"
 //   await sim.call("1000", "1001", { ringMs: 500, talkMs: 2_000 });
+//   await sim.dnd("1000", true);
+//   await sim.queuePause("1001", "support", "Lunch");
+//   await sim.queueCall("1002", "support", { ringMs: 1_000, talkMs: 4_000 });   // then wrap-up
 //   await sim.restart();
 //   await sim.close();
 //
@@ -13,9 +16,11 @@ import type { Log } from "../domain/ports.ts";
 import { ActivityDriver, type CallTiming } from "./activity.ts";
 import type { AmiSessionHost } from "./ami-session.ts";
 import { AmiServer } from "./ami-server.ts";
-import { DEVICE_STATE_WORDS } from "./asterisk-states.ts";
+import { DEVICE_STATE_WORDS, EXTENSION_STATE } from "./asterisk-states.ts";
 import { STATE_EVENTS, type LiveEvent } from "./live-events.ts";
-import { PbxModel, type SimContactStatus } from "./pbx-model.ts";
+import { PbxModel, type HintLayout, type SimContactStatus } from "./pbx-model.ts";
+import type { Presence } from "./presence.ts";
+import type { AddMemberOptions, QueueSettings } from "./queue-book.ts";
 import { Random } from "./random.ts";
 import { Scenarios } from "./scenarios.ts";
 
@@ -58,6 +63,46 @@ export interface SimulatorOptions {
   writeTimeoutMs?: number;
   /** Drop a client when this much is queued for it (default 64 MiB). */
   maxQueuedBytes?: number;
+  /** Hints: `freepbx` (default, `PJSIP/N&Custom:DNDN,CustomPresence:N`, as the lab now) or `device` (`PJSIP/N`, the older captures). */
+  hintLayout?: HintLayout;
+  /** app_queue queues with their wrapuptime (default none: no app_queue, like LAB_QUEUES_ENABLED=0). */
+  queues?: readonly QueueSettings[];
+  /** Members each queue starts with: queue name → extensions (persistent members). */
+  queueMembers?: Readonly<Record<string, readonly string[]>>;
+  /** The AMI user's manager.conf `read` classes (default system,call,agent: without `agent` no queue events). */
+  readClasses?: readonly string[];
+  /** Its `write` classes (default system,call,agent: without `agent` QueuePause/QueueAdd/QueueRemove are `Permission denied`). */
+  writeClasses?: readonly string[];
+  /** A waiting queue caller is re-offered to the members this often (default 1000, like app_queue). */
+  queueRetryMs?: number;
+  /** Share of the random activity spent on DND, presence, queue pauses and queue calls (default 0.3 when there are queues, else 0.15). */
+  agentActivityShare?: number;
+}
+
+export interface QueueMemberTruth {
+  extension: string;
+  memberName: string;
+  paused: boolean;
+  reason: string;
+  callsTaken: number;
+  /** Unix seconds, 0 = never. */
+  lastCall: number;
+  /** Unix second the wrap-up ends (may be rung again from then on), 0 when not in wrap-up. */
+  wrapUpEndsAt: number;
+}
+
+export interface QueueTruth {
+  queue: string;
+  wrapupSeconds: number;
+  members: QueueMemberTruth[];
+}
+
+export interface AgentLayersTruth {
+  extension: string;
+  dnd: boolean;
+  presence: Presence;
+  /** ExtensionStatus text of the hint, as `core show hints` would give it. */
+  hintState: string;
 }
 
 export interface SimulatorStats {
@@ -95,6 +140,21 @@ export interface Simulator {
   /** Burst: ExtensionStatus + DeviceStateChange + PeerStatus + ContactStatus Reachable for every reachable agent;
    * resolves when handed to every client (one that stopped reading is waited for at most 5 s). */
   reannounceAll(): Promise<void>;
+  /** FreePBX's DND toggle (`Custom:DND<N>` + presence dnd / available). */
+  dnd(ext: string, on: boolean): Promise<void>;
+  /** `presencestate change CustomPresence:<N>`; state: available, away, xa, chat, dnd, unavailable, not_set. */
+  presence(ext: string, state: string, subtype?: string, message?: string): Promise<void>;
+  queueAdd(ext: string, queue: string, options?: AddMemberOptions): Promise<void>;
+  queueRemove(ext: string, queue: string): Promise<void>;
+  /** Pause in one queue, or in all of the member's queues when queue is undefined. */
+  queuePause(ext: string, queue?: string, reason?: string): Promise<void>;
+  queueUnpause(ext: string, queue?: string): Promise<void>;
+  /** `from` calls the queue; resolves after the caller hangs up with the member who took it (null: nobody). */
+  queueCall(from: string, queue: string, opts?: { ringMs?: number; talkMs?: number; maxWaitMs?: number }): Promise<string | null>;
+  /** Ground truth, like `queue show`. */
+  queues(): QueueTruth[];
+  /** Ground truth of DND, presence and hint state per agent (`core show hints` + astdb). */
+  agentLayers(): AgentLayersTruth[];
   /** Ground truth, like `pjsip show contacts`. */
   contacts(): Array<{ extension: string; uri: string; status: SimContactStatus }>;
   /** Like `pjsip show endpoints`: device state in words ("Not in use", "In use", "Ringing", "Unavailable"). */
@@ -118,6 +178,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     context: options.context,
     expiresS: options.expiresSeconds,
     channelEvents: options.channelEvents,
+    hintLayout: options.hintLayout,
+    queues: options.queues,
+    queueMembers: options.queueMembers,
   });
 
   let actions = 0;
@@ -137,6 +200,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     hints: () => model.hintEntries(),
     hint: (exten, context) => model.hintFor(exten, context),
     calls: () => ({ active: model.activeCalls, processed: model.callsProcessed }),
+    readClasses: new Set(options.readClasses ?? DEFAULT_CLASSES),
+    writeClasses: new Set(options.writeClasses ?? DEFAULT_CLASSES),
+    queues: (queue) => model.queues.view(queue),
+    presences: () => model.presenceEntries(),
+    presence: (presentity) => model.presenceOf(presentity),
+    // Asterisk answers the action, then its events follow.
+    queueAdd: (queue, iface, addOptions) => emitLater(model.queues.add(queue, iface, addOptions)),
+    queueRemove: (queue, iface) => emitLater(model.queues.remove(queue, iface)),
+    queuePause: (queue, iface, paused, reason) => emitLater(model.queues.pause(queue, iface, paused, reason)),
+    queueRinginuse: (queue, iface, ringinuse) => emitLater(model.queues.setRinginuse(queue, iface, ringinuse)),
+    setPresence: (presentity, presence) => void emitLater({ ok: true, events: model.setPresence(presentity, presence) }),
+    setCustomDevice: (device, state) => void emitLater({ ok: true, events: model.setCustomDevice(device, state) }),
     actionReceived: () => {
       actions += 1;
     },
@@ -155,6 +230,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     for (const event of events) if (STATE_EVENTS.has(event.name)) stateEventsEmitted += 1;
     server.broadcast(events);
   };
+  function emitLater<T extends { ok: boolean; events?: LiveEvent[] }>(outcome: T): T {
+    if (outcome.ok && outcome.events) {
+      const events = outcome.events;
+      setImmediate(() => emit(events));
+    }
+    return outcome;
+  }
   const scenarios = new Scenarios({
     model,
     server,
@@ -165,6 +247,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     restartQualifyMs: options.restartQualifyMs ?? 3_000,
     expirySweepMs: 30_000,
     shutdownCloseMs: 30,
+    queueRetryMs: options.queueRetryMs ?? 1_000,
   });
   const driver = new ActivityDriver({
     model,
@@ -179,7 +262,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       goUnreachable: (agent) => scenarios.goUnreachable(agent),
       answerAgain: (agent) => scenarios.answerAgain(agent),
       call: (caller, callee, ringMs, talkMs) => scenarios.call(caller, callee, ringMs, talkMs),
+      dnd: (agent, on) => scenarios.dnd(agent, on),
+      presence: (agent, state, subtype, message) => scenarios.presence(agent, state, subtype, message),
+      queuePause: (agent, queue, paused, reason) => scenarios.queuePause(agent, queue, paused, reason),
+      queueCall: (caller, queue, ringMs, talkMs) => scenarios.queueCall(caller, queue, { ringMs, talkMs, maxWaitMs: 60_000 }),
     },
+    agentActivityShare: options.agentActivityShare,
   });
   driver.setRate(options.eventsPerSecond ?? 0);
   log.info({ host: server.host, port: server.port, agents, registered, eventsPerSecond: driver.eventsPerSecond }, "AMI simulator listening");
@@ -193,6 +281,34 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     goUnreachable: async (ext) => scenarios.goUnreachable(model.agent(ext)),
     answerAgain: async (ext) => scenarios.answerAgain(model.agent(ext)),
     call: async (from, to, opts = {}) => scenarios.call(model.agent(from), model.agent(to), opts.ringMs ?? 1_000, opts.talkMs ?? 4_000),
+    dnd: async (ext, on) => scenarios.dnd(model.agent(ext), on),
+    presence: async (ext, state, subtype, message) => scenarios.presence(model.agent(ext), state, subtype, message),
+    queueAdd: async (ext, queue, addOptions) => scenarios.queueAdd(model.agent(ext), queue, addOptions),
+    queueRemove: async (ext, queue) => scenarios.queueRemove(model.agent(ext), queue),
+    queuePause: async (ext, queue, reason) => scenarios.queuePause(model.agent(ext), queue, true, reason),
+    queueUnpause: async (ext, queue) => scenarios.queuePause(model.agent(ext), queue, false),
+    queueCall: async (from, queue, opts = {}) => scenarios.queueCall(model.agent(from), queue, { ringMs: opts.ringMs ?? 1_000, talkMs: opts.talkMs ?? 4_000, maxWaitMs: opts.maxWaitMs }),
+    queues: () =>
+      model.queues.list().map((q) => ({
+        queue: q.name,
+        wrapupSeconds: q.wrapupSeconds,
+        members: [...q.members.values()].map((m) => ({
+          extension: m.interface.replace(/^PJSIP\//, ""),
+          memberName: m.memberName,
+          paused: m.paused,
+          reason: m.pausedReason,
+          callsTaken: m.callsTaken,
+          lastCall: m.lastCall,
+          wrapUpEndsAt: model.queues.wrapUpEnds(q, m),
+        })),
+      })),
+    agentLayers: () =>
+      model.list().map((agent) => ({
+        extension: agent.extension,
+        dnd: model.dndOn(agent),
+        presence: model.presenceOf(`CustomPresence:${agent.extension}`),
+        hintState: EXTENSION_STATE[model.hintState(agent)].text,
+      })),
     restart: async (opts = {}) => scenarios.restart(opts.downMs ?? options.restartDownMs ?? 1_000),
     setEventRate: (eventsPerSecond) => driver.setRate(eventsPerSecond),
     reannounceAll: async () => {
@@ -224,6 +340,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       })()),
   };
 }
+
+/** The lab's AMI user with queues: `read = system,call,agent`, `write = system,call,agent`. */
+const DEFAULT_CLASSES = ["system", "call", "agent"];
 
 function wholeNumber(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number ≥ 0, got ${value}`);

@@ -80,8 +80,16 @@ describe("AgentRoster", () => {
       [3, "user:a1", "AVAILABLE", false],
       [4, "ext:1011", "RINGING", false],
     ]);
+    // And back: the lone agent goes, Alice has two extensions again.
+    const regrouped = roster.setDirectory(new Directory([ALICE]));
+    expect(regrouped.map((c) => [c.agent.id, c.removed])).toEqual([
+      ["user:a1", false],
+      ["ext:1011", true],
+    ]);
+    expect(roster.views().map((v) => v.id)).toEqual(["user:a1"]);
+    roster.setDirectory(new Directory([{ ...ALICE, extensions: ["1001"] }]));
     const removed = roster.apply("1011", null);
-    expect(removed).toMatchObject({ seq: 5, removed: true, extension: "1011" });
+    expect(removed).toMatchObject({ seq: 9, removed: true, extension: "1011" });
     expect(roster.views().map((v) => v.id)).toEqual(["user:a1"]);
   });
 });

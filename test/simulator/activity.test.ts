@@ -64,6 +64,44 @@ describe("random activity", () => {
     }
   });
 
+  it("with queues: agents go on DND, away with a message, pause with a reason and take queue calls, each near its target share", async () => {
+    const agents = 400;
+    const sim = await simulator({
+      agents,
+      eventsPerSecond: 3_000,
+      queues: [{ name: "support", wrapupSeconds: 1 }, { name: "sales", wrapupSeconds: 1 }],
+      queueMembers: { support: Array.from({ length: agents }, (_, i) => String(1000 + i)), sales: Array.from({ length: agents / 2 }, (_, i) => String(1000 + 2 * i)) },
+      queueRetryMs: 50,
+    });
+    const client = await AmiRawClient.connect(sim.port);
+    await client.login();
+    await sleep(2_000);
+    const layers = sim.agentLayers();
+    const members = sim.queues().flatMap((q) => q.members);
+    client.close();
+    const share = (n: number, of: number) => n / of;
+    const dnd = share(layers.filter((a) => a.dnd).length, agents);
+    const away = share(layers.filter((a) => ["away", "xa", "unavailable"].includes(a.presence.state)).length, agents);
+    const paused = share(members.filter((m) => m.paused).length, members.length);
+    expect(dnd).toBeGreaterThan(0.01);
+    expect(dnd).toBeLessThan(0.15);
+    expect(away).toBeGreaterThan(0.02);
+    expect(away).toBeLessThan(0.2);
+    expect(paused).toBeGreaterThan(0.04);
+    expect(paused).toBeLessThan(0.25);
+    expect(new Set(members.filter((m) => m.paused).map((m) => m.reason))).toEqual(new Set(["Lunch", "Break", "Training"]));
+    expect(members.some((m) => m.callsTaken > 0 && m.lastCall > 0)).toBe(true);
+
+    const events = client.liveEvents();
+    const seen = new Set(events.map((m) => String(m.raw.event)));
+    for (const kind of ["PresenceStateChange", "PresenceStatus", "QueueMemberPause", "QueueMemberStatus", "QueueCallerJoin", "AgentConnect", "AgentComplete"]) expect(seen, kind).toContain(kind);
+    expect(events.some((m) => m.raw.event === "PresenceStateChange" && m.raw.status === "away" && m.raw.message !== "")).toBe(true);
+    expect(events.some((m) => m.raw.event === "DeviceStateChange" && String(m.raw.device).startsWith("Custom:DND") && m.raw.state === "BUSY")).toBe(true);
+    // Still mostly a phone simulator: the new layer is a minority of the state events.
+    const layerEvents = events.filter((m) => ["PresenceStateChange", "PresenceStatus", "QueueMemberPause"].includes(String(m.raw.event))).length;
+    expect(layerEvents / events.length).toBeLessThan(0.3);
+  });
+
   it("stops at rate 0 (running calls still end normally) and starts again", async () => {
     const sim = await simulator({ agents: 100, eventsPerSecond: 1_000 });
     await waitFor(() => sim.stats().activeCalls > 0);

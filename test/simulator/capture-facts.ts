@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { contactListItem, deviceStateListItem, normalize } from "../../src/ami/normalize.ts";
 import type { Fact } from "../../src/domain/types.ts";
-import { CAPTURES_DIR, captureFrames, parseFrame, type AmiFrame, type AmiRaw } from "../helpers/ami-frames.ts";
+import { CAPTURES_DIR, parseFrame, splitFrames, type AmiFrame, type AmiRaw } from "../helpers/ami-frames.ts";
 
 export interface TimedMessage {
   frame: AmiFrame;
@@ -14,11 +14,12 @@ export interface TimedMessage {
   at: number;
 }
 
-export function timedCaptureMessages(name: string): TimedMessage[] {
-  const lines = readFileSync(path.join(CAPTURES_DIR, `${name}.timeline.txt`), "utf8")
+/** `dir`: where the capture files are (the newer tests read test/fixtures/ami-captures). */
+export function timedCaptureMessages(name: string, dir = CAPTURES_DIR): TimedMessage[] {
+  const lines = readFileSync(path.join(dir, `${name}.timeline.txt`), "utf8")
     .split("\n")
     .filter((line) => line.includes(" S> "));
-  const frames = captureFrames(name);
+  const frames = splitFrames(readFileSync(path.join(dir, `${name}.ami`), "latin1"));
   if (lines.length !== frames.length) throw new Error(`${name}: ${lines.length} timeline lines for ${frames.length} frames`);
   return frames.flatMap((frame, i) => {
     const line = lines[i] as string;
@@ -30,8 +31,8 @@ export function timedCaptureMessages(name: string): TimedMessage[] {
 }
 
 /** Facts of the live events, in groups of events less than gapMs apart. */
-export function captureFactGroups(name: string, options: { gapMs?: number; from?: number } = {}): Fact[][] {
-  const live = timedCaptureMessages(name)
+export function captureFactGroups(name: string, options: { gapMs?: number; from?: number; dir?: string } = {}): Fact[][] {
+  const live = timedCaptureMessages(name, options.dir)
     .slice(options.from ?? 0)
     .filter((m) => typeof m.raw.event === "string" && m.raw.actionid === undefined);
   return groupByGap(
@@ -84,6 +85,20 @@ export function canonicalFact(fact: Fact): string {
       return `peer ${fact.endpoint} ${fact.reachable ? "Reachable" : "Unreachable"}`;
     case "endpoint":
       return `endpoint ${fact.endpoint} ${fact.aor} ${fact.deviceState}`;
+    case "presence":
+      return `presence ${fact.endpoint} ${fact.presence.state} ${fact.presence.subtype} ${fact.presence.message}`;
+    case "dnd":
+      return `dnd ${fact.endpoint} ${fact.on}`;
+    case "queueMember": {
+      const m = fact.member;
+      // Unix-second values are the clock's: only whether they are set.
+      const set = (v: number | null) => (v === null ? "-" : "set");
+      return `member ${fact.endpoint} ${m.queue} ${m.name} ${m.interface} paused=${m.paused} reason=${m.pausedReason} since=${set(m.pausedSince)} calls=${m.callsTaken} last=${set(m.lastCall)} wrap=${m.wrapUpSeconds}`;
+    }
+    case "queueMemberRemoved":
+      return `memberRemoved ${fact.endpoint} ${fact.queue}`;
+    case "queuePause":
+      return `queuePause ${fact.endpoint} ${fact.queue} ${fact.paused}`;
     default:
       throw new Error(`unknown fact ${JSON.stringify(fact)}`);
   }

@@ -8,9 +8,12 @@ import { AmiBridge } from "../../src/ami/ami-bridge.ts";
 import type { AmiListener } from "../../src/domain/ports.ts";
 import type { AsteriskSnapshot, Fact } from "../../src/domain/types.ts";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/simulator.ts";
+import { normalize } from "../../src/ami/normalize.ts";
+import { parseFrame } from "../helpers/ami-frames.ts";
 import { MemoryLog } from "../helpers/memory-log.ts";
 import { sleep, waitFor } from "../helpers/wait-for.ts";
 import { canonicalFact, canonicalListContact, captureFactGroups, captureListFacts, groupByGap, timedCaptureMessages } from "./capture-facts.ts";
+import { FIXTURES_DIR, fixtureSections } from "./fixture-captures.ts";
 
 /** Pause between steps: longer than the grouping gap, so each step is its own group. */
 const STEP_PAUSE_MS = 120;
@@ -38,7 +41,8 @@ afterEach(async () => {
 });
 
 async function connected(options: Partial<SimulatorOptions>): Promise<{ sim: Simulator; recorder: Recorder }> {
-  const sim = await startSimulator({ agents: 20, registered: 0, qualifyDelayMs: 30, ...options });
+  // These captures were recorded with the old hints (`Hint: PJSIP/1000`), which the normalizer reads as device facts.
+  const sim = await startSimulator({ agents: 20, registered: 0, qualifyDelayMs: 30, hintLayout: "device", ...options });
   cleanups.push(() => sim.close());
   const recorder = new Recorder();
   const bridge = new AmiBridge({
@@ -125,5 +129,62 @@ describe("the bridge gets the capture's facts from the simulator", () => {
 
     const live = recorder.facts.slice(start).map((f) => canonicalFact(f.fact)).sort();
     expect(live).toEqual(captureFactGroups("restart", { from: secondLogin }).flat().map(canonicalFact).sort());
+  });
+});
+
+describe("the bridge gets the facts of the newer captures from the simulator (FreePBX hints, app_queue)", () => {
+  /** The lab of dnd-presence and queue-*: FreePBX hints in context lab, queues support (2000) and sales (2001). */
+  const lab: Partial<SimulatorOptions> = {
+    context: "lab",
+    hintLayout: "freepbx",
+    queues: [
+      { name: "support", extension: "2000", wrapupSeconds: 5 },
+      { name: "sales", extension: "2001", wrapupSeconds: 5 },
+    ],
+    queueRetryMs: 50,
+  };
+  const fromFixtures = { dir: FIXTURES_DIR };
+
+  it("DND and presence (dnd-presence: dnd on, away for lunch, available, dnd off, unregister)", async () => {
+    const { sim, recorder } = await connected({ ...lab, registered: 1 });
+    const groups = await run(recorder, [
+      () => sim.dnd("1000", true),
+      () => sim.presence("1000", "away", "lunch", "Back at 2 pm"),
+      () => sim.presence("1000", "available"),
+      () => sim.dnd("1000", false),
+      () => sim.unregister("1000"),
+    ]);
+    expectSameFacts(groups, captureFactGroups("dnd-presence", fromFixtures));
+  });
+
+  // The bridge holds a pause device back while QueueMember* events come (they carry the reason), so
+  // the capture's `queuePause` facts are not expected from it.
+  const withoutPauseDevices = (groups: Fact[][]) => groups.map((g) => g.filter((f) => f.kind !== "queuePause")).filter((g) => g.length > 0);
+
+  it("queue members (queue-member: add, add paused, pause for Lunch, unpause, remove, remove paused)", async () => {
+    const { sim, recorder } = await connected({ ...lab, registered: 2 });
+    const groups = await run(recorder, [
+      () => sim.queueAdd("1000", "support", { memberName: "Lab 1000" }),
+      () => sim.queueAdd("1001", "support", { memberName: "Lab 1001", paused: true }),
+      () => sim.queuePause("1000", "support", "Lunch"),
+      () => sim.queueUnpause("1000", "support"),
+      () => sim.queueRemove("1000", "support"),
+      () => sim.queueRemove("1001", "support"),
+    ]);
+    expectSameFacts(groups, withoutPauseDevices(captureFactGroups("queue-member", fromFixtures)));
+  });
+
+  it("a queue call (queue-call-wrapup, first call: 1005 calls support, 1000 answers; the same facts, whose grouping follows the lab's dialplan pauses)", async () => {
+    const { sim, recorder } = await connected({ ...lab, registered: 7 });
+    await sim.queueAdd("1000", "support", { memberName: "Lab 1000" });
+    await sleep(STEP_PAUSE_MS);
+    const groups = await run(recorder, [() => sim.queueCall("1005", "support", { ringMs: 150, talkMs: 150 }).then(() => undefined)]);
+    const [, callStart, callEnd] = fixtureSections("queue-call-wrapup");
+    const captured = [...(callStart?.frames ?? []), ...(callEnd?.frames ?? [])].flatMap((frame) => {
+      const result = normalize(parseFrame(frame.text));
+      return result.kind === "facts" ? result.facts : [];
+    });
+    expect(captured.length).toBeGreaterThan(5);
+    expect(groups.flat().map(canonicalFact).sort()).toEqual(captured.map(canonicalFact).sort());
   });
 });

@@ -134,7 +134,8 @@ describe("session", () => {
 describe("list actions", () => {
   /** The state of actions-show: 1000 and 1001 Reachable, 1002 Unreachable, 1003..1019 without contact. */
   async function actionsShowState(): Promise<AmiRawClient> {
-    const sim = await simulator({ context: "lab", registered: 3 });
+    // actions-show was recorded with the old hints (`Hint: PJSIP/1000`) and without app_queue.
+    const sim = await simulator({ context: "lab", registered: 3, hintLayout: "device" });
     await sim.goUnreachable("1002");
     const client = await connect(sim);
     await client.login({ events: "off" });

@@ -23,7 +23,7 @@ export class Directory {
 
   constructor(readonly users: readonly DirectoryUser[] = []) {
     for (const user of users) for (const extension of user.extensions) if (!this.owners.has(extension)) this.owners.set(extension, user);
-    this.fingerprint = JSON.stringify(users.map((u) => [u.userId, u.name, u.extensions]).sort());
+    this.fingerprint = shortHash(JSON.stringify(users.map((u) => [u.userId, u.name, u.extensions]).sort()));
   }
 
   ownerOf(extension: string): DirectoryUser | null {
@@ -103,6 +103,13 @@ export function withStaleness<T extends AgentState>(state: T, stale: boolean): T
   const reasons: UnavailableReason[] = state.reasons.filter((r) => r !== "STALE");
   if (stale) reasons.push("STALE");
   return { ...state, stale, reasons, available: reasons.length === 0 };
+}
+
+/** FNV-1a, 32 bits: a short key for memos (no crypto needed, and the domain imports nothing of Node). */
+function shortHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return `${text.length.toString(36)}-${(hash >>> 0).toString(36)}`;
 }
 
 function latestPresence(parts: readonly AgentState[]): Presence | null {

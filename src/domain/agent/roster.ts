@@ -21,7 +21,6 @@ export interface AgentChange {
 
 interface Published {
   view: AgentView;
-  fingerprint: string;
 }
 
 export class AgentRoster {
@@ -50,11 +49,16 @@ export class AgentRoster {
     return this.agents.get(this.directory.keyOf(extension))?.view ?? null;
   }
 
-  /** An extension's new state (null: gone from Asterisk) → the change of its agent, if one is published. */
-  apply(extension: string, state: AgentState | null): AgentChange | null {
+  /**
+   * An extension's new state (null: gone from Asterisk) → the change of its agent, if one is published.
+   * `published`: the tracker already knows that something a dashboard shows changed, which for an agent
+   * of one extension is the answer (no comparison needed on this hot path).
+   */
+  apply(extension: string, state: AgentState | null, published = false): AgentChange | null {
     if (state) this.states.set(extension, this.named(state));
     else this.states.delete(extension);
-    return this.recomputeKey(this.directory.keyOf(extension), extension);
+    const key = this.directory.keyOf(extension);
+    return this.recomputeKey(key, extension, published && key.startsWith("ext:"));
   }
 
   /** The CRM's users changed: regroup, and publish every agent that changed (or appeared, or went). */
@@ -76,7 +80,7 @@ export class AgentRoster {
     return changes;
   }
 
-  private recomputeKey(key: string, hint?: string): AgentChange | null {
+  private recomputeKey(key: string, hint?: string, knownChanged = false): AgentChange | null {
     const parts = this.partsOf(key, hint);
     const old = this.agents.get(key);
     if (parts.length === 0) {
@@ -86,15 +90,16 @@ export class AgentRoster {
     }
     const owner = key.startsWith("user:") ? this.directory.ownerOf(parts[0]!.extension) : null;
     const view = mergeAgent(owner, parts, this.now());
-    const fingerprint = publishedFingerprint(view);
-    this.agents.set(key, { view, fingerprint });
-    if (old?.fingerprint === fingerprint) return null;
+    this.agents.set(key, { view });
+    if (old && !knownChanged && publishedFingerprint(old.view) === publishedFingerprint(view)) return null;
     return { seq: ++this.seq, extension: view.extension, extensions: view.extensions.map((e) => e.extension), agent: view, removed: false, previous: old ? flags(old.view) : null };
   }
 
   private partsOf(key: string, hint?: string): StoredAgent[] {
     if (key.startsWith("ext:")) {
-      const state = this.states.get(key.slice(4));
+      const extension = key.slice(4);
+      // An extension a user now claims is no longer an agent of its own.
+      const state = this.directory.ownerOf(extension) ? undefined : this.states.get(extension);
       return state ? [state] : [];
     }
     const extensions = hint ? this.directory.siblingsOf(hint) : (this.directory.users.find((u) => `user:${u.userId}` === key)?.extensions ?? []);

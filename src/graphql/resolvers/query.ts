@@ -2,6 +2,7 @@ import type { QueryResolvers } from "../generated/resolvers.ts";
 import { reasonsFor } from "../../domain/agent/merge.ts";
 import { checkTransfer } from "../transfer.ts";
 import { queueSummaries } from "../queue-summary.ts";
+import { compareExtensions } from "../../cache/agent-reader.ts";
 
 export const Query: QueryResolvers = {
   agents: async (_, { status, online, search, queue }, { loaders }) => {
@@ -24,7 +25,8 @@ export const Query: QueryResolvers = {
     );
   },
   extension: (_, { id }, { loaders }) => loaders.extension.load(id),
-  extensions: async (_, __, { loaders }) => (await loaders.allAgents.load("all")).flatMap((agent) => agent.extensions),
+  extensions: async (_, __, { loaders }) =>
+    (await loaders.allAgents.load("all")).flatMap((agent) => agent.extensions).sort((a, b) => compareExtensions(a.extension, b.extension)),
   canTransfer: async (_, { to, from, queue }, { loaders }) => checkTransfer(to, from ?? null, await loaders.agent.load(to), queue ?? null, Date.now()),
   queues: async (_, __, { loaders }) => queueSummaries(await loaders.allAgents.load("all"), Date.now()),
   amiStatus: (_, __, { services }) => services.amiStatus(),
