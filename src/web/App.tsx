@@ -38,6 +38,7 @@ export function App({ store }: { store: LiveAgents }) {
       ),
     [sorted, statusFilter, filters.availableOnly, filters.queue, search],
   );
+  const ready = useMemo(() => sorted.filter((a) => a.available).length, [sorted]);
   const anyStale = useMemo(() => sorted.some((a) => a.stale), [sorted]);
 
   return (
@@ -54,7 +55,7 @@ export function App({ store }: { store: LiveAgents }) {
       <Banner link={floor.link} ami={status.data?.amiStatus ?? null} statusError={status.error} lastEventAt={floor.lastEventAt} anyStale={anyStale} />
       <main>
         <div className="summary">
-          <StatusCounts counts={counts} total={sorted.length} selected={statusFilter} onSelect={setStatusFilter} />
+          <StatusCounts counts={counts} total={sorted.length} ready={ready} selected={statusFilter} onSelect={setStatusFilter} />
           <QueueCounts queues={status.data?.queues ?? []} />
         </div>
         <Filters values={filters} queues={queueNames} onChange={setFilters} />

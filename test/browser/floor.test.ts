@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { demoUsers, seedDemoUsers } from "../../src/demo-users.ts";
+import { parseSimulatorArgs } from "../../src/simulator/cli-args.ts";
 import { startSimulator, type Simulator } from "../../src/simulator/simulator.ts";
 import { createTestPostgres, type TestDatabase } from "../helpers/databases.ts";
 import { FAST_AMI_ENV, ServiceProcess } from "../scenarios/service-process.ts";
@@ -45,14 +46,17 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const [pageDir] = (await Promise.all([buildCrmPage(), ensureWallboardBuilt()])) as [string, void];
   crm = await serveDirectory(pageDir);
-  sim = await startSimulator({ agents: EXTENSIONS, qualifyDelayMs: 800, callTiming: { ringMs: [200, 1_200], talkMs: [800, 4_000] }, seed: 11 });
+  // The demo's floor (queues support and sales, DND, presence, pauses, wrap-ups), with shorter calls.
+  const demo = parseSimulatorArgs(["--agents", String(EXTENSIONS), "--seed", "11", "--rate", "0"], { port: 0, rate: 0 }).options;
+  sim = await startSimulator({ ...demo, qualifyDelayMs: 800, callTiming: { ringMs: [200, 1_200], talkMs: [800, 4_000] } });
+  const wrapUps = (demo.queues ?? []).map((q) => `${q.name}=${q.wrapupSeconds ?? 5}`).join(",");
   db = await createTestPostgres();
   await seedDemoUsers(db.db.prisma, demoUsers(EXTENSIONS));
   svc = await ServiceProcess.start({
     name: "browser-suite",
     ami: { host: sim.host, port: sim.port, username: "crm", secret: "crmsecret" },
     database: { kind: "postgres", url: db.url! },
-    env: { ...FAST_AMI_ENV, CORS_ORIGINS: crm.origin, LOG_LEVEL: "info" },
+    env: { ...FAST_AMI_ENV, CORS_ORIGINS: crm.origin, LOG_LEVEL: "info", QUEUE_WRAPUP_SECONDS: wrapUps, QUEUE_SHARED_LASTCALL: "true" },
   });
   await svc.waitSynced();
   browser = await launchChromium();
@@ -129,6 +133,7 @@ describe("the wallboard at /", () => {
     for (const status of ["AVAILABLE", "OFFLINE"]) {
       expect(Number(await text(wallboard, `[data-count="${status}"]`)), status).toBe(server.filter((r) => r.status === status).length);
     }
+    expect(Number(await text(wallboard, '[data-count="READY"]'))).toBe(server.filter((r) => r.available).length);
 
     await wallboard.getByLabel("Search").fill("mensah");
     await expect.poll(() => wallboard.locator("li.tile").count(), { timeout: PATIENCE }).toBe(1);

@@ -2,7 +2,7 @@
 // from a call (DND, presence, pause reason, wrap-up countdown). Contacts show on hover and focus.
 import { memo } from "react";
 import type { Agent } from "../lib/live-agents.ts";
-import { STATUS_LABEL } from "../lib/labels.ts";
+import { REASON_LABEL, STATUS_LABEL } from "../lib/labels.ts";
 import { Since, Until } from "./Elapsed.tsx";
 
 function notes(agent: Agent): string[] {
@@ -28,6 +28,9 @@ export const AgentTile = memo(function AgentTile({ agent, since }: { agent: Agen
   const wrapUp = wrapUpEnd(agent);
   const extras = notes(agent);
   const tooltipId = `contacts-${agent.id}`;
+  // The phone is free but the person is not (DND, away, paused, wrap-up): say why, in its own colour.
+  const held = agent.status === "AVAILABLE" && !agent.available;
+  const badge = held ? REASON_LABEL[agent.reasons[0] ?? "STALE"] : STATUS_LABEL[agent.status];
   return (
     <li
       className={`tile status-${agent.status}${agent.available ? " is-available" : ""}${agent.stale ? " is-stale" : ""}`}
@@ -41,7 +44,7 @@ export const AgentTile = memo(function AgentTile({ agent, since }: { agent: Agen
         <span className="tile-ext">{agent.extensions.map((e) => e.extension).join(" · ")}</span>
       </div>
       <div className="tile-status">
-        <span className="badge">{STATUS_LABEL[agent.status]}</span>
+        <span className={held ? "badge badge-held" : "badge"}>{badge}</span>
         <span className="tile-time" aria-label="time in state">
           <Since at={since} />
         </span>

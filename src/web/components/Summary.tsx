@@ -2,12 +2,18 @@
 import type { AgentStatus, FloorStatusQuery } from "../gql/graphql.ts";
 import { STATUSES, STATUS_LABEL } from "../lib/labels.ts";
 
-export function StatusCounts(props: { counts: ReadonlyMap<AgentStatus, number>; total: number; selected: AgentStatus | null; onSelect(status: AgentStatus | null): void }) {
+export function StatusCounts(props: { counts: ReadonlyMap<AgentStatus, number>; total: number; ready: number; selected: AgentStatus | null; onSelect(status: AgentStatus | null): void }) {
   return (
     <section aria-label="Agents per status" className="counts">
       <button type="button" className="count" aria-pressed={props.selected === null} onClick={() => props.onSelect(null)}>
         <span className="count-value">{props.total}</span> All
       </button>
+      <span className="count count-ready" title="Can take a call now: no reason says otherwise">
+        <span className="count-value" data-count="READY">
+          {props.ready}
+        </span>{" "}
+        Ready now
+      </span>
       {STATUSES.map((status) => (
         <button
           key={status}
