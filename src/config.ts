@@ -63,7 +63,9 @@ const EnvSchema = z.object({
   CORS_ORIGINS: list.pipe(
     z
       .array(z.string().regex(new RegExp(`${ORIGIN.source}|^\\*$`), "each origin must be scheme://host[:port], without a path (or * alone)"))
-      .refine((origins) => !origins.includes("*") || origins.length === 1, "* must be the only entry"),
+      .refine((origins) => !origins.includes("*") || origins.length === 1, "* must be the only entry")
+      // Browsers send scheme and host in lower case.
+      .transform((origins) => origins.map((origin) => origin.toLowerCase())),
   ),
   WEB_UI: bool(true),
 });

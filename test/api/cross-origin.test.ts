@@ -97,6 +97,7 @@ describe("CORS_ORIGINS", () => {
     expect(loadConfig({}).http.corsOrigins).toEqual([]);
     expect(loadConfig({ CORS_ORIGINS: "https://crm.example.com,http://localhost:5173" }).http.corsOrigins).toEqual(["https://crm.example.com", "http://localhost:5173"]);
     expect(loadConfig({ CORS_ORIGINS: "*" }).http.corsOrigins).toEqual(["*"]);
+    expect(loadConfig({ CORS_ORIGINS: "https://CRM.Example.com" }).http.corsOrigins).toEqual(["https://crm.example.com"]);
     for (const bad of ["https://crm.example.com/app", "crm.example.com", "*,https://crm.example.com", "ftp://x"]) {
       expect(() => loadConfig({ CORS_ORIGINS: bad }), bad).toThrow(ConfigError);
     }
