@@ -8,7 +8,7 @@
 // exponentially, so the mix settles near the targets at any rate and any number of agents. A share
 // of the moves is the call-centre layer (agent-activity.ts: DND, presence, queue pauses), and with
 // queues half of the calls go through a queue (then wrap-up).
-import { AgentActivity, type AgentOps } from "./agent-activity.ts";
+import { AgentActivity, type AgentOps, type AgentTargets } from "./agent-activity.ts";
 import type { Log } from "../domain/ports.ts";
 import type { AgentBucket, PbxModel, SimAgent } from "./pbx-model.ts";
 import type { Random } from "./random.ts";
@@ -48,10 +48,11 @@ export interface ActivityDriverOptions {
   tickMs?: number;
   /** Share of moves spent on DND, presence and queue pauses (default 0.3 with queues, else 0.15). */
   agentActivityShare?: number;
+  /** Shares the DND, away and paused mix settles near (default AGENT_TARGETS). */
+  agentTargets?: Partial<AgentTargets>;
+  /** Share of calls that go through a queue when there are queues (default 0.5). */
+  queueCallShare?: number;
 }
-
-/** Share of calls that go through a queue when there are queues. */
-const QUEUE_CALL_SHARE = 0.5;
 
 type Move = "register" | "unregister" | "goUnreachable" | "answerAgain" | "call";
 
@@ -76,13 +77,16 @@ export class ActivityDriver {
   private readonly timing: CallTiming;
   private readonly agentActivity: AgentActivity;
   private readonly agentShare: number;
+  private readonly queueCallShare: number;
   /** Operations started by the driver (stats). */
   operations = 0;
 
   constructor(private readonly options: ActivityDriverOptions) {
     this.tickMs = options.tickMs ?? 20;
     this.timing = options.callTiming ?? DEFAULT_CALL_TIMING;
-    this.agentActivity = new AgentActivity(options.model, options.ops, options.random);
+    this.agentActivity = new AgentActivity(options.model, options.ops, options.random, options.agentTargets);
+    this.queueCallShare = options.queueCallShare ?? 0.5;
+    if (!(this.queueCallShare >= 0 && this.queueCallShare <= 1)) throw new RangeError(`queueCallShare must be between 0 and 1, got ${this.queueCallShare}`);
     this.agentShare = options.agentActivityShare ?? (options.model.queues.size > 0 ? 0.3 : 0.15);
     if (!(this.agentShare >= 0 && this.agentShare <= 1)) throw new RangeError(`agentActivityShare must be between 0 and 1, got ${this.agentShare}`);
   }
@@ -182,7 +186,7 @@ export class ActivityDriver {
           return;
         case "call": {
           const queues = model.queues.list();
-          if (queues.length > 0 && random.next() < QUEUE_CALL_SHARE) {
+          if (queues.length > 0 && random.next() < this.queueCallShare) {
             const queue = queues[random.int(0, queues.length - 1)];
             if (!queue) return;
             const ringMs = random.int(this.timing.ringMs[0], this.timing.ringMs[1]);

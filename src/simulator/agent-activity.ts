@@ -6,7 +6,13 @@ import type { PbxModel, SimAgent } from "./pbx-model.ts";
 import type { Random } from "./random.ts";
 
 /** Target shares: of agents (DND, away) and of queue memberships (paused). */
-export const AGENT_TARGETS = { dnd: 0.05, away: 0.08, paused: 0.12 } as const;
+export interface AgentTargets {
+  dnd: number;
+  away: number;
+  paused: number;
+}
+
+export const AGENT_TARGETS: Readonly<AgentTargets> = { dnd: 0.05, away: 0.08, paused: 0.12 };
 
 export const PAUSE_REASONS = ["Lunch", "Break", "Training"] as const;
 
@@ -29,11 +35,19 @@ const PRESSURE = 10;
 type AgentMove = "dndOn" | "dndOff" | "away" | "back" | "pause" | "unpause";
 
 export class AgentActivity {
+  private readonly targets: AgentTargets;
+
   constructor(
     private readonly model: PbxModel,
     private readonly ops: AgentOps,
     private readonly random: Random,
-  ) {}
+    targets: Partial<AgentTargets> = {},
+  ) {
+    this.targets = { ...AGENT_TARGETS, ...targets };
+    for (const [name, share] of Object.entries(this.targets)) {
+      if (!(share >= 0 && share <= 1)) throw new RangeError(`agent target ${name} must be between 0 and 1, got ${share}`);
+    }
+  }
 
   /** One weighted move; the move's name, or null when none is possible. */
   step(): AgentMove | null {
@@ -48,12 +62,12 @@ export class AgentActivity {
     const paused = memberships === 0 ? 0 : pausedSet.size / memberships;
     const toward = (share: number, target: number) => Math.exp(PRESSURE * (target - share));
     const weights: Record<AgentMove, number> = {
-      dndOn: registered.size > 0 ? toward(dnd, AGENT_TARGETS.dnd) : 0,
-      dndOff: model.dndAgents.size > 0 ? toward(AGENT_TARGETS.dnd, dnd) : 0,
-      away: registered.size > 0 ? toward(away, AGENT_TARGETS.away) : 0,
-      back: model.awayAgents.size > 0 ? toward(AGENT_TARGETS.away, away) : 0,
-      pause: unpausedSet.size > 0 ? toward(paused, AGENT_TARGETS.paused) : 0,
-      unpause: pausedSet.size > 0 ? toward(AGENT_TARGETS.paused, paused) : 0,
+      dndOn: registered.size > 0 ? toward(dnd, this.targets.dnd) : 0,
+      dndOff: model.dndAgents.size > 0 ? toward(this.targets.dnd, dnd) : 0,
+      away: registered.size > 0 ? toward(away, this.targets.away) : 0,
+      back: model.awayAgents.size > 0 ? toward(this.targets.away, away) : 0,
+      pause: unpausedSet.size > 0 ? toward(paused, this.targets.paused) : 0,
+      unpause: pausedSet.size > 0 ? toward(this.targets.paused, paused) : 0,
     };
     const moves = Object.keys(weights) as AgentMove[];
     const move = moves[random.weighted(moves.map((m) => weights[m]))];

@@ -8,13 +8,13 @@ import { errorResponse, listComplete, listItem, listStart, permissionDenied, res
 import type { AsteriskDeviceState } from "./asterisk-states.ts";
 import { InvalidPresenceError, parsePresenceValue, presenceHeaders, type Presence } from "./presence.ts";
 import type { AddMemberOptions, QueueFailure, QueueOutcome } from "./queue-book.ts";
-import { queueStatusAnswer, queueSummaryAnswer, type MemberView, type QueueParamsView } from "./queue-events.ts";
+import { queueStatusAnswer, queueSummaryAnswer, type MemberView, type QueueEntryView, type QueueParamsView } from "./queue-events.ts";
 
 /** What these actions need from the PBX. Writes return the outcome; the PBX sends their events. */
 export interface StateActionHost {
   /** The AMI user's write classes (manager.conf `write`). */
   readonly writeClasses: ReadonlySet<string>;
-  queues(queue?: string): Array<{ params: QueueParamsView; members: readonly MemberView[] }>;
+  queues(queue?: string): Array<{ params: QueueParamsView; members: readonly MemberView[]; entries?: readonly QueueEntryView[] }>;
   presences(): Array<{ presentity: string; presence: Presence }>;
   presence(presentity: string): Presence;
   queueAdd(queue: string, iface: string, options: AddMemberOptions): QueueOutcome;
@@ -47,7 +47,7 @@ export function answerStateAction(action: AmiAction, host: StateActionHost): str
   if (needs && !needs.some((c) => host.writeClasses.has(c) || host.writeClasses.has("all"))) return permissionDenied(id);
   switch (name) {
     case "queuestatus":
-      return queueStatusAnswer(id, host.queues(action.get("queue") || undefined).map((q) => ({ params: q.params, members: filterMembers(q.members, action.get("member")) })));
+      return queueStatusAnswer(id, host.queues(action.get("queue") || undefined).map((q) => ({ ...q, members: filterMembers(q.members, action.get("member")) })));
     case "queuesummary":
       return queueSummaryAnswer(id, host.queues(action.get("queue") || undefined));
     case "presencestate":

@@ -41,6 +41,7 @@ import {
 import { NOT_SET, presenceStateChangeEvent, presenceStatusEvent, samePresence, type Presence } from "./presence.ts";
 import { QueueBook, type QueueSettings, type SimMember, type SimQueue } from "./queue-book.ts";
 import { QueueCalls } from "./queue-calls.ts";
+import type { QueueEntryView } from "./queue-events.ts";
 import type { Random } from "./random.ts";
 
 export type SimContactStatus = "Reachable" | "Unreachable" | "NonQualified";
@@ -327,6 +328,16 @@ export class PbxModel {
     }
     events.push(presenceStateChangeEvent(presentity, presence));
     return events;
+  }
+
+  /** QueueStatus: the queues with their members and the callers still waiting (not yet bridged). */
+  queueStatus(queueName?: string): Array<ReturnType<QueueBook["view"]>[number] & { entries: QueueEntryView[] }> {
+    const now = this.now();
+    return this.queues.view(queueName).map((view) => {
+      const waiting = [...this.calls].filter((c) => c.queue?.q.name === view.params.name && c.phase !== "up");
+      const entries = waiting.map((c, i) => ({ position: i + 1, channel: c.callerChannel, waitSeconds: Math.floor((now - (c.queue?.joinedAtMs ?? now)) / 1000) }));
+      return { ...view, entries };
+    });
   }
 
   /** PresenceStateList: every presentity ever set. */

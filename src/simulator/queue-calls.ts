@@ -23,7 +23,7 @@ import {
 import type { LiveEvent } from "./live-events.ts";
 import type { QueueLeg, SimAgent, SimCall } from "./pbx-model.ts";
 import type { QueueBook, SimMember } from "./queue-book.ts";
-import { agentCalledEvent, agentCompleteEvent, agentConnectEvent, queueCallerJoinEvent, queueCallerLeaveEvent } from "./queue-events.ts";
+import { agentCalledEvent, agentCompleteEvent, agentConnectEvent, queueCallerAbandonEvent, queueCallerJoinEvent, queueCallerLeaveEvent } from "./queue-events.ts";
 
 /** What a queue call needs from the PBX model. */
 export interface CallDesk {
@@ -179,6 +179,8 @@ export class QueueCalls {
       }
     } else {
       if (call.phase === "ringing") this.returnToQueue(call, events);
+      const holdSeconds = Math.floor((this.desk.now() - leg.joinedAtMs) / 1000);
+      events.push(queueCallerAbandonEvent(callerChannel, leg.q.name, 1, holdSeconds));
       events.push(...this.desk.queues.callerLeft(leg.q, true), queueCallerLeaveEvent(callerChannel, leg.q.name, 1, leg.q.waiting));
     }
     this.desk.endCall(call);

@@ -77,12 +77,22 @@ function trailingActionId(event: string, headers: Headers, actionId: string): st
   return formatMessage([["Event", event], ...headers, ...(actionId === "" ? [] : ([["ActionID", actionId]] as Headers))]);
 }
 
-/** QueueStatus: per queue its QueueParams then its QueueMember items; ListItems counts both. Never
- * an error: no queue (or an unknown one asked for) is a list of 0 items. */
-export function queueStatusAnswer(actionId: string, queues: ReadonlyArray<{ params: QueueParamsView; members: readonly MemberView[] }>): string {
+/** A caller waiting in a queue (QueueStatus's QueueEntry). */
+export interface QueueEntryView {
+  position: number;
+  channel: Channel;
+  waitSeconds: number;
+}
+
+/** QueueStatus: per queue its QueueParams, its QueueMember items, then a QueueEntry per waiting caller;
+ * ListItems counts them all. Never an error: no queue (or an unknown one asked for) is 0 items. */
+export function queueStatusAnswer(
+  actionId: string,
+  queues: ReadonlyArray<{ params: QueueParamsView; members: readonly MemberView[]; entries?: readonly QueueEntryView[] }>,
+): string {
   const parts = [listStart(actionId, "Queue status will follow")];
   let items = 0;
-  for (const { params: q, members } of queues) {
+  for (const { params: q, members, entries = [] } of queues) {
     parts.push(
       trailingActionId(
         "QueueParams",
@@ -108,15 +118,38 @@ export function queueStatusAnswer(actionId: string, queues: ReadonlyArray<{ para
       parts.push(trailingActionId("QueueMember", [["Queue", m.queue], ["Name", m.memberName], ["Location", m.interface], ...memberStateHeaders(m), ["Wrapuptime", m.wrapuptime]], actionId));
       items += 1;
     }
+    for (const e of entries) {
+      // app_queue writes a caller ID that is not set as `unknown` here (the channel events say `<unknown>`).
+      const known = (value: string) => (value === "<unknown>" ? "unknown" : value);
+      parts.push(
+        trailingActionId(
+          "QueueEntry",
+          [
+            ["Queue", q.name],
+            ["Position", e.position],
+            ["Channel", e.channel.name],
+            ["Uniqueid", e.channel.uniqueid],
+            ["CallerIDNum", known(e.channel.callerNum)],
+            ["CallerIDName", known(e.channel.callerName)],
+            ["ConnectedLineNum", known(e.channel.connectedNum)],
+            ["ConnectedLineName", known(e.channel.connectedName)],
+            ["Wait", e.waitSeconds],
+            ["Priority", 0],
+          ],
+          actionId,
+        ),
+      );
+      items += 1;
+    }
   }
   parts.push(listComplete("QueueStatusComplete", actionId, items));
   return parts.join("");
 }
 
 /** QueueSummary: LoggedIn counts members not UNAVAILABLE/INVALID; Available those not in use and not paused. */
-export function queueSummaryAnswer(actionId: string, queues: ReadonlyArray<{ params: QueueParamsView; members: readonly MemberView[] }>): string {
+export function queueSummaryAnswer(actionId: string, queues: ReadonlyArray<{ params: QueueParamsView; members: readonly MemberView[]; entries?: readonly QueueEntryView[] }>): string {
   const parts = [listStart(actionId, "Queue summary will follow")];
-  for (const { params: q, members } of queues) {
+  for (const { params: q, members, entries = [] } of queues) {
     const loggedIn = members.filter((m) => m.status !== "UNAVAILABLE" && m.status !== "INVALID").length;
     const available = members.filter((m) => (m.status === "NOT_INUSE" || m.status === "UNKNOWN") && !m.paused).length;
     parts.push(
@@ -129,7 +162,7 @@ export function queueSummaryAnswer(actionId: string, queues: ReadonlyArray<{ par
           ["Callers", q.calls],
           ["HoldTime", q.holdtime],
           ["TalkTime", q.talktime],
-          ["LongestHoldTime", 0],
+          ["LongestHoldTime", Math.max(0, ...entries.map((e) => e.waitSeconds))],
         ],
         actionId,
       ),
@@ -143,6 +176,11 @@ const agentEvent = (name: string, headers: Headers): LiveEvent => ({ name, event
 
 export function queueCallerJoinEvent(caller: Channel, queue: string, position: number, count: number): LiveEvent {
   return agentEvent("QueueCallerJoin", [...channelHeaders(caller), ["Queue", queue], ["Position", position], ["Count", count]]);
+}
+
+/** The caller hung up before a member answered (sent before its QueueCallerLeave). */
+export function queueCallerAbandonEvent(caller: Channel, queue: string, position: number, holdSeconds: number): LiveEvent {
+  return agentEvent("QueueCallerAbandon", [...channelHeaders(caller), ["Queue", queue], ["Position", position], ["OriginalPosition", position], ["HoldTime", holdSeconds]]);
 }
 
 export function queueCallerLeaveEvent(caller: Channel, queue: string, position: number, count: number): LiveEvent {

@@ -14,6 +14,7 @@
 // the TCP side (ami-server.ts, ami-session.ts) each have their own file.
 import type { Log } from "../domain/ports.ts";
 import { ActivityDriver, type CallTiming } from "./activity.ts";
+import type { AgentTargets } from "./agent-activity.ts";
 import type { AmiSessionHost } from "./ami-session.ts";
 import { AmiServer } from "./ami-server.ts";
 import { DEVICE_STATE_WORDS, EXTENSION_STATE } from "./asterisk-states.ts";
@@ -75,8 +76,12 @@ export interface SimulatorOptions {
   writeClasses?: readonly string[];
   /** A waiting queue caller is re-offered to the members this often (default 1000, like app_queue). */
   queueRetryMs?: number;
-  /** Share of the random activity spent on DND, presence, queue pauses and queue calls (default 0.3 when there are queues, else 0.15). */
+  /** Share of the random activity spent on DND, presence and queue pauses (default 0.3 when there are queues, else 0.15). */
   agentActivityShare?: number;
+  /** Shares of agents on DND / away and of memberships paused that the activity settles near (default 5 %, 8 %, 12 %). */
+  agentTargets?: Partial<AgentTargets>;
+  /** Share of random calls that go through a queue, then wrap-up (default 0.5 when there are queues). */
+  queueCallShare?: number;
 }
 
 export interface QueueMemberTruth {
@@ -202,7 +207,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     calls: () => ({ active: model.activeCalls, processed: model.callsProcessed }),
     readClasses: new Set(options.readClasses ?? DEFAULT_CLASSES),
     writeClasses: new Set(options.writeClasses ?? DEFAULT_CLASSES),
-    queues: (queue) => model.queues.view(queue),
+    queues: (queue) => model.queueStatus(queue),
     presences: () => model.presenceEntries(),
     presence: (presentity) => model.presenceOf(presentity),
     // Asterisk answers the action, then its events follow.
@@ -268,6 +273,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       queueCall: (caller, queue, ringMs, talkMs) => scenarios.queueCall(caller, queue, { ringMs, talkMs, maxWaitMs: 60_000 }),
     },
     agentActivityShare: options.agentActivityShare,
+    agentTargets: options.agentTargets,
+    queueCallShare: options.queueCallShare,
   });
   driver.setRate(options.eventsPerSecond ?? 0);
   log.info({ host: server.host, port: server.port, agents, registered, eventsPerSecond: driver.eventsPerSecond }, "AMI simulator listening");

@@ -102,6 +102,25 @@ describe("random activity", () => {
     expect(layerEvents / events.length).toBeLessThan(0.3);
   });
 
+  it("the call-centre mix is configurable: a higher DND target is reached, no queue calls when their share is 0", async () => {
+    const agents = 200;
+    const sim = await simulator({
+      agents,
+      eventsPerSecond: 3_000,
+      queues: [{ name: "support", wrapupSeconds: 1 }],
+      queueMembers: { support: Array.from({ length: agents }, (_, i) => String(1000 + i)) },
+      agentTargets: { dnd: 0.3 },
+      queueCallShare: 0,
+    });
+    const client = await AmiRawClient.connect(sim.port);
+    await client.login();
+    await sleep(1_500);
+    client.close();
+    expect(sim.agentLayers().filter((a) => a.dnd).length / agents).toBeGreaterThan(0.18);
+    expect(client.liveEvents().filter((m) => m.raw.event === "QueueCallerJoin")).toEqual([]);
+    expect(client.liveEvents().some((m) => m.raw.event === "QueueMemberPause")).toBe(true);
+  });
+
   it("stops at rate 0 (running calls still end normally) and starts again", async () => {
     const sim = await simulator({ agents: 100, eventsPerSecond: 1_000 });
     await waitFor(() => sim.stats().activeCalls > 0);

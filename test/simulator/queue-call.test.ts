@@ -54,8 +54,9 @@ function summary(raw: AmiRaw): string {
     case "QueueMemberStatus":
       return `${e} ${raw.queue} ${raw.interface} status=${raw.status} incall=${raw.incall} calls=${raw.callstaken} lastcall=${raw.lastcall === "0" ? "0" : "set"}`;
     case "QueueCallerJoin":
+    case "QueueCallerAbandon":
     case "QueueCallerLeave":
-      return `${e} ${raw.queue} ${raw.channel} ${raw.position} ${raw.count}`;
+      return `${e} ${raw.queue} ${raw.channel} ${raw.position} ${raw.count ?? raw.originalposition}`;
     case "AgentCalled":
     case "AgentConnect":
     case "AgentComplete":
@@ -139,8 +140,33 @@ describe("a queue call (queue-call-wrapup)", () => {
     await sleep(20);
     const events = client.liveEvents().map((m) => summary(m.raw));
     expect(events.filter((e) => e.startsWith("AgentCalled"))).toEqual([]);
+    expect(events.filter((e) => e.startsWith("QueueCaller"))).toEqual([
+      "QueueCallerJoin support PJSIP/1005-00000000 1 1",
+      "QueueCallerAbandon support PJSIP/1005-00000000 1 1",
+      "QueueCallerLeave support PJSIP/1005-00000000 1 0",
+    ]);
     expect(events.filter((e) => e.includes("Queue:support "))).toEqual(["DeviceStateChange Queue:support RINGING", "DeviceStateChange Queue:support NOT_INUSE"]);
     client.action({ Action: "QueueStatus", ActionID: "q", Queue: "support" });
     expect((await client.list("q"))[1]?.raw).toMatchObject({ event: "QueueParams", abandoned: "1", completed: "0" });
+  });
+
+  it("QueueStatus lists a waiting caller as a QueueEntry (counted in ListItems), and QueueSummary its wait", async () => {
+    const sim = await lab();
+    await sim.queuePause("1000", "support", "Lunch");
+    const call = sim.queueCall("1005", "support", { ringMs: 10, talkMs: 10, maxWaitMs: 1_500 });
+    await sleep(1_100);
+    const client = await listen(sim);
+    client.action({ Action: "QueueStatus", ActionID: "q", Queue: "support" });
+    const answer = await client.list("q");
+    expect(answer.map((m) => m.raw.event ?? m.raw.response)).toEqual(["Success", "QueueParams", "QueueMember", "QueueEntry", "QueueStatusComplete"]);
+    expect(answer[3]?.frame.text).toMatch(
+      /^Event: QueueEntry\r\nQueue: support\r\nPosition: 1\r\nChannel: PJSIP\/1005-00000000\r\nUniqueid: \d+\.0\r\nCallerIDNum: 1005\r\nCallerIDName: Agent 1005\r\nConnectedLineNum: unknown\r\nConnectedLineName: unknown\r\nWait: [1-9]\d*\r\nPriority: 0\r\nActionID: q$/,
+    );
+    expect(answer.at(-1)?.raw.listitems).toBe("3");
+    client.action({ Action: "QueueSummary", ActionID: "s", Queue: "support" });
+    const summary = (await client.list("s"))[1]?.raw;
+    expect(summary).toMatchObject({ loggedin: "1", available: "0", callers: "1" });
+    expect(Number(summary?.longestholdtime)).toBeGreaterThanOrEqual(1);
+    await call;
   });
 });

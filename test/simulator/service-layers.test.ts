@@ -101,5 +101,9 @@ describe("the service on the simulator's call-centre events", () => {
     expect(pause.errors).toBeUndefined();
     expect(sim.queues()[0]?.members.find((m) => m.extension === "1003")).toMatchObject({ paused: true, reason: "Training" });
     await until(() => reasons("1003", "support"), (r) => r.includes("PAUSED"), "PAUSED in the service");
+
+    expect((await graphql(`mutation { setDnd(extension: "1005", on: true) { accepted } }`)).errors).toBeUndefined();
+    expect(sim.agentLayers().find((a) => a.extension === "1005")).toMatchObject({ dnd: true, presence: { state: "dnd" }, hintState: "Busy" });
+    await until(() => reasons("1005"), (r) => r.includes("DND"), "DND in the service");
   });
 });
