@@ -17,6 +17,8 @@ export class StreamGuard {
   private message = 0;
   private lineHasColon = false;
   private bannerSeen = false;
+  /** The last chunk ended in CR: a line end split between two reads. */
+  private endsInCr = false;
 
   constructor(
     private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS,
@@ -36,9 +38,14 @@ export class StreamGuard {
         const colon = chunk.indexOf(":", start);
         this.lineHasColon = colon !== -1 && colon < end;
       }
-      if (newline === -1) return null;
+      if (newline === -1) {
+        this.endsInCr = end > start ? chunk.charCodeAt(end - 1) === 13 : this.endsInCr;
+        return null;
+      }
       // A line of nothing (or a lone CR) ends the message.
-      const content = this.line - (end > start && chunk.charCodeAt(end - 1) === 13 ? 1 : 0);
+      const crBeforeNewline = end > start ? chunk.charCodeAt(end - 1) === 13 : this.endsInCr;
+      const content = this.line - (crBeforeNewline ? 1 : 0);
+      this.endsInCr = false;
       if (content <= 0) this.message = 0;
       else {
         this.message += this.line + 1;

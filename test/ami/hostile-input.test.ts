@@ -116,3 +116,14 @@ describe("damaged frames", () => {
     }
   });
 });
+
+describe("StreamGuard across reads", () => {
+  it("a CRLF split between two reads is a line end, not a line without a header", () => {
+    let bad = 0;
+    const guard = new StreamGuard({ maxLineLength: 100, maxMessageLength: 1_000 }, () => void bad++);
+    for (const part of ["Asterisk Call Manager/11.0.0\r\n", "Event: A\r", "\n", "Key: v\r", "\n\r", "\n", "Event: B\r\n\r\n"]) expect(guard.feed(part)).toBeNull();
+    expect(bad).toBe(0);
+    expect(guard.feed("Devi\r\n")).toBeNull();
+    expect(bad).toBe(1);
+  });
+});
