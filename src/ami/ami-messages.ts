@@ -41,7 +41,8 @@ export function singleHeader(message: AmiRawMessage, key: string): string | unde
 export function toAmiEvent(message: AmiRawMessage): AmiEvent | null {
   const name = singleHeader(message, "event");
   if (!name) return null;
-  return { name, actionId: singleHeader(message, "actionid") ?? null, fields: message };
+  // An empty ActionID can answer no action of ours: such an event is live.
+  return { name, actionId: singleHeader(message, "actionid") || null, fields: message };
 }
 
 export function toAmiResponse(message: AmiRawMessage): AmiResponse | null {

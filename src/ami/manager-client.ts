@@ -515,13 +515,32 @@ function libraryHeaders(fields: AmiActionFields): Record<string, string> {
   return headers;
 }
 
-/** PostgreSQL refuses NUL in text: it never gets past the reader. */
+/** PostgreSQL refuses NUL in text: it never gets past the reader (plain, repeated and Variable headers alike). */
 function stripNul(raw: AmiRawMessage): AmiRawMessage {
   let clean: Record<string, unknown> | null = null;
   for (const [key, value] of Object.entries(raw)) {
-    if (typeof value === "string" && value.includes("\u0000")) (clean ??= { ...raw })[key] = value.replaceAll("\u0000", "");
+    // A header name with NUL is no header of Asterisk's (and must not become another one): dropped.
+    if (key.includes("\u0000")) {
+      delete (clean ??= { ...raw })[key];
+      continue;
+    }
+    const cleaned = withoutNul(value);
+    if (cleaned !== value) (clean ??= { ...raw })[key] = cleaned;
   }
   return (clean ?? raw) as AmiRawMessage;
+}
+
+function withoutNul(value: unknown): unknown {
+  if (typeof value === "string") return value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
+  if (Array.isArray(value)) {
+    const items = value.map(withoutNul);
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)] as const);
+    return entries.some(([k, v], i) => k !== Object.keys(value)[i] || v !== Object.values(value)[i]) ? Object.fromEntries(entries) : value;
+  }
+  return value;
 }
 
 function errorText(error: unknown): string {
