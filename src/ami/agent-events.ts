@@ -88,6 +88,23 @@ export function queueMember(message: AmiRawMessage, listItem: boolean): Outcome<
   return { kind: "ok", value: { endpoint, member }, notes: read.notes };
 }
 
+export interface QueueCallEndItem {
+  endpoint: string;
+  queue: string;
+}
+
+/** `AgentComplete` (read class agent): the member's queue call ended (hang-up by either side, or a transfer). */
+export function agentComplete(message: AmiRawMessage): Outcome<QueueCallEndItem> {
+  const read = new FieldReader(message);
+  const queue = read.required("queue");
+  const iface = read.required("interface", LIMITS.name + 64);
+  if (read.failed) return { kind: "malformed", reason: `AgentComplete: ${read.failed}` };
+  if (!isName(queue)) return { kind: "malformed", reason: "AgentComplete: Queue has control characters" };
+  const endpoint = memberExtension(iface, null);
+  if (endpoint === null) return { kind: "ignored", reason: `AgentComplete: interface ${short(iface)} names no extension` };
+  return { kind: "ok", value: { endpoint, queue }, notes: read.notes };
+}
+
 /**
  * The extension a queue member stands for: `PJSIP/1000`; FreePBX's `Local/1000@from-queue/n` with
  * `StateInterface: hint:1000@ext-local` or `PJSIP/1000`. Anything else → null.

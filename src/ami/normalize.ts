@@ -7,7 +7,7 @@ import { DEVICE_STATE_WORDS, EXTENSION_STATUS_DEVICE_STATE } from "../domain/ava
 import { CONTACT_STATUSES, DEVICE_STATES, type Contact, type ContactStatus, type DeviceState, type Fact } from "../domain/types.ts";
 import { singleHeader, type AmiRawMessage } from "./ami-messages.ts";
 import { FieldReader, LIMITS } from "./field-reader.ts";
-import { FREEPBX_NAMING, memberExtension, namePattern, presenceStateChange, queueMember, queuePauseDevice, type AgentNaming, type PresenceItem } from "./agent-events.ts";
+import { agentComplete, FREEPBX_NAMING, memberExtension, namePattern, presenceStateChange, queueMember, queuePauseDevice, type AgentNaming, type PresenceItem } from "./agent-events.ts";
 
 export type ControlEvent =
   | { control: "FullyBooted" }
@@ -87,6 +87,8 @@ export function createNormalizer(naming: AgentNaming = FREEPBX_NAMING): AgentEve
         return asFacts(map(queueMember(message, false), (m): Fact => ({ kind: "queueMember", endpoint: m.endpoint, member: m.member })));
       case "QueueMemberRemoved":
         return asFacts(map(queueMember(message, false), (m): Fact => ({ kind: "queueMemberRemoved", endpoint: m.endpoint, queue: m.member.queue })));
+      case "AgentComplete":
+        return asFacts(map(agentComplete(message), (c): Fact => ({ kind: "queueCallEnded", endpoint: c.endpoint, queue: c.queue })));
       case "ContactList":
         return asFacts(map(contactListItem(message), (c): Fact => ({ kind: "contact", endpoint: c.endpoint, contact: c.contact })));
       case "EndpointList":
@@ -98,7 +100,7 @@ export function createNormalizer(naming: AgentNaming = FREEPBX_NAMING): AgentEve
       case "Reload":
         return { kind: "control", event: { control: "Reload", module: new FieldReader(message).optional("module", LIMITS.name) } };
       default:
-        // PresenceStatus repeats PresenceStateChange per hint; Agent* and QueueCaller* say nothing the members do not.
+        // PresenceStatus repeats PresenceStateChange per hint; AgentCalled/AgentConnect and QueueCaller* say nothing the members do not.
         return { kind: "ignored", reason: `event ${short(name)} not used` };
     }
   };
@@ -174,6 +176,9 @@ function peerStatusEvent(message: AmiRawMessage): Outcome<Fact> {
 
 /** `ExtensionStatus` (a hint's aggregate): used only when the hint is one PJSIP device. */
 function extensionStatusEvent(message: AmiRawMessage): Outcome<Fact> {
+  // Seen against the real Asterisk 22 right after `core restart now`: ExtensionStatus with an empty
+  // `Hint:` while the dialplan's hints are set up again. No device: nothing to read, nothing wrong.
+  if (typeof message.hint === "string" && message.hint.trim() === "") return { kind: "ignored", reason: "ExtensionStatus with an empty hint (Asterisk starting)" };
   const read = new FieldReader(message);
   const hint = read.required("hint", LIMITS.text);
   const code = read.required("status", 8);

@@ -133,6 +133,7 @@ export class AvailabilityTracker {
       case "queueMember":
       case "queueMemberRemoved":
       case "queuePause":
+      case "queueCallEnded":
         this.applyLayer(fact);
         break;
       default:
@@ -234,7 +235,7 @@ export class AvailabilityTracker {
     return next;
   }
 
-  private applyLayer(fact: Extract<Fact, { kind: "presence" | "dnd" | "queueMember" | "queueMemberRemoved" | "queuePause" }>): void {
+  private applyLayer(fact: Extract<Fact, { kind: "presence" | "dnd" | "queueMember" | "queueMemberRemoved" | "queuePause" | "queueCallEnded" }>): void {
     switch (fact.kind) {
       case "presence":
         if (fact.presence.state === "not_set" && !fact.presence.subtype && !fact.presence.message) this.presence.delete(fact.endpoint);
@@ -261,6 +262,16 @@ export class AvailabilityTracker {
         const member = this.members.get(fact.endpoint)?.get(fact.queue);
         if (member && member.paused !== fact.paused) {
           this.members.get(fact.endpoint)!.set(fact.queue, { ...member, paused: fact.paused, pausedReason: null, pausedSince: fact.paused ? this.now() : member.pausedSince });
+        }
+        break;
+      }
+      case "queueCallEnded": {
+        // What app_queue's update_queue() just did, a few ms before it says so: LastCall = this second,
+        // one more call. The QueueMemberStatus that follows carries Asterisk's own values and wins.
+        const member = this.members.get(fact.endpoint)?.get(fact.queue);
+        if (member) {
+          const second = Math.floor(this.now() / 1000) * 1000;
+          if (member.lastCall === null || member.lastCall < second) this.members.get(fact.endpoint)!.set(fact.queue, { ...member, lastCall: second, callsTaken: member.callsTaken + 1 });
         }
         break;
       }
@@ -341,8 +352,8 @@ export class AvailabilityTracker {
   }
 }
 
-function isLayerFact(fact: Fact): fact is Extract<Fact, { kind: "presence" | "dnd" | "queueMember" | "queueMemberRemoved" | "queuePause" }> {
-  return fact.kind === "presence" || fact.kind === "dnd" || fact.kind === "queueMember" || fact.kind === "queueMemberRemoved" || fact.kind === "queuePause";
+function isLayerFact(fact: Fact): fact is Extract<Fact, { kind: "presence" | "dnd" | "queueMember" | "queueMemberRemoved" | "queuePause" | "queueCallEnded" }> {
+  return fact.kind === "presence" || fact.kind === "dnd" || fact.kind === "queueMember" || fact.kind === "queueMemberRemoved" || fact.kind === "queuePause" || fact.kind === "queueCallEnded";
 }
 
 function replaceAll<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): void {

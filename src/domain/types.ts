@@ -92,6 +92,12 @@ export type Fact =
   /** A member was added or changed (QueueMemberAdded/Status/Pause/Ringinuse). */
   | { kind: "queueMember"; endpoint: string; member: QueueMember }
   | { kind: "queueMemberRemoved"; endpoint: string; queue: string }
+  /**
+   * AgentComplete: the member's queue call just ended. app_queue sets LastCall (whole seconds) and
+   * CallsTaken in the same step but reports them only in the QueueMemberStatus that follows the
+   * phone's DeviceStateChange NOT_INUSE; this starts the wrap-up before the phone looks free.
+   */
+  | { kind: "queueCallEnded"; endpoint: string; queue: string }
   /** app_queue's `Queue:<q>_pause_<interface>` device: the pause without its reason (also sent without read class agent). */
   | { kind: "queuePause"; endpoint: string; queue: string; paused: boolean };
 

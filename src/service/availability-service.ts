@@ -171,5 +171,5 @@ export class AvailabilityService implements AmiListener {
 }
 
 function isQueueFact(fact: Fact): boolean {
-  return fact.kind === "queueMember" || fact.kind === "queueMemberRemoved" || fact.kind === "queuePause";
+  return fact.kind === "queueMember" || fact.kind === "queueMemberRemoved" || fact.kind === "queuePause" || fact.kind === "queueCallEnded";
 }

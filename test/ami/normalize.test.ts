@@ -30,7 +30,8 @@ const EXPECTED_KIND: Record<string, Normalized["kind"] | ((raw: AmiRaw) => Norma
   QueueCallerLeave: "ignored",
   AgentCalled: "ignored",
   AgentConnect: "ignored",
-  AgentComplete: "ignored",
+  // The member's queue call ended: starts the wrap-up before the phone's NOT_INUSE (see the tracker).
+  AgentComplete: "facts",
   ContactList: "facts",
   EndpointList: "facts",
   FullyBooted: "control",
@@ -314,6 +315,9 @@ describe("normalize: malformed and unusual input is skipped with a reason, never
     [{ event: "ExtensionStatus", exten: "1000", hint: "PJSIP/1000", status: "3" }, "malformed"],
     [{ event: "ExtensionStatus", exten: "1000", hint: "PJSIP/1000", status: "idle" }, "malformed"],
     [{ event: "ExtensionStatus", exten: "1000", hint: "PJSIP/1000,CustomPresence:1000", status: "16" }, "facts"],
+    // Asterisk 22 right after `core restart now` (seen by the agent-layer suite): not malformed.
+    [{ event: "ExtensionStatus", exten: "1010", hint: "", status: "4" }, "ignored"],
+    [{ event: "ExtensionStatus", exten: "1010", status: "4" }, "malformed"],
     [{ event: "ContactList", objectname: "no-hash-here", uri: "sip:1000@h", status: "Reachable" }, "malformed"],
     [{ event: "ContactList", objectname: "1000;@abc", uri: "sip:1000@h", status: "Removed" }, "malformed"],
     [{ event: "EndpointList", aor: "1000" }, "malformed"],

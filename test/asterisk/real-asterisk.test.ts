@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestPostgres, type TestDatabase } from "../helpers/databases.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
-import { AsteriskDriver } from "../scenarios/asterisk-driver.ts";
+import { AsteriskDriver, LAB_ENV } from "../scenarios/asterisk-driver.ts";
 import { waitForAgreement } from "../scenarios/pbx-agreement.ts";
 import { parityCases } from "../scenarios/parity-cases.ts";
 import { registerBecomesAvailable } from "../scenarios/register.ts";
@@ -35,7 +35,7 @@ const latencies = new Map<string, number>();
 const cleanups: Array<() => Promise<unknown>> = [];
 
 beforeAll(async () => {
-  pbx = await AsteriskDriver.start();
+  pbx = await AsteriskDriver.start({ env: LAB_ENV });
   pg = await createTestPostgres();
   service = await ServiceProcess.start({ name: "main-postgres", ami: pbx.ami(), database: { kind: "postgres", url: pg.url! }, env: FAST_AMI_ENV });
   await service.waitSynced();
@@ -114,7 +114,9 @@ describe("real Asterisk 22", () => {
     await waitForStreamAgreement(lateJoiner!, service);
   });
 
-  test("service restarted (PGlite) while phones stay registered → persisted state at once (stale), then equal to Asterisk", async () => {
+  // Two cold starts of a PGlite service: on this 2-core machine one start took 17-36 s (WASM
+  // PostgreSQL), so the default 60 s timed out on main too.
+  test("service restarted (PGlite) while phones stay registered → persisted state at once (stale), then equal to Asterisk", { timeout: 150_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "aa-pglite-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const ami = pbx.ami();

@@ -80,16 +80,44 @@ describe("AgentRoster", () => {
       [3, "user:a1", "AVAILABLE", false],
       [4, "ext:1011", "RINGING", false],
     ]);
-    // And back: the lone agent goes, Alice has two extensions again.
+    // And back: the lone agent goes (removals first), Alice has two extensions again.
     const regrouped = roster.setDirectory(new Directory([ALICE]));
     expect(regrouped.map((c) => [c.agent.id, c.removed])).toEqual([
-      ["user:a1", false],
       ["ext:1011", true],
+      ["user:a1", false],
     ]);
     expect(roster.views().map((v) => v.id)).toEqual(["user:a1"]);
     roster.setDirectory(new Directory([{ ...ALICE, extensions: ["1001"] }]));
     const removed = roster.apply("1011", null);
     expect(removed).toMatchObject({ seq: 9, removed: true, extension: "1011" });
     expect(roster.views().map((v) => v.id)).toEqual(["user:a1"]);
+  });
+
+  // Found against the real Asterisk: a user created for two extensions the service already knew
+  // left the old `ext:` agents published next to the new user agent (three agents, not one).
+  it("a user claiming extensions already known regroups them: one agent, the lone ones removed", () => {
+    const roster = new AgentRoster(() => 0);
+    roster.apply("1001", ext("1001", "AVAILABLE"));
+    roster.apply("1011", ext("1011", "AVAILABLE"));
+    roster.apply("1005", ext("1005", "AVAILABLE"));
+    expect(roster.views().map((v) => v.id).sort()).toEqual(["ext:1001", "ext:1005", "ext:1011"]);
+    const changes = roster.setDirectory(new Directory([ALICE]));
+    expect(roster.views().map((v) => v.id).sort()).toEqual(["ext:1005", "user:a1"]);
+    // Removals first, so a client keyed by main extension ends with the user's agent under 1001.
+    expect(changes.map((c) => [c.agent.id, c.extension, c.removed])).toEqual([
+      ["ext:1001", "1001", true],
+      ["ext:1011", "1011", true],
+      ["user:a1", "1001", false],
+    ]);
+    expect(changes.map((c) => c.seq)).toEqual([1 + 3, 2 + 3, 3 + 3]);
+    expect(roster.agentOf("1011")?.id).toBe("user:a1");
+    // And back: the user goes, each extension is its own agent again.
+    const back = roster.setDirectory(new Directory([]));
+    expect(roster.views().map((v) => v.id).sort()).toEqual(["ext:1001", "ext:1005", "ext:1011"]);
+    expect(back.map((c) => [c.agent.id, c.removed])).toEqual([
+      ["user:a1", true],
+      ["ext:1001", false],
+      ["ext:1011", false],
+    ]);
   });
 });

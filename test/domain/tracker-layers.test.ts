@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { AvailabilityTracker } from "../../src/domain/tracker.ts";
 import type { AsteriskSnapshot, Fact } from "../../src/domain/types.ts";
 import { member } from "../helpers/agents.ts";
+import { normalize } from "../../src/ami/normalize.ts";
+import { captureMessages } from "../helpers/ami-frames.ts";
 
 const reachable = (endpoint: string): Fact => ({
   kind: "contact",
@@ -74,6 +76,48 @@ describe("AvailabilityTracker: agent layers", () => {
     expect(ended!.seq).toBe(started!.seq + 1);
     expect(tracker.nextWakeAt()).toBeNull();
     expect(tracker.tick()).toEqual([]);
+  });
+
+  // Found against the real Asterisk: at a queue call's end app_queue sends AgentComplete, then the
+  // phone's DeviceStateChange NOT_INUSE, then the QueueMemberStatus with the new LastCall. Read alone,
+  // the last two made the member AVAILABLE (a delta, available true) for a few ms between ON_CALL
+  // and WRAP_UP: a transfer dialog could offer them. AgentComplete now starts the wrap-up.
+  it("a queue call's end (real event order): ON_CALL, then WRAP_UP, never available in between (Asterisk 22 capture)", () => {
+    const replay = (keep: (event: string) => boolean) => {
+      const { tracker, clock } = setup(5);
+      tracker.apply({ kind: "queueMember", endpoint: "1000", member: member("support") });
+      clock.now = 1_796_001_222_987; // the capture's hang-up (AgentComplete at 01:13:42.987)
+      const history: string[] = [];
+      for (const raw of captureMessages("queue-call-wrapup")) {
+        if (!keep(String(raw.event))) continue;
+        const result = normalize(raw);
+        if (result.kind !== "facts") continue;
+        for (const fact of result.facts) {
+          if (fact.endpoint !== "1000") continue;
+          const change = tracker.apply(fact);
+          if (change?.state) history.push(`${change.state.status}${change.state.available ? "" : `[${change.state.reasons.join(",")}]`}`);
+          if (fact.kind === "queueMember" && fact.member.callsTaken === 1) return { history: history.filter((h, i) => h !== history[i - 1]), tracker };
+        }
+      }
+      throw new Error("the capture has no QueueMemberStatus after the call");
+    };
+    const { history, tracker } = replay(() => true);
+    // The wrap-up starts while the phone is still in use (a few ms): ON_CALL with WRAP_UP.
+    expect(history).toEqual(["RINGING[RINGING]", "ON_CALL[ON_CALL]", "ON_CALL[ON_CALL,WRAP_UP]", "AVAILABLE[WRAP_UP]"]);
+    expect(tracker.get("1000")?.queues[0]).toMatchObject({ callsTaken: 1, lastCall: 1_796_001_222_000, wrapUpUntil: 1_796_001_227_000 });
+    // Without AgentComplete (what the service read before): the member flashed available.
+    expect(replay((event) => event !== "AgentComplete").history).toEqual(["RINGING[RINGING]", "ON_CALL[ON_CALL]", "AVAILABLE", "AVAILABLE[WRAP_UP]"]);
+  });
+
+  it("AgentComplete of an unknown membership invents nothing; Asterisk's own LastCall wins", () => {
+    const { tracker, clock } = setup(5);
+    expect(tracker.apply({ kind: "queueCallEnded", endpoint: "1000", queue: "support" })).toBeNull();
+    tracker.apply({ kind: "queueMember", endpoint: "1000", member: member("support") });
+    clock.now = 1_796_001_222_999;
+    expect(tracker.apply({ kind: "queueCallEnded", endpoint: "1000", queue: "support" })?.state).toMatchObject({ reasons: ["WRAP_UP"], queues: [{ lastCall: 1_796_001_222_000, callsTaken: 1, wrapUpUntil: 1_796_001_227_000 }] });
+    // Asterisk's second was the next one (a boundary between its time() and ours): its value wins.
+    const corrected = tracker.apply({ kind: "queueMember", endpoint: "1000", member: member("support", { callsTaken: 1, lastCall: 1_796_001_223_000 }) });
+    expect(corrected?.state?.queues[0]).toMatchObject({ lastCall: 1_796_001_223_000, wrapUpUntil: 1_796_001_228_000 });
   });
 
   it("layer facts before the endpoint is known apply when it appears", () => {

@@ -3,15 +3,24 @@
 import { sleep } from "../helpers/wait-for.ts";
 import { eventually } from "./eventually.ts";
 import { asteriskLogTime, asteriskPid, cli, labRunning, mustRun, phonePort, runLab, startLab, stopLab, stopPhones } from "./asterisk-lab.ts";
-import { parseContacts, parseEndpoints } from "./asterisk-cli-output.ts";
-import type { AmiSettings, PbxContact, PbxDriver, PbxEndpoint } from "./pbx-driver.ts";
+import { parseContacts, parseEndpoints, parseHint, parseQueueMembers } from "./asterisk-cli-output.ts";
+import type { AmiSettings, PbxAgentLayers, PbxContact, PbxDriver, PbxEndpoint, PbxHint, PbxPresenceState, PbxQueueMember } from "./pbx-driver.ts";
+
+/** The lab's queues and the numbers that dial them (`call A 2000`). */
+const QUEUE_NUMBERS: Readonly<Record<string, string>> = { support: "2000", sales: "2001" };
+
+/**
+ * The lab as both real-Asterisk suites start it: write class `agent` for QueuePause (the CRM's
+ * pauseAgent), the queues' wrapuptime spelled out (the agent-layer service is configured with it).
+ */
+export const LAB_ENV: Readonly<Record<string, string>> = { LAB_AMI_WRITE: "system,call,agent", LAB_WRAPUP_SECS: "5" };
 
 export interface AsteriskDriverOptions {
   /** Lab settings (LAB_*) for `start` and every helper: they must agree. */
   env?: Record<string, string>;
 }
 
-export class AsteriskDriver implements PbxDriver {
+export class AsteriskDriver implements PbxDriver, PbxAgentLayers {
   readonly name = "asterisk" as const;
   private env: Record<string, string>;
   private settings: AmiSettings | undefined;
@@ -89,6 +98,49 @@ export class AsteriskDriver implements PbxDriver {
 
   async endpoints(): Promise<PbxEndpoint[]> {
     return parseEndpoints(await cli("pjsip show endpoints"));
+  }
+
+  // ---- agent layers (issue 7): the lab's own commands, each returns once the CLI shows the change ----
+
+  async dnd(ext: string, on: boolean): Promise<void> {
+    await mustRun(["dnd", ext, on ? "on" : "off"], { env: this.env, timeoutMs: 30_000 });
+  }
+
+  async presence(ext: string, state: PbxPresenceState, subtype?: string, message?: string): Promise<void> {
+    if (message !== undefined && subtype === undefined) throw new Error("a presence message needs a subtype");
+    const args = ["presence", ext, state, ...(subtype === undefined ? [] : [subtype]), ...(message === undefined ? [] : [message])];
+    await mustRun(args, { env: this.env, timeoutMs: 30_000 });
+  }
+
+  async queueAdd(ext: string, queue: string, options: { paused?: boolean; reason?: string } = {}): Promise<void> {
+    const paused = options.paused || options.reason !== undefined ? ["paused", ...(options.reason === undefined ? [] : [options.reason])] : [];
+    await mustRun(["queue-add", ext, queue, ...paused], { env: this.env, timeoutMs: 30_000 });
+  }
+
+  async queueRemove(ext: string, queue: string): Promise<void> {
+    await mustRun(["queue-remove", ext, queue], { env: this.env, timeoutMs: 30_000 });
+  }
+
+  async queuePause(ext: string, queue: string, reason?: string): Promise<void> {
+    await mustRun(["queue-pause", ext, queue, ...(reason === undefined ? [] : [reason])], { env: this.env, timeoutMs: 30_000 });
+  }
+
+  async queueUnpause(ext: string, queue: string): Promise<void> {
+    await mustRun(["queue-unpause", ext, queue], { env: this.env, timeoutMs: 30_000 });
+  }
+
+  async queueCall(caller: string, queue: string, talkSeconds: number): Promise<void> {
+    const number = QUEUE_NUMBERS[queue];
+    if (!number) throw new Error(`the lab has no queue ${queue}`);
+    await mustRun(["call", caller, number, String(talkSeconds)], { env: this.env, timeoutMs: (talkSeconds + 90) * 1000 });
+  }
+
+  async queueMembers(queue: string): Promise<PbxQueueMember[]> {
+    return parseQueueMembers(await cli(`queue show ${queue}`), queue);
+  }
+
+  async hint(ext: string): Promise<PbxHint | null> {
+    return parseHint(await cli(`core show hint ${ext}`), ext);
   }
 
   /** Stops phones and Asterisk. */

@@ -35,7 +35,7 @@ export interface ServiceProcessOptions {
 export interface GraphQLResult<T> {
   status: number;
   data?: T;
-  errors?: Array<{ message: string }>;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
 }
 
 export interface Exit {
@@ -140,7 +140,7 @@ export class ServiceProcess {
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(10_000),
     });
-    const body = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
+    const body = (await response.json()) as { data?: T; errors?: GraphQLResult<T>["errors"] };
     return { status: response.status, ...body };
   }
 

@@ -99,6 +99,8 @@ export function canonicalFact(fact: Fact): string {
       return `memberRemoved ${fact.endpoint} ${fact.queue}`;
     case "queuePause":
       return `queuePause ${fact.endpoint} ${fact.queue} ${fact.paused}`;
+    case "queueCallEnded":
+      return `queueCallEnded ${fact.endpoint} ${fact.queue}`;
     default:
       throw new Error(`unknown fact ${JSON.stringify(fact)}`);
   }

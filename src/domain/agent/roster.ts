@@ -73,7 +73,10 @@ export class AgentRoster {
       keys.add(directory.keyOf(extension));
     }
     const changes: AgentChange[] = [];
-    for (const key of keys) {
+    // Agents that went first: a subscriber keyed by main extension must not see the new user agent of
+    // 1001 and then the removal of the lone agent 1001.
+    const gone = (key: string) => (key.startsWith("ext:") ? directory.keyOf(key.slice(4)) !== key : !directory.users.some((u) => `user:${u.userId}` === key));
+    for (const key of [...keys].sort((a, b) => Number(gone(b)) - Number(gone(a)))) {
       const change = this.recomputeKey(key);
       if (change) changes.push(change);
     }
