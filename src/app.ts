@@ -24,6 +24,8 @@ import type { AmiStatusModel, SnapshotModel } from "./graphql/models.ts";
 import { compareExtensions } from "./cache/agent-reader.ts";
 import { createHttpServer } from "./http/server.ts";
 import { WEB_DIST_DIR } from "./http/static-files.ts";
+import { Authenticator } from "./http/auth.ts";
+import { limitRefresh } from "./graphql/refresh-limiter.ts";
 import type { Probes } from "./http/rest.ts";
 
 export interface App {
@@ -52,6 +54,11 @@ export async function startApp(config: Config, log: Log): Promise<App> {
   const hub = new StatusHub(new PubSub({ eventEmitter: emitter }));
   const service = new AvailabilityService(tracker, roster, writes, cache, hub, log.child({ module: "service" }));
   const bridge = new AmiBridge({ ...config.ami, naming: config.agents.naming, listener: service, log: log.child({ module: "ami" }) });
+  if (config.auth.mode === "open") {
+    // Said at every start, so an open production deployment is never a surprise.
+    log.warn({ authMode: "open", env: config.env }, "authentication is OFF (AUTH_MODE=open): anyone who reaches this port can read every agent and force resyncs");
+  }
+  const authenticator = new Authenticator(config.auth);
   const reader = new AgentReader(store, cache, tracker, log.child({ module: "reader" }));
   const commands = new AgentCommands((fields) => bridge.command(fields), config.agents.naming, (extension, queue) => {
     const member = tracker.get(extension)?.queues.find((m) => queue === null || m.queue === queue);
@@ -113,11 +120,12 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     hub,
     amiStatus,
     snapshot,
-    // Users first, so the result counts agents as the CRM groups them now.
-    refresh: async () => {
+    // Users first, so the result counts agents as the CRM groups them now. Concurrent callers share
+    // one resync; a new one at most once per REFRESH_MIN_INTERVAL_MS.
+    refresh: limitRefresh(async () => {
       await loadUsers();
       return service.nextSnapshot(() => bridge.refresh());
-    },
+    }, config.refresh.minIntervalMs),
     directory: () => roster.currentDirectory,
     commands,
   };
@@ -144,6 +152,7 @@ export async function startApp(config: Config, log: Log): Promise<App> {
         gauge("store_pending_writes", "extensions waiting to be written", store.pending),
         counter("store_flushed_total", "extension states written", store.flushed),
         counter("store_write_failures_total", "failed write batches (retried)", store.failures),
+        counter("store_dropped_writes_total", "agent states the database kept refusing alone while storing others", store.dropped),
         counter("status_cache_hits_total", "status cache hits", cache.hits),
         counter("status_cache_misses_total", "status cache misses", cache.misses),
         gauge("graphql_subscribers", "active agentStatus/extensionEvents subscriptions", hub.subscribers),
@@ -183,7 +192,13 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     probes,
     log: log.child({ module: "http" }),
     responseCacheTtlMs: config.cache.ttlMs,
+    authenticator,
     corsOrigins: config.http.corsOrigins,
+    headersTimeoutMs: config.http.headersTimeoutMs,
+    requestTimeoutMs: config.http.requestTimeoutMs,
+    maxHeaderBytes: config.http.maxHeaderBytes,
+    bodyLimitBytes: config.http.maxBodyBytes,
+    ...config.ws,
     webRoot: config.web.enabled ? WEB_DIST_DIR : null,
     ...config.graphql,
   });

@@ -8,6 +8,11 @@ const bool = (def: boolean) =>
     .enum(["true", "false", "1", "0", "yes", "no"])
     .default(def ? "true" : "false")
     .transform((v) => v === "true" || v === "1" || v === "yes");
+const optionalBool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : v === "true" || v === "1" || v === "yes"));
+const count = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const list = z
   .string()
   .default("")
@@ -17,6 +22,12 @@ const list = z
       .map((x) => x.trim())
       .filter((x) => x.length > 0),
   );
+
+export const ROLES = ["agent", "supervisor", "operator"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `name:role:sha256hex[:ext1|ext2]`: the key itself never appears in the configuration. */
+const API_KEY_ENTRY = /^([A-Za-z0-9_.-]{1,64}):(agent|supervisor|operator):([0-9a-f]{64})(?::([0-9A-Za-z_.+*#-]+(?:\|[0-9A-Za-z_.+*#-]+)*))?$/;
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
 const EnvSchema = z.object({
@@ -41,12 +52,41 @@ const EnvSchema = z.object({
   WRITE_FLUSH_MS: ms(100),
   WRITE_MAX_BATCH: ms(1000),
 
+  AMI_MAX_LINE_BYTES: count(64 * 1024, 1024),
+  AMI_MAX_MESSAGE_BYTES: count(1024 * 1024, 4 * 1024),
+  AMI_MALFORMED_RESYNC_INTERVAL_MS: ms(5_000, 100),
+
   STATUS_CACHE_TTL_MS: ms(5_000, 0),
-  GRAPHIQL: bool(true),
-  GRAPHQL_INTROSPECTION: bool(true),
+  // Unset: on outside production, off in production.
+  GRAPHIQL: optionalBool,
+  GRAPHQL_INTROSPECTION: optionalBool,
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(50).default(2_000),
+  GRAPHQL_MAX_ALIASES: count(15, 0, 1_000),
+  GRAPHQL_MAX_DIRECTIVES: count(20, 0, 1_000),
+  GRAPHQL_MAX_COST: count(5_000, 10),
   SHUTDOWN_TIMEOUT_MS: ms(10_000),
+
+  AUTH_MODE: z.enum(["open", "token"]).optional(),
+  AUTH_JWT_SECRET: z.string().min(32, "must be at least 32 characters (256 bits)").optional(),
+  AUTH_JWT_PUBLIC_KEY: z.string().includes("-----BEGIN PUBLIC KEY-----", { message: "must be a PEM (SPKI) public key" }).optional(),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  AUTH_JWT_ALGORITHMS: list.pipe(z.array(z.enum(["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]))),
+  AUTH_JWT_CLOCK_TOLERANCE_S: count(5, 0, 300),
+  AUTH_ROLE_CLAIM: z.string().min(1).default("role"),
+  AUTH_EXTENSIONS_CLAIM: z.string().min(1).default("extensions"),
+  AUTH_API_KEYS: list.pipe(z.array(z.string().regex(API_KEY_ENTRY, "each entry must be name:role:sha256hex[:ext1|ext2]"))),
+
+  HTTP_HEADERS_TIMEOUT_MS: ms(10_000, 100),
+  HTTP_REQUEST_TIMEOUT_MS: ms(30_000, 100),
+  HTTP_MAX_HEADER_BYTES: count(16 * 1024, 1024, 1024 * 1024),
+  HTTP_MAX_BODY_BYTES: count(1024 * 1024, 1024, 64 * 1024 * 1024),
+  WS_MAX_PAYLOAD_BYTES: count(64 * 1024, 1024, 64 * 1024 * 1024),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: count(25, 1, 10_000),
+  WS_MAX_CONNECTIONS_PER_IP: count(500, 1, 1_000_000),
+  REFRESH_MIN_INTERVAL_MS: ms(10_000, 0),
 
   DND_DEVICE: z.string().regex(/^[^\s,&]*\{ext\}[^\s,&]*$/, "must contain {ext} once and no spaces, commas or &").default("Custom:DND{ext}"),
   PRESENCE_PROVIDER: z.string().regex(/^[^\s,&]*\{ext\}[^\s,&]*$/, "must contain {ext} once and no spaces, commas or &").default("CustomPresence:{ext}"),
@@ -70,6 +110,34 @@ const EnvSchema = z.object({
   WEB_UI: bool(true),
 });
 
+export interface ApiKeyConfig {
+  name: string;
+  role: Role;
+  /** sha256 of the key, hex. */
+  sha256: string;
+  extensions: string[];
+}
+
+export interface JwtConfig {
+  secret?: string;
+  publicKeyPem?: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  algorithms: string[];
+  clockToleranceS: number;
+}
+
+export interface AuthConfig {
+  /** open: every request is an operator (development, demo, tests); token: JWTs and/or API keys required. */
+  mode: "open" | "token";
+  jwt: JwtConfig | null;
+  apiKeys: ApiKeyConfig[];
+  /** Dotted paths into the JWT payload, e.g. `role` or `realm_access.roles`. */
+  roleClaim: string;
+  extensionsClaim: string;
+}
+
 export interface Config {
   env: "development" | "production" | "test";
   http: {
@@ -77,7 +145,14 @@ export interface Config {
     port: number;
     /** Browser origins allowed to call the API besides the page's own (CORS, WebSocket Origin); ["*"]: any. */
     corsOrigins: string[];
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    maxHeaderBytes: number;
+    maxBodyBytes: number;
   };
+  auth: AuthConfig;
+  ws: { maxPayloadBytes: number; maxSubscriptionsPerConnection: number; maxConnectionsPerIp: number };
+  refresh: { minIntervalMs: number };
   /** Serve the wallboard (the built web app) at `/`. */
   web: { enabled: boolean };
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
@@ -89,9 +164,22 @@ export interface Config {
     actionTimeoutMs: number;
     pingIntervalMs: number;
     reconnectMaxMs: number;
+    maxLineBytes: number;
+    maxMessageBytes: number;
+    malformedResyncIntervalMs: number;
   };
   db: { url: string | undefined; dataDir: string; flushIntervalMs: number; maxBatch: number };
   cache: { ttlMs: number };
+  graphql: {
+    graphiql: boolean;
+    introspection: boolean;
+    maskErrors: boolean;
+    maxDepth: number;
+    maxTokens: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxCost: number;
+  };
   agents: {
     /** Names of the DND toggle device and the presence provider; `{ext}` stands for the extension. */
     naming: { dndDevice: string; presenceProvider: string };
@@ -102,7 +190,6 @@ export interface Config {
     /** How often the CRM's users (and their extensions) are reloaded; also after every resync. */
     usersRefreshMs: number;
   };
-  graphql: { graphiql: boolean; introspection: boolean; maskErrors: boolean; maxDepth: number; maxTokens: number };
   shutdownTimeoutMs: number;
 }
 
@@ -123,15 +210,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = issue.path.join(".");
-        const shown = name === "AMI_SECRET" ? "<redacted>" : JSON.stringify(env[name]);
+        const shown = SECRET_SETTINGS.has(name) ? "<redacted>" : JSON.stringify(env[name]);
         return `${name}=${shown}: ${issue.message}`;
       }),
     );
   }
   const e = parsed.data;
+  const auth = authConfig(e);
+  const production = e.NODE_ENV === "production";
   return Object.freeze({
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, corsOrigins: e.CORS_ORIGINS },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      corsOrigins: e.CORS_ORIGINS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      maxHeaderBytes: e.HTTP_MAX_HEADER_BYTES,
+      maxBodyBytes: e.HTTP_MAX_BODY_BYTES,
+    },
+    auth,
+    ws: { maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES, maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION, maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP },
+    refresh: { minIntervalMs: e.REFRESH_MIN_INTERVAL_MS },
     web: { enabled: e.WEB_UI },
     log: { level: e.LOG_LEVEL },
     ami: {
@@ -142,6 +242,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       actionTimeoutMs: e.AMI_ACTION_TIMEOUT_MS,
       pingIntervalMs: e.AMI_PING_INTERVAL_MS,
       reconnectMaxMs: e.AMI_RECONNECT_MAX_MS,
+      maxLineBytes: e.AMI_MAX_LINE_BYTES,
+      maxMessageBytes: e.AMI_MAX_MESSAGE_BYTES,
+      malformedResyncIntervalMs: e.AMI_MALFORMED_RESYNC_INTERVAL_MS,
     },
     db: { url: e.DATABASE_URL, dataDir: e.DATA_DIR, flushIntervalMs: e.WRITE_FLUSH_MS, maxBatch: e.WRITE_MAX_BATCH },
     cache: { ttlMs: e.STATUS_CACHE_TTL_MS },
@@ -153,14 +256,56 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       usersRefreshMs: e.USERS_REFRESH_MS,
     },
     graphql: {
-      graphiql: e.GRAPHIQL,
-      introspection: e.GRAPHQL_INTROSPECTION,
-      maskErrors: e.NODE_ENV === "production",
+      graphiql: e.GRAPHIQL ?? !production,
+      introspection: e.GRAPHQL_INTROSPECTION ?? !production,
+      maskErrors: production,
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: e.GRAPHQL_MAX_COST,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
+}
+
+const SECRET_SETTINGS = new Set(["AMI_SECRET", "AUTH_JWT_SECRET", "AUTH_API_KEYS"]);
+
+/** Safe default: production never runs open by accident; outside production open is the default (demo, tests). */
+function authConfig(e: z.infer<typeof EnvSchema>): AuthConfig {
+  const keys = [e.AUTH_JWT_SECRET, e.AUTH_JWT_PUBLIC_KEY, e.AUTH_JWKS_URL].filter((k) => k !== undefined);
+  const hasJwt = keys.length > 0;
+  const hasCredentials = hasJwt || e.AUTH_API_KEYS.length > 0;
+  const problems: string[] = [];
+  if (keys.length > 1) problems.push("AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY and AUTH_JWKS_URL: set only one of them");
+  const mode = e.AUTH_MODE ?? (hasCredentials ? "token" : e.NODE_ENV === "production" ? null : "open");
+  if (mode === null) {
+    problems.push(
+      "AUTH_MODE: NODE_ENV=production needs credentials (AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY, AUTH_JWKS_URL or AUTH_API_KEYS), or AUTH_MODE=open to run without authentication on purpose",
+    );
+  }
+  if (mode === "token" && !hasCredentials) problems.push("AUTH_MODE=token: set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY, AUTH_JWKS_URL or AUTH_API_KEYS");
+  const hmac = e.AUTH_JWT_ALGORITHMS.filter((a) => a.startsWith("HS"));
+  if (e.AUTH_JWT_SECRET && e.AUTH_JWT_ALGORITHMS.length > hmac.length) problems.push("AUTH_JWT_ALGORITHMS: a shared secret verifies HS256/HS384/HS512 only");
+  if (!e.AUTH_JWT_SECRET && hmac.length > 0) problems.push("AUTH_JWT_ALGORITHMS: HS* needs AUTH_JWT_SECRET");
+  if (problems.length > 0) throw new ConfigError(problems);
+  const jwt: JwtConfig | null = hasJwt
+    ? {
+        ...(e.AUTH_JWT_SECRET ? { secret: e.AUTH_JWT_SECRET } : {}),
+        ...(e.AUTH_JWT_PUBLIC_KEY ? { publicKeyPem: e.AUTH_JWT_PUBLIC_KEY } : {}),
+        ...(e.AUTH_JWKS_URL ? { jwksUrl: e.AUTH_JWKS_URL } : {}),
+        ...(e.AUTH_JWT_ISSUER ? { issuer: e.AUTH_JWT_ISSUER } : {}),
+        ...(e.AUTH_JWT_AUDIENCE ? { audience: e.AUTH_JWT_AUDIENCE } : {}),
+        algorithms:
+          e.AUTH_JWT_ALGORITHMS.length > 0 ? e.AUTH_JWT_ALGORITHMS : e.AUTH_JWT_SECRET ? ["HS256"] : ["RS256", "PS256", "ES256", "EdDSA"],
+        clockToleranceS: e.AUTH_JWT_CLOCK_TOLERANCE_S,
+      }
+    : null;
+  const apiKeys = e.AUTH_API_KEYS.map((entry): ApiKeyConfig => {
+    const [, name = "", role = "agent", sha256 = "", extensions] = API_KEY_ENTRY.exec(entry) ?? [];
+    return { name, role: role as Role, sha256, extensions: extensions ? extensions.split("|") : [] };
+  });
+  return { mode: mode ?? "open", jwt, apiKeys, roleClaim: e.AUTH_ROLE_CLAIM, extensionsClaim: e.AUTH_EXTENSIONS_CLAIM };
 }
 
 /** `support=5, sales=10` → { support: 5, sales: 10 } (already validated by the schema). */

@@ -12,6 +12,18 @@ export const REDACTED_PATHS = [
   "config.ami.secret",
   "req.headers.authorization",
   "req.headers.cookie",
+  'req.headers["x-api-key"]',
+  // Credentials of API callers: tokens, API keys, graphql-ws connection_init payloads.
+  "token",
+  "*.token",
+  "apiKey",
+  "*.apiKey",
+  "authorization",
+  "*.authorization",
+  "connectionParams",
+  "*.connectionParams",
+  "config.auth.jwt.secret",
+  "config.auth.apiKeys",
 ];
 
 export function createLogger(options: { level: string; base?: object }, destination?: DestinationStream): Logger {

@@ -17,6 +17,7 @@ import { openDatabase } from "../../src/store/database.ts";
 import { PrismaStatusStore } from "../../src/store/prisma-status-store.ts";
 import { StatusCache } from "../../src/cache/status-cache.ts";
 import { AgentReader } from "../../src/cache/agent-reader.ts";
+import { Authenticator } from "../../src/http/auth.ts";
 import { StatusHub } from "../../src/events/status-hub.ts";
 import { AvailabilityService } from "../../src/service/availability-service.ts";
 import { buildSchema } from "../../src/graphql/schema.ts";
@@ -70,6 +71,7 @@ export async function startNaiveApp(config: Config, log: Log): Promise<App> {
     services,
     probes: { readiness: async () => ({ ready: service.isSynced, checks: {} }) },
     log: log.child({ module: "http" }),
+    authenticator: new Authenticator(config.auth),
     ...config.graphql,
     sharedExecution: false,
   });

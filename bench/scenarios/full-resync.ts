@@ -20,7 +20,7 @@ async function measure(sut: ServiceUnderTest, sizes: Sizes, reps: number): Promi
     await takeWrites(sut.db);
     const changed = await sut.source.call<Array<[string, string]>>("changeQuietly");
     const t0 = nowMs();
-    const response = await fetch(`${sut.url}/api/ami/refresh`, { method: "POST" });
+    const response = await fetch(`${sut.url}/api/ami/refresh`, { method: "POST", headers: { "content-type": "application/json" } });
     if (!response.ok) throw new Error(`refresh (${sut.variant}) answered ${response.status}: ${await response.text()}`);
     const applied = nowMs();
     await waitForWritesToSettle(sut.db, 300, sizes.resync.timeoutMs);

@@ -39,6 +39,11 @@ export interface AmiBridgeOptions {
   reconnectInitialMs?: number;
   /** Reconnect backoff cap (default 30 s). */
   reconnectMaxMs?: number;
+  /** Longest AMI line / largest message accepted; past either the session is dropped (defaults 64 KiB / 1 MiB). */
+  maxLineBytes?: number;
+  maxMessageBytes?: number;
+  /** At most one resync per this long because of malformed input (default 5 s): a broken peer cannot make us hammer the PBX. */
+  malformedResyncIntervalMs?: number;
   now?: () => number;
   random?: () => number;
 }
@@ -103,6 +108,9 @@ export class AmiBridge {
   private malformed = 0;
   private resyncs = 0;
   private resyncFailures = 0;
+  private readonly malformedResyncIntervalMs: number;
+  private lastMalformedResyncAt = -Infinity;
+  private malformedResyncTimer: NodeJS.Timeout | undefined;
 
   constructor(options: AmiBridgeOptions) {
     this.listener = options.listener;
@@ -112,6 +120,7 @@ export class AmiBridge {
     this.resyncTimeoutMs = options.resyncTimeoutMs ?? actionTimeoutMs;
     this.resyncRetryMs = options.resyncRetryMs ?? 5_000;
     this.malformedLog = new LogThrottle(20, 60_000, this.now);
+    this.malformedResyncIntervalMs = options.malformedResyncIntervalMs ?? 5_000;
     this.readers = createNormalizer(options.naming);
     this.queueWatch = new QueueEventWatch(
       (fact) => this.deliver(fact),
@@ -130,11 +139,20 @@ export class AmiBridge {
         heartbeat: { intervalMs: pingIntervalMs, timeoutMs: options.pingTimeoutMs ?? Math.min(10_000, pingIntervalMs) },
         backoff: { initialMs: options.reconnectInitialMs ?? 1_000, maxMs: options.reconnectMaxMs ?? 30_000 },
         now: this.now,
+        limits: {
+          ...(options.maxLineBytes ? { maxLineLength: options.maxLineBytes } : {}),
+          ...(options.maxMessageBytes ? { maxMessageLength: options.maxMessageBytes } : {}),
+        },
         ...(options.random ? { random: options.random } : {}),
       },
       {
         onReady: () => this.onReady(),
         onEvent: (event) => this.onEvent(event),
+        onMalformed: (reason) => {
+          this.malformed += 1;
+          this.warnMalformed("frame", reason);
+          this.resyncAfterMalformed();
+        },
         onDisconnected: (info) => this.onDisconnected(info),
       },
       this.log,
@@ -150,6 +168,7 @@ export class AmiBridge {
     this.ready = false;
     this.synced = false;
     this.abandonResync(new AmiNotConnectedError("AMI bridge stopped"));
+    clearTimeout(this.malformedResyncTimer);
     this.queueWatch.stop();
     await this.client.stop();
     // Facts that arrived up to the end are real: hand them over.
@@ -218,6 +237,7 @@ export class AmiBridge {
       case "malformed":
         this.malformed += 1;
         this.warnMalformed(event.name, result.reason);
+        this.resyncAfterMalformed(); // the fact it carried is lost: ask Asterisk again
         break;
       default:
         assertNever(result);
@@ -240,6 +260,19 @@ export class AmiBridge {
       default:
         assertNever(event);
     }
+  }
+
+  /** A lost event means our state may differ from Asterisk's: resync, at most once per interval. */
+  private resyncAfterMalformed(): void {
+    if (!this.ready || this.malformedResyncTimer) return;
+    const wait = this.lastMalformedResyncAt + this.malformedResyncIntervalMs - this.now();
+    const run = () => {
+      this.malformedResyncTimer = undefined;
+      this.lastMalformedResyncAt = this.now();
+      if (this.ready) this.requestResync("malformed input").catch(() => undefined);
+    };
+    if (wait <= 0) run();
+    else this.malformedResyncTimer = setTimeout(run, wait);
   }
 
   private deliver(fact: Fact): void {

@@ -8,8 +8,8 @@
 // handler is replaced by ours: responses go to our pending actions by id and no peer-chosen name is
 // ever emitted, except the library's own login callback id. Its socket (caught through Node's
 // `net.client.socket` diagnostics channel) gets a guard in front of the library's reader: size caps
-// (StreamGuard), one chunk per event-loop turn (so a flood cannot starve HTTP), and the arrival
-// time of bytes (so our own backlog cannot fail a Ping).
+// (StreamGuard) and the arrival time of bytes (so our own backlog cannot fail a Ping). Parsed messages
+// are handled a slice per event-loop turn with the socket paused meanwhile, so a flood cannot starve HTTP.
 //
 // One library instance per connection attempt: its parser state (partial lines) and its held-action
 // queue live per instance, so nothing from a dead socket can leak into the next session. Every
@@ -62,7 +62,9 @@ export interface AmiClientOptions {
   heartbeat?: HeartbeatOptions;
   backoff?: BackoffOptions;
   /** Caps on incoming lines and messages; past them the session is dropped (and resynced on the next login). */
-  limits?: StreamLimits;
+  limits?: Partial<StreamLimits>;
+  /** Messages handled per event-loop turn before yielding to other work (default 200). */
+  messagesPerTurn?: number;
   /** [0, 1); injectable for deterministic backoff. */
   random?: () => number;
   now?: () => number;
@@ -127,6 +129,10 @@ interface Session {
   socketError: string | null;
   /** When the last bytes arrived (a flood delays our Pong behind our own backlog, not a dead peer). */
   lastDataAt: number;
+  /** Messages parsed by the library but not handled yet: handled a slice per event-loop turn. */
+  readonly backlog: unknown[];
+  draining: boolean;
+  socket: Socket | null;
 }
 
 /** Names the library itself emits: a response's ActionID must never reach one of them. */
@@ -144,6 +150,7 @@ export class AmiClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly endpoint: string;
+  private readonly messagesPerTurn: number;
 
   private state: AmiClientState = "stopped";
   private session: Session | null = null;
@@ -175,6 +182,7 @@ export class AmiClient {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.endpoint = `${options.host}:${options.port}`;
+    this.messagesPerTurn = options.messagesPerTurn ?? 200;
   }
 
   start(): void {
@@ -243,15 +251,21 @@ export class AmiClient {
       tcpConnected: false,
       socketError: null,
       lastDataAt: 0,
+      backlog: [],
+      draining: false,
+      socket: null,
     };
     this.session = session;
     // Our parse handler instead of the library's (which emits peer-chosen ActionIDs as event names).
     manager.removeAllListeners("rawevent");
     manager.on("rawevent", (item: unknown) => {
-      try {
-        if (this.session === session) this.receive(session, item);
-      } catch (error) {
-        this.log.error({ err: errorText(error) }, "AMI message handling threw");
+      if (this.session !== session) return;
+      session.backlog.push(item);
+      if (!session.draining) {
+        session.draining = true;
+        // The socket waits while we work through what it gave: HTTP gets a turn between slices.
+        session.socket?.pause();
+        setImmediate(() => this.drain(session));
       }
     });
 
@@ -293,13 +307,33 @@ export class AmiClient {
     if (socket) this.guard(session, socket);
   }
 
-  /** In front of the library's reader: caps, liveness, and one chunk per event-loop turn. */
+  /** Handles up to `messagesPerTurn` parsed messages, then yields; resumes the socket once caught up. */
+  private drain(session: Session): void {
+    if (this.session !== session) return;
+    const slice = session.backlog.splice(0, this.messagesPerTurn);
+    for (const item of slice) {
+      if (this.session !== session) return;
+      try {
+        this.receive(session, item);
+      } catch (error) {
+        this.log.error({ err: errorText(error) }, "AMI message handling threw");
+      }
+    }
+    if (session.backlog.length > 0) {
+      setImmediate(() => this.drain(session));
+      return;
+    }
+    session.draining = false;
+    if (session.socket && !session.socket.destroyed) session.socket.resume();
+  }
+
+  /** In front of the library's reader: caps and liveness. */
   private guard(session: Session, socket: Socket): void {
-    const guard = new StreamGuard(this.options.limits ?? DEFAULT_STREAM_LIMITS, () => {
+    session.socket = socket;
+    const guard = new StreamGuard({ ...DEFAULT_STREAM_LIMITS, ...this.options.limits }, () => {
       this.malformedFrames += 1;
       this.notify("onMalformed", () => this.handlers.onMalformed?.("a line that is not a header"));
     });
-    let resumeScheduled = false;
     socket.prependListener("data", (chunk: string | Buffer) => {
       session.lastDataAt = this.now();
       const violation = guard.feed(typeof chunk === "string" ? chunk : chunk.toString("latin1"));
@@ -307,15 +341,6 @@ export class AmiClient {
         this.oversized += 1;
         socket.destroy();
         this.lose(session, "protocol-error", violation);
-        return;
-      }
-      if (!resumeScheduled) {
-        resumeScheduled = true;
-        socket.pause();
-        setImmediate(() => {
-          resumeScheduled = false;
-          if (!socket.destroyed) socket.resume();
-        });
       }
     });
   }
@@ -393,8 +418,9 @@ export class AmiClient {
         if (this.session === session) this.scheduleHeartbeat(session);
       },
       (error: unknown) => {
-        // Bytes still arriving mean a live peer behind a backlog of ours: ask again.
-        const alive = this.now() - session.lastDataAt < timeoutMs;
+        // Bytes still arriving, or a backlog of ours still being worked through (the socket is paused
+        // meanwhile), mean a live peer whose Pong waits behind our own work: ask again.
+        const alive = session.draining || this.now() - session.lastDataAt < timeoutMs;
         if (error instanceof AmiTimeoutError && !alive) this.lose(session, "heartbeat-timeout", `no answer to Ping within ${timeoutMs} ms`);
         else if (this.session === session) this.scheduleHeartbeat(session);
       },

@@ -1,6 +1,6 @@
 // Actions waiting for their answer, keyed by ActionID: a single response, or a list (response,
 // item events, `…Complete`). Each has a deadline; all are rejected when the session ends
-// (asterisk-manager itself never times out nor rejects).
+// (the socket itself never times out nor rejects).
 import { AmiResponseError, AmiTimeoutError } from "./ami-errors.ts";
 import {
   isEmptyListMessage,

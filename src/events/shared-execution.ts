@@ -5,8 +5,8 @@
 // are executed for that subscriber alone. Results are keyed weakly by the event: once every subscriber
 // has passed an event, it and its results can be collected.
 //
-// Context is deliberately not part of the key: ours holds only request-scoped loaders over the same
-// data. A context that changes results (per-user authorisation) would have to join the cohort key.
+// The context changes results only through authorisation (the caller's role hides fields), so the
+// owner passes `partition`, which puts the role into the cohort key; loaders read the same data.
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
@@ -15,6 +15,8 @@ export class SharedExecution {
   private readonly results = new WeakMap<object, Map<string, Result>>();
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 1;
+
+  constructor(private readonly partition: (contextValue: unknown) => string = () => "") {}
   /** GraphQL executions run (for tests and metrics). */
   executions = 0;
 
@@ -53,7 +55,7 @@ export class SharedExecution {
       id = this.nextDocumentId++;
       this.documentIds.set(args.document, id);
     }
-    return `${id}|${args.operationName ?? ""}|${stableJson(args.variableValues ?? {})}`;
+    return `${this.partition(args.contextValue)}|${id}|${args.operationName ?? ""}|${stableJson(args.variableValues ?? {})}`;
   }
 }
 

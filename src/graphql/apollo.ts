@@ -7,16 +7,14 @@ import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import type { Server } from "node:http";
 import type { Log } from "../domain/ports.ts";
 import type { GraphQLContext } from "./context.ts";
-import { validationRules } from "./schema.ts";
+import { validationRules, type CostLimits } from "./schema.ts";
 import { responseCachePlugin } from "./response-cache.ts";
 
-export interface ApolloOptions {
+export interface ApolloOptions extends CostLimits {
   schema: GraphQLSchema;
   httpServer: Server;
   log: Log;
-  introspection: boolean;
   maskErrors: boolean;
-  maxDepth: number;
   maxTokens: number;
   /** Moves whenever query results may change; unchanged → identical queries reuse the last result. */
   dataVersion: () => string;
@@ -35,7 +33,11 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }),
       ApolloServerPluginLandingPageDisabled(),
-      responseCachePlugin<GraphQLContext>({ dataVersion: options.dataVersion, ttlMs: options.responseCacheTtlMs }),
+      responseCachePlugin<GraphQLContext>({
+        dataVersion: options.dataVersion,
+        ttlMs: options.responseCacheTtlMs,
+        partition: (context) => context.principal?.role ?? "",
+      }),
     ],
     formatError: (formatted, error) => maskError(formatted, error, options),
   });

@@ -4,6 +4,7 @@ import type { AgentReader } from "../cache/agent-reader.ts";
 import type { StatusHub } from "../events/status-hub.ts";
 import type { AmiStatusModel, SnapshotModel } from "./models.ts";
 import type { ResyncResult } from "../service/availability-service.ts";
+import type { Principal } from "../http/auth.ts";
 import type { AgentCommands } from "../service/agent-commands.ts";
 import type { Directory } from "../domain/agent/merge.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
@@ -25,8 +26,10 @@ export interface GraphQLServices {
 export interface GraphQLContext {
   services: GraphQLServices;
   loaders: Loaders;
+  /** Who is calling; checked by the @auth directive (src/graphql/auth-directive.ts). */
+  principal: Principal | null;
 }
 
-export function createContext(services: GraphQLServices): GraphQLContext {
-  return { services, loaders: createLoaders(services.reader, services.directory) };
+export function createContext(services: GraphQLServices, principal: Principal | null): GraphQLContext {
+  return { services, loaders: createLoaders(services.reader, services.directory), principal };
 }

@@ -20,6 +20,8 @@ const MAX_ENTRIES = 500;
 export function responseCachePlugin<TContext extends object>(options: {
   dataVersion: () => string;
   ttlMs: number;
+  /** Results differ by caller (the role hides fields): only callers in the same partition share one. */
+  partition?: (context: TContext) => string;
   now?: () => number;
 }): ApolloServerPlugin<TContext> {
   const now = options.now ?? Date.now;
@@ -31,12 +33,13 @@ export function responseCachePlugin<TContext extends object>(options: {
       return {
         async responseForOperation(context): Promise<GraphQLResponse | null> {
           const operation = context.operation;
-          if (operation.operation !== "query" || options.ttlMs <= 0) return null;
+          // No operation (an unknown operationName): Apollo answers 400 after us.
+          if (!operation || operation.operation !== "query" || options.ttlMs <= 0) return null;
           const cacheable = operation.selectionSet.selections.every(
             (selection) => selection.kind === Kind.FIELD && !UNCACHEABLE_FIELDS.has(selection.name.value),
           );
           if (!cacheable) return null;
-          key = `${context.queryHash}\u0000${context.operationName ?? ""}\u0000${JSON.stringify(context.request.variables ?? {})}`;
+          key = `${options.partition?.(context.contextValue) ?? ""}\u0000${context.queryHash}\u0000${context.operationName ?? ""}\u0000${JSON.stringify(context.request.variables ?? {})}`;
           version = options.dataVersion(); // read before executing: a change during execution makes the result old
           const cached = responses.get(key);
           if (!cached || cached.version !== version || cached.expiresAt <= now()) return null;

@@ -10,16 +10,43 @@ export class HttpError extends Error {
   }
 }
 
+/** Nesting any client needs (variables of a list of input objects: a handful of levels). */
+export const MAX_JSON_DEPTH = 32;
+
 export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
   const text = await readText(req, limitBytes);
   if (text.length === 0) return undefined;
   const type = req.headers["content-type"] ?? "";
   if (!/^application\/(graphql-response\+)?json\b/i.test(type)) return text;
+  return parseJson(text);
+}
+
+/** JSON.parse, refusing (400) what is nested deeper than MAX_JSON_DEPTH: deeply nested variables
+ * would otherwise overflow the stack of every recursive consumer (coercion, caches, loggers). */
+export function parseJson(text: string): unknown {
+  if (nestingExceeds(text, MAX_JSON_DEPTH)) throw new HttpError(400, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text);
   } catch {
     throw new HttpError(400, "request body is not valid JSON");
   }
+}
+
+/** One linear pass; brackets inside strings do not count. */
+export function nestingExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
 }
 
 /** Reads the body; past the limit the rest is drained and discarded (not buffered), then 413.

@@ -2,48 +2,98 @@
 // same token limit and validated with the same rules as HTTP operations. Events are executed once per
 // cohort of identical subscriptions (SharedExecution) unless sharedExecution is false, which restores
 // graphql-ws's default of one execution per subscriber per event (the benchmark's baseline).
-import type { Server } from "node:http";
+//
+// Before the protocol: the upgrade's Origin must be the page's own or in CORS_ORIGINS (a cross-site
+// page cannot ride a user's network position), and one client address holds a bounded number of
+// sockets. In the protocol: connection_init carries the credentials (4401 without valid ones, 4403
+// when refused), the socket is closed with 4403 when the token expires, and one connection holds a
+// bounded number of subscriptions.
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { GraphQLError, parse, validate, specifiedRules, getOperationAST, type GraphQLSchema, type DocumentNode } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import type { Log } from "../domain/ports.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
 import { SharedExecution } from "../events/shared-execution.ts";
-import { validationRules } from "../graphql/schema.ts";
+import { validationRules, type CostLimits } from "../graphql/schema.ts";
+import { credentialsFromConnectionParams, type Authenticator, type Principal } from "./auth.ts";
 import { isAllowedOrigin } from "./origin.ts";
 
-export interface GraphQLWsOptions {
+export interface GraphQLWsOptions extends CostLimits {
   httpServer: Server;
   path: string;
   schema: GraphQLSchema;
-  createContext: () => GraphQLContext;
+  createContext: (principal: Principal | null) => GraphQLContext;
+  authenticator: Authenticator;
   log: Log;
-  introspection: boolean;
-  maxDepth: number;
   maxTokens: number;
   maxPayloadBytes: number;
   /** Browser origins allowed to open a socket besides the page's own (["*"]: any); no Origin: not a browser, allowed. */
   corsOrigins: readonly string[];
+  maxSubscriptionsPerConnection: number;
+  maxConnectionsPerIp: number;
   /** Default true. */
   sharedExecution?: boolean;
+  now?: () => number;
 }
 
+export const CLOSE_UNAUTHENTICATED = 4401;
+export const CLOSE_FORBIDDEN = 4403;
+
+interface Connection {
+  principal: Principal | null;
+  expiry: NodeJS.Timeout | undefined;
+  /** Operations refused for the cap: a client that keeps trying is closed. */
+  refused: number;
+}
+
+export const CLOSE_TOO_MANY = 4429;
+
 export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<void>; connections(): number } {
+  const now = options.now ?? Date.now;
   // noServer: upgrades are routed here by hand. With `server:` ws re-emits the HTTP server's own errors
   // (EADDRINUSE) on the WebSocket server, where graphql-ws prints them raw to the console.
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
-  options.httpServer.on("upgrade", (req, socket, head) => {
-    if (new URL(req.url ?? "/", "http://localhost").pathname !== options.path) {
-      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
-      return;
-    }
+  const perAddress = new Map<string, number>();
+  const connections = new WeakMap<WebSocket, Connection>();
+
+  options.httpServer.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    if (new URL(req.url ?? "/", "http://localhost").pathname !== options.path) return refuse("404 Not Found");
     if (!isAllowedOrigin(req, options.corsOrigins)) {
       options.log.info({ origin: req.headers.origin }, "WebSocket upgrade refused: origin not allowed");
-      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      return;
+      return refuse("403 Forbidden");
     }
-    wss.handleUpgrade(req, socket, head, (client) => wss.emit("connection", client, req));
+    const address = req.socket.remoteAddress ?? "unknown";
+    const open = perAddress.get(address) ?? 0;
+    if (open >= options.maxConnectionsPerIp) {
+      options.log.warn({ address, open }, "WebSocket upgrade refused: too many connections from this address");
+      return refuse("429 Too Many Requests");
+    }
+    perAddress.set(address, open + 1);
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
+    };
+    socket.once("close", release);
+    wss.handleUpgrade(req, socket, head, (client) => {
+      client.once("close", () => {
+        release();
+        clearTimeout(connections.get(client)?.expiry);
+      });
+      wss.emit("connection", client, req);
+      // graphql-ws console.errors every socket error (a peer's oversized frame, a protocol violation):
+      // a client could flood stderr. ws has already closed such a socket (e.g. 1009); log it quietly.
+      client.removeAllListeners("error");
+      client.on("error", (error) => options.log.debug({ err: error.message, address }, "WebSocket client error"));
+    });
   });
+
   const rules = [...specifiedRules, ...validationRules(options)];
   // Subscribing is CPU-heavy without a cache (graphql-ws #396): reuse parsed+validated documents.
   const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
@@ -62,22 +112,48 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
     documents.set(query, result);
     return result;
   };
-  const shared = options.sharedExecution === false ? undefined : new SharedExecution();
-  const cleanup = useServer<Record<string, unknown> | undefined>(
+  // A role hides fields: subscribers share an execution only with callers of the same role.
+  const shared = options.sharedExecution === false ? undefined : new SharedExecution((context) => (context as GraphQLContext | undefined)?.principal?.role ?? "");
+  const cleanup = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
     {
       schema: options.schema,
       ...(shared ? { subscribe: shared.subscribe } : {}),
-      onSubscribe: (_ctx, _id, payload) => {
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        const result = await options.authenticator.authenticate(credentialsFromConnectionParams(ctx.connectionParams));
+        if (!result.ok) {
+          options.log.info({ reason: result.reason, status: result.status }, "graphql-ws connection refused");
+          socket.close(result.status === 401 ? CLOSE_UNAUTHENTICATED : CLOSE_FORBIDDEN, result.status === 401 ? "Unauthorized" : "Forbidden");
+          return false;
+        }
+        const connection: Connection = { principal: result.principal, expiry: undefined, refused: 0 };
+        const expiresAt = result.principal.expiresAt;
+        if (expiresAt !== null) {
+          // The credential stops being valid mid-subscription: the client must re-authenticate.
+          connection.expiry = setTimeout(() => socket.close(CLOSE_FORBIDDEN, "Token expired"), Math.min(Math.max(0, expiresAt - now()), 2 ** 31 - 1));
+          connection.expiry.unref();
+        }
+        connections.set(socket, connection);
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const connection = connections.get(ctx.extra.socket);
+        // graphql-ws registers this operation before calling us: it counts itself.
+        if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
+          // A client that ignores the refusals (e.g. 10,000 subscribes in a row) is cut off: each one costs us a reply.
+          if (connection && ++connection.refused > options.maxSubscriptionsPerConnection) ctx.extra.socket.close(CLOSE_TOO_MANY, "Too many operations");
+          return [new GraphQLError(`at most ${options.maxSubscriptionsPerConnection} operations per connection`, { extensions: { code: "TOO_MANY_SUBSCRIPTIONS" } })];
+        }
         const prepared = prepare(payload.query);
         if (!("kind" in prepared)) return prepared;
         const operation = getOperationAST(prepared, payload.operationName);
-        if (!operation) return [new GraphQLError("no operation to execute")];
+        if (!operation) return [new GraphQLError("no operation to execute", { extensions: { code: "BAD_USER_INPUT" } })];
         return {
           schema: options.schema,
           document: prepared,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: options.createContext(),
+          contextValue: options.createContext(connection?.principal ?? null),
         };
       },
       onError: (_ctx, _id, _payload, errors) => {

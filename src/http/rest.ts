@@ -1,6 +1,12 @@
 // The operators' REST endpoints: the same services GraphQL uses, as plain JSON.
-import type { ServerResponse } from "node:http";
+//
+// /healthz and /readyz are open (orchestrators probe them without credentials). Everything else is
+// for operators. POST /api/ami/refresh changes state, so it also needs a request no HTML form can
+// send (a JSON content type or an X-Requested-With header): a cross-site page cannot trigger it.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GraphQLServices } from "../graphql/context.ts";
+import { RateLimitedError } from "../graphql/refresh-limiter.ts";
+import { credentialsFromHeaders, hasRole, type Authenticator } from "./auth.ts";
 import { renderPrometheus, type MetricSample } from "./metrics.ts";
 
 export interface Probes {
@@ -16,9 +22,34 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
+const OPERATOR_ROUTES = new Set(["GET /metrics", "GET /api/ami/status", "GET /api/ami/extensions", "POST /api/ami/refresh"]);
+
 /** Returns false when the route is not one of ours. */
-export async function handleRest(method: string, path: string, res: ServerResponse, services: GraphQLServices, probes: Probes): Promise<boolean> {
+export async function handleRest(
+  req: IncomingMessage,
+  path: string,
+  res: ServerResponse,
+  services: GraphQLServices,
+  probes: Probes,
+  authenticator: Authenticator,
+): Promise<boolean> {
+  const method = req.method ?? "GET";
   const route = `${method} ${path}`;
+  if (OPERATOR_ROUTES.has(route)) {
+    if (method === "POST" && !isNonSimpleRequest(req)) {
+      sendJson(res, 400, { error: "send Content-Type: application/json or an X-Requested-With header (CSRF protection)" });
+      return true;
+    }
+    const auth = await authenticator.authenticate(credentialsFromHeaders(req.headers));
+    if (!auth.ok) {
+      sendUnauthorized(res, auth.status, auth.reason);
+      return true;
+    }
+    if (!hasRole(auth.principal, "operator")) {
+      sendJson(res, 403, { error: `${route} requires the operator role` });
+      return true;
+    }
+  }
   switch (route) {
     case "GET /healthz":
       sendJson(res, 200, { status: "ok" });
@@ -54,13 +85,32 @@ export async function handleRest(method: string, path: string, res: ServerRespon
       return true;
     }
     case "POST /api/ami/refresh": {
-      const result = await services.refresh();
+      let result;
+      try {
+        result = await services.refresh();
+      } catch (error) {
+        if (!(error instanceof RateLimitedError)) throw error;
+        res.setHeader("retry-after", String(Math.ceil(error.retryAfterMs / 1000)));
+        sendJson(res, 429, { error: error.message });
+        return true;
+      }
       sendJson(res, 200, toJson(result));
       return true;
     }
     default:
       return false;
   }
+}
+
+export function sendUnauthorized(res: ServerResponse, status: 401 | 403, reason: string): void {
+  if (status === 401) res.setHeader("www-authenticate", 'Bearer realm="agent-availability"');
+  sendJson(res, status, { error: reason });
+}
+
+/** A request an HTML form or a simple fetch cannot make without a CORS preflight. */
+function isNonSimpleRequest(req: IncomingMessage): boolean {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+  return type === "application/json" || req.headers["x-requested-with"] !== undefined || req.headers["apollo-require-preflight"] !== undefined;
 }
 
 /** Epoch-ms fields named *At / ts become ISO strings, as in GraphQL. */

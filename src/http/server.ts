@@ -1,11 +1,15 @@
 // One HTTP server: GraphQL over HTTP and graphql-ws on /graphql, GraphiQL, REST and probes.
 // close() drains: stop accepting, end WebSocket subscriptions, let in-flight requests finish.
+// Slow or oversized requests are answered, not just cut: 408 past the header/request deadlines,
+// 431 for headers over the size limit, 400 for anything else malformed.
 import { createServer, type Server } from "node:http";
+import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import type { GraphQLSchema } from "graphql";
 import type { Log } from "../domain/ports.ts";
 import { createApollo } from "../graphql/apollo.ts";
 import { createContext, type GraphQLServices } from "../graphql/context.ts";
+import type { Authenticator } from "./auth.ts";
 import { HttpError } from "./body.ts";
 import { serveGraphiQL } from "./graphiql.ts";
 import { handleGraphQLHttp } from "./graphql-http.ts";
@@ -21,11 +25,21 @@ export interface HttpOptions {
   services: GraphQLServices;
   probes: Probes;
   log: Log;
+  authenticator: Authenticator;
   graphiql: boolean;
   introspection: boolean;
   maskErrors: boolean;
   maxDepth: number;
   maxTokens: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxCost: number;
+  maxPayloadBytes?: number;
+  maxSubscriptionsPerConnection?: number;
+  maxConnectionsPerIp?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  maxHeaderBytes?: number;
   bodyLimitBytes?: number;
   /** Browser origins allowed besides the page's own (CORS on HTTP, Origin on the WebSocket upgrade); ["*"]: any. */
   corsOrigins?: readonly string[];
@@ -47,7 +61,14 @@ export interface HttpServer {
 export function createHttpServer(options: HttpOptions): HttpServer {
   const log = options.log;
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
-  const server = createServer();
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const server = createServer({
+    headersTimeout,
+    requestTimeout: Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout),
+    maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
+    // Node checks both deadlines on this interval (default 30 s): check often enough to honour them.
+    connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(headersTimeout / 2))),
+  });
   const apollo = createApollo({
     ...options,
     httpServer: server,
@@ -55,9 +76,18 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     dataVersion: () => `${options.services.reader.version}:${options.services.directory().fingerprint}`,
     responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
   });
-  const context = () => createContext(options.services);
+  const context = (principal: Parameters<typeof createContext>[1]) => createContext(options.services, principal);
   const corsOrigins = options.corsOrigins ?? [];
-  const ws = attachGraphQLWs({ ...options, httpServer: server, path: "/graphql", createContext: context, maxPayloadBytes: bodyLimit, corsOrigins });
+  const ws = attachGraphQLWs({
+    ...options,
+    httpServer: server,
+    path: "/graphql",
+    createContext: context,
+    maxPayloadBytes: options.maxPayloadBytes ?? 64 * 1024,
+    corsOrigins,
+    maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 25,
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? 500,
+  });
 
   server.on("request", (req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
@@ -72,12 +102,12 @@ export function createHttpServer(options: HttpOptions): HttpServer {
         }
         // An allow-listed Origin is not a forgery: such requests need no CSRF preflight header (a GET from
         // urql's defaults). Everything else keeps Apollo's CSRF prevention.
-        await handleGraphQLHttp(apollo, context, req, res, bodyLimit, cors.crossOrigin ? { "apollo-require-preflight": "true" } : {});
+        await handleGraphQLHttp(apollo, context, options.authenticator, req, res, bodyLimit, cors.crossOrigin ? { "apollo-require-preflight": "true" } : {});
         return;
       }
       if (options.graphiql && method === "GET" && serveGraphiQL(path, res)) return;
       if (options.webRoot && (method === "GET" || method === "HEAD") && (await serveStatic(options.webRoot, path, res, method))) return;
-      if (await handleRest(method, path, res, options.services, options.probes)) return;
+      if (await handleRest(req, path, res, options.services, options.probes, options.authenticator)) return;
       sendJson(res, 404, { error: `no route for ${method} ${path}` });
     };
     route().catch((error: unknown) => {
@@ -87,8 +117,13 @@ export function createHttpServer(options: HttpOptions): HttpServer {
       else res.destroy();
     });
   });
-  server.on("clientError", (error, socket) => {
-    log.debug({ err: error }, "malformed HTTP request");
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    log.debug({ err: error.message, code: error.code }, "malformed or slow HTTP request");
+    const status =
+      error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    if (socket.writable && !(socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
     socket.destroy();
   });
 

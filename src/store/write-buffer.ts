@@ -2,6 +2,9 @@
 // batches within flushIntervalMs of the first pending write, and never loses the final state when the
 // database fails: a failed batch goes back to the buffer (unless a newer state arrived) and is retried
 // with capped exponential backoff. enqueue() is synchronous so the AMI reader never waits on the database.
+// A failed batch is split in halves before it is retried, so one row the database refuses (a "poisoned"
+// value) ends up alone, goes to the back of the queue, and never holds back the other extensions'
+// writes; after `maxSoloFailures` failures alone while other writes succeed, it is dropped and logged.
 import type { ExtensionWrite, Log, StatusStore } from "../domain/ports.ts";
 
 export interface WriteBufferOptions {
@@ -14,6 +17,8 @@ export interface WriteBufferOptions {
   /** Backoff after a failed batch: starts here, doubles, capped (defaults 100 ms → 5 s). */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** A write that failed alone this many times while others were stored is dropped (default 5). */
+  maxSoloFailures?: number;
   /** Called after each stored batch, e.g. to measure event → database latency. */
   onFlushed?: (extensions: string[], at: number) => void;
 }
@@ -25,6 +30,8 @@ export interface WriteBufferStats {
   flushed: number;
   /** Failed batch attempts since start. */
   failures: number;
+  /** Writes dropped because the database kept refusing them alone while storing others. */
+  dropped: number;
   lastFlushAt: number | null;
   /** The most recent failure, kept after recovery: compare lastErrorAt with lastFlushAt. */
   lastError: string | null;
@@ -49,14 +56,20 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
   const maxBatch = options.maxBatch ?? 500;
   const retryInitialMs = options.retryInitialMs ?? 100;
   const retryMaxMs = options.retryMaxMs ?? 5_000;
+  const maxSoloFailures = options.maxSoloFailures ?? 5;
 
   let pending = new Map<string, ExtensionWrite>();
   let inFlight: ExtensionWrite[] = [];
   let flushTimer: NodeJS.Timeout | null = null;
   let draining: Promise<void> | null = null;
   let retryDelayMs = retryInitialMs;
+  /** Shrinks (halves) after a failed batch, grows back (doubles) after each stored one. */
+  let batchLimit = maxBatch;
+  /** Extension → failures alone; only counted as poison when a write succeeded since (the database is up). */
+  const soloFailures = new Map<string, number>();
+  let storedSinceSoloFailure = false;
   let wakeFromBackoff: (() => void) | null = null;
-  const stats: Omit<WriteBufferStats, "pending"> = { flushed: 0, failures: 0, lastFlushAt: null, lastError: null, lastErrorAt: null };
+  const stats: Omit<WriteBufferStats, "pending"> = { flushed: 0, failures: 0, dropped: 0, lastFlushAt: null, lastError: null, lastErrorAt: null };
 
   function enqueue(write: ExtensionWrite): void {
     pending.set(write.extension, write); // a newer state replaces the older one in its place (FIFO by first write)
@@ -76,7 +89,11 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
 
   async function drain(): Promise<void> {
     while (pending.size > 0) {
-      const batch = [...pending.values()].slice(0, maxBatch);
+      const batch: ExtensionWrite[] = [];
+      for (const write of pending.values()) {
+        if (batch.length >= batchLimit) break;
+        batch.push(write);
+      }
       for (const write of batch) pending.delete(write.extension);
       inFlight = batch;
       // Through a promise chain, so that a store throwing synchronously is retried like any other failure.
@@ -87,8 +104,12 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
       inFlight = [];
       if (outcome.ok) {
         succeeded(batch);
+      } else if (batch.length > 1) {
+        // Split at once: if one row is refused, the other half goes through on the next attempt.
+        batchLimit = Math.ceil(batch.length / 2);
+        failed(batch, outcome.error, "front");
       } else {
-        failed(batch, outcome.error);
+        failedAlone(batch[0] as ExtensionWrite, outcome.error);
         await backoff();
       }
     }
@@ -99,6 +120,9 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
     stats.flushed += batch.length;
     stats.lastFlushAt = at;
     retryDelayMs = retryInitialMs;
+    batchLimit = Math.min(maxBatch, batchLimit * 2);
+    storedSinceSoloFailure = true;
+    for (const write of batch) soloFailures.delete(write.extension);
     try {
       onFlushed?.(batch.map((write) => write.extension), at);
     } catch (error) {
@@ -106,11 +130,34 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
     }
   }
 
-  function failed(batch: ExtensionWrite[], error: unknown): void {
-    // Put the batch back in front; a state that arrived meanwhile is newer and wins.
-    const restored = new Map(batch.filter((write) => !pending.has(write.extension)).map((write) => [write.extension, write]));
-    for (const [extension, write] of pending) restored.set(extension, write);
-    pending = restored;
+  function failedAlone(write: ExtensionWrite, error: unknown): void {
+    // Counted only while other writes are stored: a database that is down poisons nothing.
+    const previous = soloFailures.get(write.extension);
+    const failures = previous === undefined ? 1 : previous + (storedSinceSoloFailure ? 1 : 0);
+    storedSinceSoloFailure = false;
+    if (failures >= maxSoloFailures && !pending.has(write.extension)) {
+      soloFailures.delete(write.extension);
+      stats.failures += 1;
+      stats.dropped += 1;
+      stats.lastError = errorMessage(error);
+      stats.lastErrorAt = Date.now();
+      log.error({ err: stats.lastError, extension: write.extension, attempts: failures }, "the database keeps refusing this agent state alone while storing others: dropped");
+      return;
+    }
+    soloFailures.set(write.extension, failures);
+    failed([write], error, "back"); // behind the others: it cannot hold them back
+  }
+
+  function failed(batch: ExtensionWrite[], error: unknown, where: "front" | "back"): void {
+    // Put the batch back; a state that arrived meanwhile is newer and wins.
+    const returning = batch.filter((write) => !pending.has(write.extension));
+    if (where === "front") {
+      const restored = new Map(returning.map((write) => [write.extension, write]));
+      for (const [extension, write] of pending) restored.set(extension, write);
+      pending = restored;
+    } else {
+      for (const write of returning) pending.set(write.extension, write);
+    }
     stats.failures += 1;
     stats.lastError = errorMessage(error);
     stats.lastErrorAt = Date.now();

@@ -146,7 +146,8 @@ describe("AmiBridge: captured scenarios end to end", () => {
       deviceState: "NOT_INUSE",
       contacts: [{ id: "1000;@e8fa77a71c4017dddb7584685f802864", status: "Reachable", roundtripUsec: 510 }],
     });
-    // 10 replayed events + the FullyBooted that followed the login.
+    // 10 replayed events + the FullyBooted that followed the login (the last may still be in the reader's slice).
+    await waitFor(() => h.bridge.stats().eventsProcessed === 11, { message: "every replayed event handled" });
     expect(h.bridge.stats()).toMatchObject({ connected: true, synced: true, eventsProcessed: 11, eventsIgnored: 0, malformed: 0 });
   });
 

@@ -198,7 +198,10 @@ describe.each<DatabaseKind>(["postgres", "pglite"])("GraphQL API on %s", (databa
     expect(status).toMatchObject({ connected: true, synced: true, reconnects: 0 });
     const extensions = await (await fetch(`${svc.url}/api/ami/extensions`)).json();
     expect(extensions.find((e: { extension: string }) => e.extension === "1002")).toMatchObject({ isRegistered: true, status: "AVAILABLE" });
-    const refresh = await fetch(`${svc.url}/api/ami/refresh`, { method: "POST" });
+    // What a cross-site HTML form can send is refused (CSRF); a JSON request is not.
+    const formPost = await fetch(`${svc.url}/api/ami/refresh`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "a=1" });
+    expect(formPost.status).toBe(400);
+    const refresh = await fetch(`${svc.url}/api/ami/refresh`, { method: "POST", headers: { "content-type": "application/json" } });
     expect(refresh.status).toBe(200);
     expect(await refresh.json()).toMatchObject({ agents: 4, changed: [] });
     expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);

@@ -61,6 +61,8 @@ export async function startService(options: ServiceOptions): Promise<TestService
     AMI_RECONNECT_MAX_MS: "500",
     DATABASE_URL: databaseUrl,
     DATA_DIR: dataDir,
+    // API tests call refresh back to back; the rate limit has its own tests (test/api/http-limits.test.ts).
+    REFRESH_MIN_INTERVAL_MS: "0",
     ...options.env,
   });
   const logLines: string[] = [];

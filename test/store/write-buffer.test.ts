@@ -108,8 +108,8 @@ describe("write buffer (scripted store, fake timers)", () => {
     release(); // the held call now fails
     await vi.advanceTimersByTimeAsync(50); // its backoff
     await buffer.flush();
-    expect(calls).toHaveLength(2);
-    expect(calls[1]!.writes).toEqual([write("1000", 1), write("1001", 2)]);
+    // The failed batch is split: each half is retried on its own.
+    expect(calls.map((c) => c.writes)).toEqual([[write("1000", 1), write("1001", 1)], [write("1000", 1)], [write("1001", 2)]]);
     expect(buffer.stats()).toMatchObject({ pending: 0, flushed: 2, failures: 1 });
   });
 
@@ -125,11 +125,35 @@ describe("write buffer (scripted store, fake timers)", () => {
     await vi.advanceTimersByTimeAsync(2_500);
     await outcome;
     expect(buffer.stats().pending).toBe(2); // still buffered: a later flush may store them
-    expect(log.entries.find((entry) => entry.level === "error")?.obj).toMatchObject({ notStored: 2, extensions: ["1000", "1001"] });
+    expect(log.entries.find((entry) => entry.level === "error")?.obj).toMatchObject({ notStored: 2, extensions: expect.arrayContaining(["1000", "1001"]) });
 
     script.failuresLeft = 0;
     await vi.advanceTimersByTimeAsync(1_000);
     expect(buffer.stats()).toMatchObject({ pending: 0, flushed: 2 });
+  });
+
+  it("a row the database refuses is isolated by splitting, never holds back the others, and is dropped once it keeps failing alone", async () => {
+    const calls: string[][] = [];
+    const store: Pick<StatusStore, "writeExtensions"> = {
+      async writeExtensions(writes) {
+        calls.push(writes.map((w) => w.extension));
+        if (writes.some((w) => w.extension === "1003")) throw new Error("invalid byte sequence for encoding \"UTF8\": 0x00");
+      },
+    };
+    const log = silentLog();
+    const buffer = createWriteBuffer({ store, log, retryInitialMs: 10, retryMaxMs: 10, maxSoloFailures: 3 });
+    for (let i = 0; i < 8; i++) buffer.enqueue(write(String(1000 + i), 1));
+    await vi.advanceTimersByTimeAsync(300);
+    // Every other extension is stored before the poisoned one is retried a second time.
+    const soloAttempts = calls.flatMap((c, i) => (c.length === 1 && c[0] === "1003" ? [i] : []));
+    const storedBeforeSecondSolo = new Set(calls.slice(0, soloAttempts[1]).filter((c) => !c.includes("1003")).flat());
+    expect(storedBeforeSecondSolo.size, JSON.stringify(calls)).toBe(7);
+    for (let round = 0; round < 4; round++) {
+      buffer.enqueue(write(String(2000 + round), 1)); // the database stores others meanwhile
+      await vi.advanceTimersByTimeAsync(200);
+    }
+    expect(buffer.stats()).toMatchObject({ pending: 0, flushed: 11, dropped: 1 });
+    expect(log.entries.find((entry) => entry.level === "error")?.obj).toMatchObject({ extension: "1003", attempts: 3 });
   });
 
   it("a failing onFlushed hook is logged and changes nothing", async () => {
@@ -171,6 +195,21 @@ describe.each([
     const stored = (await store.loadByExtensions(["3000"])).get("3000");
     expect(stored?.updatedAt).toBe(1_732_400_000_099);
     expect(stored?.contacts).toHaveLength(1 + (99 % 3));
+  });
+
+  it("a value PostgreSQL refuses (NUL) does not stop the other extensions from being stored", async () => {
+    const store = createPrismaStatusStore(database.db.prisma);
+    const buffer = createWriteBuffer({ store, log: silentLog(), flushIntervalMs: 10, retryInitialMs: 20, retryMaxMs: 50 });
+    for (let i = 0; i < 40; i++) {
+      const extension = String(32_000 + i);
+      const poisoned = i === 17 ? { userAgent: "SIPp\u0000evil" } : {};
+      buffer.enqueue({ extension, state: agent(extension, [contact(extension, 1, poisoned)]) });
+    }
+    await vi.waitFor(async () => expect((await store.loadAll()).filter((a) => a.extension.startsWith("320")).length).toBeGreaterThanOrEqual(39), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    expect((await store.loadByExtensions(["32005", "32039"])).size).toBe(2);
   });
 
   it("drains everything on flush at shutdown", async () => {

@@ -27,6 +27,7 @@ describe("loadConfig", () => {
       STATUS_CACHE_TTL_MS: "250",
       LOG_LEVEL: "debug",
       NODE_ENV: "production",
+      AUTH_MODE: "open",
     });
     expect(config).toMatchObject({
       ami: { host: "pbx.local", port: 5039, username: "crm2", secret: "s" },
@@ -54,14 +55,63 @@ describe("loadConfig", () => {
   });
 });
 
+describe("loadConfig: security settings", () => {
+  const hash = "a".repeat(64);
+
+  it("production refuses to start without credentials unless told to run open; open is the default elsewhere", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/AUTH_MODE: NODE_ENV=production needs credentials/);
+    expect(loadConfig({ NODE_ENV: "production", AUTH_MODE: "open" }).auth.mode).toBe("open");
+    expect(loadConfig({}).auth.mode).toBe("open");
+    expect(loadConfig({ NODE_ENV: "production", AUTH_API_KEYS: `crm:supervisor:${hash}` }).auth).toMatchObject({
+      mode: "token",
+      apiKeys: [{ name: "crm", role: "supervisor", sha256: hash, extensions: [] }],
+    });
+    expect(() => loadConfig({ AUTH_MODE: "token" })).toThrow(/AUTH_MODE=token: set/);
+  });
+
+  it("GraphiQL and introspection are off in production unless enabled", () => {
+    expect(loadConfig({ NODE_ENV: "production", AUTH_MODE: "open" }).graphql).toMatchObject({ graphiql: false, introspection: false });
+    expect(loadConfig({ NODE_ENV: "production", AUTH_MODE: "open", GRAPHIQL: "true", GRAPHQL_INTROSPECTION: "yes" }).graphql).toMatchObject({ graphiql: true, introspection: true });
+    expect(loadConfig({}).graphql).toMatchObject({ graphiql: true, introspection: true });
+  });
+
+  it("reads JWT settings and checks that they fit together", () => {
+    const secret = "s".repeat(40);
+    expect(loadConfig({ AUTH_JWT_SECRET: secret, AUTH_JWT_ISSUER: "https://idp", AUTH_JWT_AUDIENCE: "crm", AUTH_ROLE_CLAIM: "realm_access.roles" }).auth).toMatchObject({
+      mode: "token",
+      jwt: { secret, issuer: "https://idp", audience: "crm", algorithms: ["HS256"] },
+      roleClaim: "realm_access.roles",
+    });
+    expect(() => loadConfig({ AUTH_JWT_SECRET: "short" })).toThrow(/AUTH_JWT_SECRET=<redacted>: must be at least 32 characters/);
+    expect(() => loadConfig({ AUTH_JWT_SECRET: secret, AUTH_JWT_ALGORITHMS: "RS256" })).toThrow(/shared secret verifies HS256/);
+    expect(() => loadConfig({ AUTH_JWT_SECRET: secret, AUTH_JWKS_URL: "https://idp/jwks" })).toThrow(/set only one of them/);
+    expect(() => loadConfig({ AUTH_JWKS_URL: "ftp://idp/jwks" })).toThrow(/AUTH_JWKS_URL/);
+  });
+
+  it("validates every limit and list, never echoing API key entries", () => {
+    let error: unknown;
+    try {
+      loadConfig({ AUTH_API_KEYS: "crm:admin:plaintext-key", CORS_ORIGINS: "https://ok.example, https://bad.example/path", WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: "0", HTTP_MAX_HEADER_BYTES: "10", GRAPHQL_MAX_COST: "x" });
+    } catch (e) {
+      error = e;
+    }
+    const message = (error as ConfigError).message;
+    expect((error as ConfigError).problems).toHaveLength(5);
+    expect(message).not.toContain("plaintext-key");
+    expect(loadConfig({ CORS_ORIGINS: "https://crm.example.com,http://10.0.0.5:3000" }).http.corsOrigins).toEqual(["https://crm.example.com", "http://10.0.0.5:3000"]);
+  });
+});
+
 describe("createLogger", () => {
   it("writes JSON lines and redacts secrets wherever they sit", () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) });
     const log = createLogger({ level: "info" }, sink);
     log.info({ config: { ami: { host: "h", secret: "top-secret" } }, secret: "s2", auth: { password: "p3" } }, "hello");
+    log.info({ token: "t4", params: { apiKey: "k5", authorization: "Bearer t6" }, connectionParams: { token: "t7" }, req: { headers: { "x-api-key": "k8" } } }, "credentials");
     const entry = JSON.parse(lines[0]!);
     expect(entry).toMatchObject({ level: "info", msg: "hello", config: { ami: { host: "h", secret: "[redacted]" } }, secret: "[redacted]", auth: { password: "[redacted]" } });
-    expect(lines.join("")).not.toMatch(/top-secret|s2|p3/);
+    expect(JSON.parse(lines[1]!)).toMatchObject({ token: "[redacted]", params: { apiKey: "[redacted]", authorization: "[redacted]" }, connectionParams: "[redacted]" });
+    expect(lines.join("")).not.toMatch(/top-secret|s2|p3|t4|k5|t6|t7|k8/);
   });
 });

@@ -22,6 +22,7 @@ export type Agent = {
   __typename?: 'Agent';
   /** Can take a call now: no reason says otherwise (`reasons` is empty). */
   available: Scalars['Boolean']['output'];
+  /** Registered devices: their addresses and user agents (SUPERVISOR). */
   contacts: Array<Contact>;
   /** Asterisk's device state (NOT_INUSE, INUSE, RINGING, ...). */
   deviceState?: Maybe<Scalars['String']['output']>;
@@ -165,6 +166,7 @@ export type Contact = {
 export type ExtensionDetail = {
   __typename?: 'ExtensionDetail';
   available: Scalars['Boolean']['output'];
+  /** Registered devices of this extension (SUPERVISOR). */
   contacts: Array<Contact>;
   deviceState?: Maybe<Scalars['String']['output']>;
   dnd: Scalars['Boolean']['output'];
@@ -188,13 +190,13 @@ export type ExtensionStatus = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Pause the extension's queue member in `queue` (every queue it belongs to when omitted). Needs AMI write class `agent`. */
+  /** Pause the extension's queue member in `queue` (every queue it belongs to when omitted). Needs AMI write class `agent`. An AGENT: their own extension only. */
   pauseAgent: CommandResult;
   /** Force a full resync with Asterisk and return what changed. */
   refreshStatuses: RefreshResult;
-  /** DND on/off the way FreePBX does it: the DND toggle device BUSY/NOT_INUSE and presence dnd/available. */
+  /** DND on/off the way FreePBX does it: the DND toggle device BUSY/NOT_INUSE and presence dnd/available. An AGENT: their own extension only. */
   setDnd: CommandResult;
-  /** Set the extension's presence (`PRESENCE_STATE(CustomPresence:<ext>)`). No commas or line breaks in subtype/message. */
+  /** Set the extension's presence (`PRESENCE_STATE(CustomPresence:<ext>)`). No commas or line breaks in subtype/message. An AGENT: their own extension only. */
   setPresence: CommandResult;
   unpauseAgent: CommandResult;
 };
@@ -338,6 +340,15 @@ export type RefreshResult = {
   changed: Array<AgentStatusChanged>;
   ts: Scalars['DateTime']['output'];
 };
+
+/** Roles, ordered: an OPERATOR may do what a SUPERVISOR may, a SUPERVISOR what an AGENT may. */
+export type Role =
+  /** Availability of everyone, without contact details; may change only their own extension. */
+  | 'AGENT'
+  /** Resyncs, metrics, the REST API and GraphiQL. */
+  | 'OPERATOR'
+  /** Everything a dashboard shows, contacts included. */
+  | 'SUPERVISOR';
 
 export type Subscription = {
   __typename?: 'Subscription';
@@ -506,6 +517,7 @@ export type ResolversTypes = {
   QueueMembership: ResolverTypeWrapper<QueueMembershipModel>;
   QueueSummary: ResolverTypeWrapper<QueueSummary>;
   RefreshResult: ResolverTypeWrapper<ResyncResult>;
+  Role: Role;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TransferCheck: ResolverTypeWrapper<TransferCheckModel>;
@@ -539,6 +551,13 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
   TransferCheck: TransferCheckModel;
 };
+
+export type AuthDirectiveArgs = {
+  ownExtension?: Maybe<Scalars['String']['input']>;
+  requires?: Role;
+};
+
+export type AuthDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = AuthDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AgentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Agent'] = ResolversParentTypes['Agent']> = {
   available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -743,3 +762,6 @@ export type Resolvers<ContextType = GraphQLContext> = {
   TransferCheck?: TransferCheckResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = GraphQLContext> = {
+  auth?: AuthDirectiveResolver<any, any, ContextType>;
+};
