@@ -26,6 +26,8 @@ import { createHttpServer } from "./http/server.ts";
 import { WEB_DIST_DIR } from "./http/static-files.ts";
 import { Authenticator } from "./http/auth.ts";
 import { limitRefresh } from "./graphql/refresh-limiter.ts";
+import { DatabaseHealth } from "./store/database-health.ts";
+import { settledWithin } from "./deadline.ts";
 import type { Probes } from "./http/rest.ts";
 
 export interface App {
@@ -36,10 +38,34 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export async function startApp(config: Config, log: Log): Promise<App> {
-  const db = await openDatabase({ url: config.db.url, dataDir: config.db.dataDir, migrate: true, log: log.child({ module: "db" }) });
+export interface StartOptions {
+  /** Abandons a start-up that waits for the database (a stop signal during start-up). */
+  signal?: AbortSignal;
+}
+
+export async function startApp(config: Config, log: Log, options: StartOptions = {}): Promise<App> {
+  // Start-up waits for the database (up to DB_STARTUP_WAIT_MS for a refused or silent one) and then
+  // fails with a clear cause: without its migrations and persisted state the service is not known good,
+  // and a supervisor restarting it is the simplest correct retry. Once started, it survives any outage.
+  const db = await openDatabase({
+    url: config.db.url,
+    dataDir: config.db.dataDir,
+    migrate: true,
+    log: log.child({ module: "db" }),
+    connectionTimeoutMs: config.db.connectTimeoutMs,
+    queryTimeoutMs: config.db.queryTimeoutMs,
+    startupWaitMs: config.db.startupWaitMs,
+    signal: options.signal,
+  });
   const store = new PrismaStatusStore(db.prisma);
   const writes = createWriteBuffer({ store, flushIntervalMs: config.db.flushIntervalMs, maxBatch: config.db.maxBatch, log: log.child({ module: "write-buffer" }) });
+  const health = new DatabaseHealth({
+    ping: () => store.ping(),
+    writes: () => writes.stats(),
+    timeoutMs: config.db.readTimeoutMs,
+    intervalMs: config.db.healthIntervalMs,
+    log: log.child({ module: "db" }),
+  });
 
   const queuePolicy: QueuePolicy = {
     wrapUpSeconds: (queue) => config.agents.wrapUpSeconds[queue] ?? config.agents.defaultWrapUpSeconds,
@@ -59,7 +85,7 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     log.warn({ authMode: "open", env: config.env }, "authentication is OFF (AUTH_MODE=open): anyone who reaches this port can read every agent and force resyncs");
   }
   const authenticator = new Authenticator(config.auth);
-  const reader = new AgentReader(store, cache, tracker, log.child({ module: "reader" }));
+  const reader = new AgentReader(store, cache, tracker, log.child({ module: "reader" }), config.db.readTimeoutMs);
   const commands = new AgentCommands((fields) => bridge.command(fields), config.agents.naming, (extension, queue) => {
     const member = tracker.get(extension)?.queues.find((m) => queue === null || m.queue === queue);
     return member?.interface ?? null;
@@ -74,15 +100,22 @@ export async function startApp(config: Config, log: Log): Promise<App> {
       usersLog.warn({ err: (error as Error).message }, "could not load users; agents keep their last grouping");
     }
   };
-  await loadUsers();
-  // Serve the persisted state at once (stale) and reconcile when AMI is up.
-  service.restore(await store.loadAll());
+  try {
+    await loadUsers();
+    // Serve the persisted state at once (stale) and reconcile when AMI is up.
+    service.restore(await store.loadAll());
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
   const usersTimer = setInterval(() => void loadUsers(), config.agents.usersRefreshMs);
   usersTimer.unref();
   service.onResync(() => void loadUsers());
 
   const amiStatus = (): AmiStatusModel => {
     const ami = bridge.stats();
+    const stored = writes.stats();
+    const database = health.state();
     return {
       connected: service.isConnected,
       synced: service.isSynced,
@@ -94,7 +127,12 @@ export async function startApp(config: Config, log: Log): Promise<App> {
       eventsIgnored: ami.eventsIgnored,
       cacheHits: cache.hits,
       cacheMisses: cache.misses,
-      pendingWrites: writes.stats().pending,
+      pendingWrites: stored.pending,
+      databaseUp: database.up,
+      databaseError: database.detail,
+      oldestPendingWriteAgeMs: stored.oldestPendingAt === null ? null : Date.now() - stored.oldestPendingAt,
+      lastWriteError: stored.lastError,
+      lastWriteErrorAt: stored.lastErrorAt,
       queueDataAvailable: ami.queueData.available,
       queueDataDetail: ami.queueData.detail,
     };
@@ -120,10 +158,11 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     hub,
     amiStatus,
     snapshot,
-    // Users first, so the result counts agents as the CRM groups them now. Concurrent callers share
-    // one resync; a new one at most once per REFRESH_MIN_INTERVAL_MS.
+    // Users first, so the result counts agents as the CRM groups them now; a stalled database gets
+    // DB_READ_TIMEOUT_MS, then the last grouping is used (the reload goes on in the background).
+    // Concurrent callers share one resync; a new one at most once per REFRESH_MIN_INTERVAL_MS.
     refresh: limitRefresh(async () => {
-      await loadUsers();
+      await settledWithin(loadUsers(), config.db.readTimeoutMs);
       return service.nextSnapshot(() => bridge.refresh());
     }, config.refresh.minIntervalMs),
     directory: () => roster.currentDirectory,
@@ -134,6 +173,7 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     metrics: () => {
       const ami = bridge.stats();
       const store = writes.stats();
+      const database = health.state();
       const byStatus = new Map<string, number>();
       for (const agent of tracker.list()) byStatus.set(agent.status, (byStatus.get(agent.status) ?? 0) + 1);
       const byReason = new Map<string, number>();
@@ -149,7 +189,12 @@ export async function startApp(config: Config, log: Log): Promise<App> {
         counter("ami_events_malformed_total", "AMI events and list items that could not be read", ami.malformed),
         counter("ami_resyncs_total", "completed full resyncs", ami.resyncs),
         counter("ami_resync_failures_total", "failed resyncs", ami.resyncFailures),
+        gauge("database_up", "1 when the database answers within DB_READ_TIMEOUT_MS and accepts writes", database.up ? 1 : 0),
+        gauge("database_reachable", "1 when the last background ping answered within DB_READ_TIMEOUT_MS", database.reachable ? 1 : 0),
         gauge("store_pending_writes", "extensions waiting to be written", store.pending),
+        gauge("store_oldest_pending_write_age_seconds", "age of the oldest change not stored yet (0: none)", store.oldestPendingAt === null ? 0 : (Date.now() - store.oldestPendingAt) / 1000),
+        gauge("store_last_write_error_timestamp_seconds", "when a write batch last failed (0: never)", store.lastErrorAt === null ? 0 : store.lastErrorAt / 1000),
+        gauge("store_last_flush_timestamp_seconds", "when a write batch was last stored (0: never)", store.lastFlushAt === null ? 0 : store.lastFlushAt / 1000),
         counter("store_flushed_total", "extension states written", store.flushed),
         counter("store_write_failures_total", "failed write batches (retried)", store.failures),
         counter("store_dropped_writes_total", "agent states the database kept refusing alone while storing others", store.dropped),
@@ -167,20 +212,20 @@ export async function startApp(config: Config, log: Log): Promise<App> {
         })),
       ];
     },
+    // Ready = AMI logged in and resynced: then every answer is Asterisk's current state, served from memory.
+    // The database is reported, not required: with it away the API still answers correctly (names from
+    // the CRM's users table may be missing) and writes wait in memory, so a database outage must not
+    // take every instance out of a load balancer. Alert on database_up instead. Answers from memory only.
     async readiness() {
-      const checks: Record<string, { ok: boolean; detail?: string }> = {};
-      try {
-        await store.ping();
-        checks.database = { ok: true };
-      } catch (error) {
-        checks.database = { ok: false, detail: (error as Error).message };
-      }
       const ami = bridge.stats();
-      checks.ami = service.isSynced ? { ok: true } : { ok: false, detail: ami.lastError ?? (service.isConnected ? "resync in progress" : "not connected") };
-      const ready = Object.values(checks).every((c) => c.ok);
+      const database = health.state();
+      const checks: Record<string, { ok: boolean; detail?: string }> = {
+        ami: service.isSynced ? { ok: true } : { ok: false, detail: ami.lastError ?? (service.isConnected ? "resync in progress" : "not connected") },
+        database: database.up ? { ok: true } : { ok: false, detail: database.detail ?? "down" },
+      };
       // Informational: phones and presence are still right without queue data, so readiness does not depend on it.
       checks.queueData = ami.queueData.available ? { ok: true } : { ok: false, detail: ami.queueData.detail ?? "unknown" };
-      return { ready, checks };
+      return { ready: checks.ami!.ok, checks };
     },
   };
 
@@ -200,9 +245,19 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     bodyLimitBytes: config.http.maxBodyBytes,
     ...config.ws,
     webRoot: config.web.enabled ? WEB_DIST_DIR : null,
+    // In-flight requests get a share of the stop budget, then their sockets are closed.
+    drainMs: Math.max(50, Math.floor(config.shutdownTimeoutMs / 2)),
     ...config.graphql,
   });
-  const { url, port } = await http.start();
+  let url: string;
+  let port: number;
+  try {
+    ({ url, port } = await http.start());
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+  health.start();
   bridge.start();
   log.info({ url, graphiql: config.graphql.graphiql ? `${url}/graphiql` : undefined, database: db.kind, ami: `${config.ami.host}:${config.ami.port}` }, "service started");
 
@@ -213,18 +268,32 @@ export async function startApp(config: Config, log: Log): Promise<App> {
     services,
     stop: () =>
       (stopping ??= (async () => {
-        // Order: no new events, persist what we have, drain clients, close the database.
+        // One budget for the whole stop, whatever AMI and the database are doing: each step gets what is
+        // left, and what could not be stored is named in the log (the process exits 0 either way: a
+        // requested stop is not a crash).
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        const left = () => Math.max(0, deadline - Date.now());
+        // Order: no new events, persist what we have while HTTP drains, close the database.
+        health.stop();
         clearInterval(usersTimer);
         service.stop();
-        await bridge.stop();
-        try {
-          await writes.flush(Date.now() + config.shutdownTimeoutMs);
-        } catch (error) {
-          log.error({ err: error }, "could not store every pending write before shutdown");
-        }
-        await http.close();
-        await db.close();
-        log.info({}, "service stopped");
+        // Logoff is answered in milliseconds by a live Asterisk; a frozen one must not hold the stop.
+        if (!(await settledWithin(bridge.stop(), Math.min(250, left())))) log.warn({}, "AMI logoff unanswered; closing anyway");
+        // Keep ~20 % of the budget for closing the database.
+        const flushed = writes.flush(deadline - Math.floor(config.shutdownTimeoutMs / 5)).then(
+          () => true,
+          (error: unknown) => {
+            log.error({ err: error instanceof Error ? error.message : error }, "stopping without storing every pending write (they are lost; Asterisk's next resync restores the truth)");
+            return false;
+          },
+        );
+        const drained = http.close();
+        const [stored] = await Promise.all([flushed, settledWithin(drained, left())]);
+        // PGlite closes in-process and writes its files as it closes: always wait for it. A PostgreSQL
+        // server that does not answer gets what is left of the budget.
+        if (db.kind === "pglite") await db.close();
+        else if (!(await settledWithin(db.close(), left()))) log.warn({ database: db.where }, "database close unanswered; exiting anyway");
+        log.info({ pendingWritesStored: stored, ms: config.shutdownTimeoutMs - left() }, "service stopped");
       })()),
   };
 }

@@ -2,7 +2,8 @@
 import { z } from "zod";
 
 const port = z.coerce.number().int().min(0).max(65535);
-const ms = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
+// Durations end up in setTimeout, which treats anything above 2^31-1 ms as 1 ms.
+const ms = (def: number, min = 1, max = 2 ** 31 - 1) => z.coerce.number().int().min(min).max(max).default(def);
 const bool = (def: boolean) =>
   z
     .enum(["true", "false", "1", "0", "yes", "no"])
@@ -35,6 +36,7 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   PORT: port.default(4000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["auto", "pretty", "json"]).default("auto"),
 
   AMI_HOST: z.string().min(1).default("127.0.0.1"),
   AMI_PORT: port.default(5038),
@@ -51,6 +53,11 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   WRITE_FLUSH_MS: ms(100),
   WRITE_MAX_BATCH: ms(1000),
+  DB_READ_TIMEOUT_MS: ms(300, 10, 60_000),
+  DB_QUERY_TIMEOUT_MS: ms(5_000, 100, 600_000),
+  DB_CONNECT_TIMEOUT_MS: ms(2_000, 100, 60_000),
+  DB_STARTUP_WAIT_MS: ms(30_000, 0, 3_600_000),
+  DB_HEALTH_INTERVAL_MS: ms(2_000, 100, 60_000),
 
   AMI_MAX_LINE_BYTES: count(64 * 1024, 1024),
   AMI_MAX_MESSAGE_BYTES: count(1024 * 1024, 4 * 1024),
@@ -65,7 +72,7 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_ALIASES: count(15, 0, 1_000),
   GRAPHQL_MAX_DIRECTIVES: count(20, 0, 1_000),
   GRAPHQL_MAX_COST: count(5_000, 10),
-  SHUTDOWN_TIMEOUT_MS: ms(10_000),
+  SHUTDOWN_TIMEOUT_MS: ms(1_000, 100, 60_000),
 
   AUTH_MODE: z.enum(["open", "token"]).optional(),
   AUTH_JWT_SECRET: z.string().min(32, "must be at least 32 characters (256 bits)").optional(),
@@ -155,7 +162,7 @@ export interface Config {
   refresh: { minIntervalMs: number };
   /** Serve the wallboard (the built web app) at `/`. */
   web: { enabled: boolean };
-  log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
+  log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"; format: "auto" | "pretty" | "json" };
   ami: {
     host: string;
     port: number;
@@ -168,7 +175,22 @@ export interface Config {
     maxMessageBytes: number;
     malformedResyncIntervalMs: number;
   };
-  db: { url: string | undefined; dataDir: string; flushIntervalMs: number; maxBatch: number };
+  db: {
+    url: string | undefined;
+    dataDir: string;
+    flushIntervalMs: number;
+    maxBatch: number;
+    /** Deadline of a database read on a request path or in a probe; past it, the live state answers. */
+    readTimeoutMs: number;
+    /** statement_timeout and client-side query timeout of every pooled PostgreSQL query (writes included). */
+    queryTimeoutMs: number;
+    /** Deadline of one connection attempt (pool and start-up). */
+    connectTimeoutMs: number;
+    /** How long start-up keeps retrying a refused or silent database before exiting (0: no retry). */
+    startupWaitMs: number;
+    /** Period of the background database check behind database_up. */
+    healthIntervalMs: number;
+  };
   cache: { ttlMs: number };
   graphql: {
     graphiql: boolean;
@@ -190,6 +212,7 @@ export interface Config {
     /** How often the CRM's users (and their extensions) are reloaded; also after every resync. */
     usersRefreshMs: number;
   };
+  /** Whole stop budget: AMI logoff, flushing pending writes, draining HTTP, closing the database. */
   shutdownTimeoutMs: number;
 }
 
@@ -233,7 +256,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ws: { maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES, maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION, maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP },
     refresh: { minIntervalMs: e.REFRESH_MIN_INTERVAL_MS },
     web: { enabled: e.WEB_UI },
-    log: { level: e.LOG_LEVEL },
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     ami: {
       host: e.AMI_HOST,
       port: e.AMI_PORT,
@@ -246,7 +269,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxMessageBytes: e.AMI_MAX_MESSAGE_BYTES,
       malformedResyncIntervalMs: e.AMI_MALFORMED_RESYNC_INTERVAL_MS,
     },
-    db: { url: e.DATABASE_URL, dataDir: e.DATA_DIR, flushIntervalMs: e.WRITE_FLUSH_MS, maxBatch: e.WRITE_MAX_BATCH },
+    db: {
+      url: e.DATABASE_URL,
+      dataDir: e.DATA_DIR,
+      flushIntervalMs: e.WRITE_FLUSH_MS,
+      maxBatch: e.WRITE_MAX_BATCH,
+      readTimeoutMs: e.DB_READ_TIMEOUT_MS,
+      queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+      startupWaitMs: e.DB_STARTUP_WAIT_MS,
+      healthIntervalMs: e.DB_HEALTH_INTERVAL_MS,
+    },
     cache: { ttlMs: e.STATUS_CACHE_TTL_MS },
     agents: {
       naming: { dndDevice: e.DND_DEVICE, presenceProvider: e.PRESENCE_PROVIDER },

@@ -4,6 +4,8 @@ import { loadConfig, ConfigError } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startApp, type App } from "./app.ts";
 import { exitOnShutdownSignals } from "./shutdown-signals.ts";
+import { DatabaseStartError } from "./store/database.ts";
+import { DataDirLockedError } from "./store/data-dir-lock.ts";
 
 async function main(): Promise<void> {
   let config;
@@ -16,7 +18,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger({ level: config.log.level });
+  const log = createLogger({ level: config.log.level, format: config.log.format });
   if (!config.ami.secret) log.warn({}, "AMI_SECRET is empty: set it to the secret of your manager.conf user");
 
   process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled promise rejection"));
@@ -25,15 +27,30 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  let app: App;
+  // Signals are handled from the first moment: a stop during start-up (e.g. while waiting for the
+  // database) abandons the start and exits 0 at once; nothing has been accepted that needs storing.
+  let app: App | undefined;
+  const starting = new AbortController();
+  exitOnShutdownSignals({
+    log,
+    // stop() keeps to SHUTDOWN_TIMEOUT_MS by itself; this only catches a bug in it.
+    timeoutMs: config.shutdownTimeoutMs + 1_000,
+    stop: async () => {
+      if (app) return app.stop();
+      starting.abort();
+      log.info({}, "stopped during start-up");
+    },
+  });
+
   try {
-    app = await startApp(config, log);
+    app = await startApp(config, log, { signal: starting.signal });
   } catch (error) {
-    log.fatal({ err: error }, "start-up failed");
+    if (starting.signal.aborted) return; // the signal handler exits
+    // Expected causes are one clear line; anything else keeps its stack.
+    const expected = error instanceof DatabaseStartError || error instanceof DataDirLockedError;
+    log.fatal({ err: expected ? (error as Error).message : error }, expected ? `start-up failed: ${(error as Error).message}` : "start-up failed");
     process.exit(1);
   }
-
-  exitOnShutdownSignals({ log, timeoutMs: config.shutdownTimeoutMs + 5_000, stop: () => app.stop() });
 }
 
 void main();

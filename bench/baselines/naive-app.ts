@@ -61,6 +61,11 @@ export async function startNaiveApp(config: Config, log: Log): Promise<App> {
         pendingWrites: 0,
         queueDataAvailable: queueData.available,
         queueDataDetail: queueData.detail,
+        databaseUp: true,
+        databaseError: null,
+        oldestPendingWriteAgeMs: null,
+        lastWriteError: null,
+        lastWriteErrorAt: null,
       };
     },
   };

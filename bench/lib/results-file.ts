@@ -1,16 +1,27 @@
-// bench/RESULTS.md: the last run's table with the machine and date it ran on.
-import { writeFileSync } from "node:fs";
+// bench/RESULTS.md: the last full run's table with the machine and date it ran on. Quick and partial runs
+// go to bench/.results/ (not committed), so `--quick` in CI never replaces the full figures.
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Machine } from "./machine.ts";
 import { limits, renderMarkdown, type Row } from "./table.ts";
 
 export const RESULTS_FILE = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
+export const SCRATCH_DIR = fileURLToPath(new URL("../.results", import.meta.url));
 
-export function writeResults(rows: readonly Row[], machine: Machine, info: { mode: string; date: Date; minutes: number; source: string; notes: string[] }): void {
+/** Where a run's results go: RESULTS.md only for a full run of every scenario. */
+export function resultsFileFor(mode: string, only: ReadonlySet<string> | null): string {
+  if (mode === "full" && !only) return RESULTS_FILE;
+  const name = only ? `${mode === "quick" ? "quick-" : ""}only-${[...only].sort().join("-")}` : mode;
+  return path.join(SCRATCH_DIR, `${name}.md`);
+}
+
+/** Writes the results and returns the file written. */
+export function writeResults(rows: readonly Row[], machine: Machine, info: { mode: string; only: ReadonlySet<string> | null; date: Date; minutes: number; source: string; notes: string[] }): string {
   const missed = rows.filter((r) => r.met === false).length;
   const text = `# Benchmark results
 
-Last \`npm run bench${info.mode === "quick" ? " -- --quick" : ""}\` (${info.mode} run), ${info.date.toISOString().slice(0, 16).replace("T", " ")} UTC, ${info.minutes.toFixed(1)} minutes.
+Last \`npm run bench${info.mode === "quick" ? " -- --quick" : ""}${info.only ? ` -- --only=${[...info.only].join(",")}` : ""}\` (${info.mode} run), ${info.date.toISOString().slice(0, 16).replace("T", " ")} UTC, ${info.minutes.toFixed(1)} minutes.
 
 | machine | |
 | --- | --- |
@@ -36,5 +47,8 @@ ${missed ? `\n## What limits the missed figures\n\n${limits(rows).map((l) => `- 
 
 ${info.notes.map((n) => `- ${n}`).join("\n")}
 `;
-  writeFileSync(RESULTS_FILE, text);
+  const file = resultsFileFor(info.mode, info.only);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  return file;
 }

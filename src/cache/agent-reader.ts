@@ -5,6 +5,7 @@
 import { groupAgents, withStaleness, type AgentView, type Directory } from "../domain/agent/merge.ts";
 import type { Log, StatusStore, StoredAgent } from "../domain/ports.ts";
 import type { AgentState } from "../domain/types.ts";
+import { withDeadline } from "../deadline.ts";
 import type { StatusCache } from "./status-cache.ts";
 
 /** The in-memory truth as the reader needs it (the tracker satisfies this). */
@@ -26,6 +27,8 @@ export class AgentReader {
     private readonly cache: StatusCache,
     private readonly live: LiveState,
     private readonly log: Log,
+    /** A read on a request path waits this long for the store at most, then the live state answers. */
+    private readonly readTimeoutMs = 300,
   ) {}
 
   /** Changes whenever what loadAll/loadMany would return may have changed. */
@@ -104,10 +107,12 @@ export class AgentReader {
 
   private async fromStore<T>(read: () => Promise<T>, fallback: T): Promise<T> {
     try {
-      return await read();
+      // A stalled database must not stall the API: past the deadline the read is abandoned (the pool's
+      // query timeout reclaims its connection) and the caller gets the fallback.
+      return await withDeadline(Promise.resolve().then(read), this.readTimeoutMs, "store read");
     } catch (error) {
       // The live tracker still knows every status; only CRM names are missing until the store is back.
-      this.log.warn({ err: error }, "store read failed; serving live state without CRM data");
+      this.log.warn({ err: error instanceof Error ? error.message : error }, "store read failed; serving live state without CRM data");
       return fallback;
     }
   }

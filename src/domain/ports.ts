@@ -5,6 +5,8 @@ import type { AgentState, AsteriskSnapshot, Fact } from "./types.ts";
 export interface ExtensionWrite {
   extension: string;
   state: AgentState | null;
+  /** When this state became true (epoch ms; default: when it was queued). Stores never replace a newer state with an older one. */
+  at?: number;
 }
 
 /** An agent as stored: the tracker's state plus CRM data (the user's name). `stale` is decided by the reader. */

@@ -19,6 +19,8 @@ export interface ApolloOptions extends CostLimits {
   /** Moves whenever query results may change; unchanged → identical queries reuse the last result. */
   dataVersion: () => string;
   responseCacheTtlMs: number;
+  /** How long a stop lets in-flight requests finish (default 10 s). */
+  drainMs?: number;
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
@@ -29,9 +31,11 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     parseOptions: { maxTokens: options.maxTokens },
     includeStacktraceInErrorResponses: !options.maskErrors,
     logger: apolloLogger(options.log),
+    // main.ts owns signals and the stop order; Apollo's own handler would stop it a second time and re-raise.
+    stopOnTerminationSignals: false,
     // Our own GraphiQL is served at /graphiql; Apollo's landing page would load from a CDN.
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.drainMs ?? 10_000 }),
       ApolloServerPluginLandingPageDisabled(),
       responseCachePlugin<GraphQLContext>({
         dataVersion: options.dataVersion,

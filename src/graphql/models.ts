@@ -25,6 +25,11 @@ export interface AmiStatusModel {
   cacheHits: number;
   cacheMisses: number;
   pendingWrites: number;
+  databaseUp: boolean;
+  databaseError: string | null;
+  oldestPendingWriteAgeMs: number | null;
+  lastWriteError: string | null;
+  lastWriteErrorAt: number | null;
   /** Queue data is known, or why not (read class `agent` missing, QueueStatus refused...). */
   queueDataAvailable: boolean;
   queueDataDetail: string | null;

@@ -34,7 +34,9 @@ export async function handleRest(
   authenticator: Authenticator,
 ): Promise<boolean> {
   const method = req.method ?? "GET";
-  const route = `${method} ${path}`;
+  // HEAD on the probes: load balancers and orchestrators often probe with it (node sends no body for HEAD).
+  const probe = path === "/healthz" || path === "/readyz" || path === "/metrics";
+  const route = `${method === "HEAD" && probe ? "GET" : method} ${path}`;
   if (OPERATOR_ROUTES.has(route)) {
     if (method === "POST" && !isNonSimpleRequest(req)) {
       sendJson(res, 400, { error: "send Content-Type: application/json or an X-Requested-With header (CSRF protection)" });

@@ -49,6 +49,8 @@ export interface HttpOptions {
   sharedExecution?: boolean;
   /** Identical read-only queries reuse the last result while the data is unchanged, at most this long (0: off). */
   responseCacheTtlMs?: number;
+  /** How long close() lets in-flight requests finish before closing their sockets (default 10 s). */
+  drainMs?: number;
 }
 
 export interface HttpServer {

@@ -94,6 +94,10 @@ export interface QueueMemberTruth {
   lastCall: number;
   /** Unix second the wrap-up ends (may be rung again from then on), 0 when not in wrap-up. */
   wrapUpEndsAt: number;
+  /** The member's device state in `queue show`'s words ("Not in use", "In use", "Ringing", ...). */
+  deviceState: string;
+  /** On a call of this queue (`queue show`'s `(in call)`). */
+  inCall: boolean;
 }
 
 export interface QueueTruth {
@@ -108,6 +112,8 @@ export interface AgentLayersTruth {
   presence: Presence;
   /** ExtensionStatus text of the hint, as `core show hints` would give it. */
   hintState: string;
+  /** The hint's devices (`PJSIP/1000&Custom:DND1000,CustomPresence:1000` with FreePBX's layout). */
+  hint: string;
 }
 
 export interface SimulatorStats {
@@ -307,6 +313,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           callsTaken: m.callsTaken,
           lastCall: m.lastCall,
           wrapUpEndsAt: model.queues.wrapUpEnds(q, m),
+          deviceState: DEVICE_STATE_WORDS[m.status],
+          inCall: m.inCall,
         })),
       })),
     agentLayers: () =>
@@ -315,6 +323,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         dnd: model.dndOn(agent),
         presence: model.presenceOf(`CustomPresence:${agent.extension}`),
         hintState: EXTENSION_STATE[model.hintState(agent)].text,
+        hint: model.hintFor(agent.extension, options.context ?? "default")?.hint ?? "",
       })),
     restart: async (opts = {}) => scenarios.restart(opts.downMs ?? options.restartDownMs ?? 1_000),
     setEventRate: (eventsPerSecond) => driver.setRate(eventsPerSecond),

@@ -7,7 +7,10 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Log } from "../domain/ports.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { DeadlineError, withDeadline } from "../deadline.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
 import { deploy, type MigrationOptions, type MigrationTarget } from "./schema-engine.ts";
+import { applyMigrationsDirectly, type SqlRunner } from "./sql-migrations.ts";
 
 export type { PrismaClient };
 
@@ -25,16 +28,37 @@ export interface OpenDatabaseOptions {
   migrationsDir?: string;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
-  /** How long to wait for a PostgreSQL connection before failing the query (default 5000 ms). */
+  /** Deadline of one PostgreSQL connection attempt, at start-up and in the pool (default 5000 ms). */
   connectionTimeoutMs?: number;
+  /** statement_timeout and client-side read timeout of every pooled query (default: none). */
+  queryTimeoutMs?: number;
+  /** How long start-up retries a refused or silent PostgreSQL before giving up (default 0: no retry). */
+  startupWaitMs?: number;
+  /** Check the server answers before anything else (default true), so start-up fails with a clear cause. */
+  checkAtStart?: boolean;
+  /** Aborts the start-up wait (a stop signal during start-up). */
+  signal?: AbortSignal;
 }
 
 export interface Database {
   prisma: PrismaClient;
   kind: DatabaseLocation["kind"];
+  /** Where it is, without credentials: host:port/database, or the PGlite directory. */
+  where: string;
   /** How the schema engine reaches this database (for an embedded PGlite: this very instance). */
   migrationTarget: MigrationTarget;
   close(): Promise<void>;
+}
+
+/** The database cannot be used at start-up; the message names the host and the cause. */
+export class DatabaseStartError extends Error {
+  constructor(
+    message: string,
+    readonly code: StartProblem["cause"],
+  ) {
+    super(message);
+    this.name = "DatabaseStartError";
+  }
 }
 
 export const DEFAULT_SCHEMA_PATH = fileURLToPath(new URL("../../prisma/schema.prisma", import.meta.url));
@@ -67,22 +91,45 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log): Promise<Database> {
-  if (options.migrate) await applyMigrations({ url }, options, log);
+  const where = safeHost(url);
+  const connectTimeoutMs = options.connectionTimeoutMs ?? 5_000;
+  if (options.checkAtStart ?? true) await waitForPostgres(url, options, log);
+  if (options.migrate) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
+    client.on("error", () => undefined); // surfaces again on the next query
+    await withDeadline(client.connect(), connectTimeoutMs + 1_000, `database ${where}: connect`);
+    try {
+      const runner: SqlRunner = {
+        query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+        exec: async (script) => void (await client.query(script)),
+      };
+      await applyMigrations(runner, true, { url }, options, log);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  const queryTimeoutMs = options.queryTimeoutMs;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     // Finite, so a query fails (and the write buffer retries) instead of hanging while PostgreSQL is down.
-    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    connectionTimeoutMillis: connectTimeoutMs,
     idleTimeoutMillis: 30_000,
+    // A peer that vanishes without a FIN (cable, VM freeze) is noticed by TCP keepalive, not never.
+    keepAlive: true,
+    // The server cancels a slow statement; the client-side timeout, a little later, frees a connection whose
+    // server answers nothing at all (a stalled link), so a stalled database cannot hold the pool forever.
+    ...(queryTimeoutMs ? { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + 1_000 } : {}),
   });
   // An idle client losing its server emits "error" on the pool; unhandled, that would crash the process.
   const onPoolError = (error: Error) => log.warn({ err: error.message }, "idle PostgreSQL connection failed");
   pool.on("error", onPoolError);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { onPoolError, onConnectionError: onPoolError }) });
-  log.info({ host: safeHost(url) }, "database: PostgreSQL");
+  log.info({ host: where }, "database: PostgreSQL");
   return {
     prisma,
     kind: "postgres",
+    where,
     migrationTarget: { url },
     close: async () => {
       await prisma.$disconnect();
@@ -92,11 +139,26 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log)
 }
 
 async function openEmbedded(dataDir: string | null, options: OpenDatabaseOptions, log: Log): Promise<Database> {
-  const pglite = await openPglite(dataDir);
+  // Before PGlite touches the directory: a second process must not even open it.
+  const lock = dataDir === null ? null : lockDataDir(dataDir);
+  let pglite: PGlite;
   try {
-    if (options.migrate) await applyMigrations({ pglite }, options, log);
+    pglite = await openPglite(dataDir);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  try {
+    if (options.migrate) {
+      const runner: SqlRunner = {
+        query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
+        exec: async (script) => void (await pglite.exec(script)),
+      };
+      await applyMigrations(runner, false, { pglite }, options, log);
+    }
   } catch (error) {
     await pglite.close();
+    lock?.release();
     throw error;
   }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
@@ -104,22 +166,126 @@ async function openEmbedded(dataDir: string | null, options: OpenDatabaseOptions
   return {
     prisma,
     kind: "pglite",
+    where: dataDir ?? "memory",
     migrationTarget: { pglite },
     close: async () => {
-      await prisma.$disconnect();
-      await pglite.close();
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
 
-async function applyMigrations(target: MigrationTarget, options: OpenDatabaseOptions, log: Log): Promise<void> {
+/** Committed SQL applied directly (fast); the wasm engine only when the history needs its judgement. */
+async function applyMigrations(runner: SqlRunner, lock: boolean, target: MigrationTarget, options: OpenDatabaseOptions, log: Log): Promise<void> {
   const started = Date.now();
-  const applied = await deploy(target, migrationOptions(options));
+  const direct = await applyMigrationsDirectly(runner, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, { lock });
+  let applied: string[];
+  if ("needsEngine" in direct) {
+    log.warn({ reason: direct.needsEngine }, "migration history needs the schema engine");
+    applied = await deploy(target, migrationOptions(options));
+  } else {
+    applied = direct.applied;
+  }
   log.info({ applied, ms: Date.now() - started }, applied.length ? "migrations applied" : "migrations up to date");
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Start-up against PostgreSQL: one clear line per failed attempt, naming the host and the cause.
+
+interface StartProblem {
+  cause: "refused" | "silent" | "host-not-found" | "closed" | "starting-up" | "authentication-failed" | "not-authorized" | "database-missing" | "error";
+  /** Worth retrying: the server may come (back) up. A wrong password or a missing database will not fix itself. */
+  transient: boolean;
+  text: string;
+}
+
+async function waitForPostgres(url: string, options: OpenDatabaseOptions, log: Log): Promise<void> {
+  const where = safeHost(url);
+  const timeoutMs = options.connectionTimeoutMs ?? 5_000;
+  const waitMs = options.startupWaitMs ?? 0;
+  const started = Date.now();
+  let retryInMs = 250;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await probePostgres(url, timeoutMs);
+      if (attempt > 1) log.info({ host: where, attempt }, `database ${where} answers`);
+      return;
+    } catch (error) {
+      const problem = classifyPostgresError(error, url, timeoutMs);
+      const message = `database ${where}: ${problem.text}`;
+      const giveUp = !problem.transient || options.signal?.aborted || Date.now() - started + retryInMs > waitMs;
+      if (giveUp) throw new DatabaseStartError(message, problem.cause);
+      log.warn({ host: where, cause: problem.cause, attempt, retryInMs, waitedMs: Date.now() - started, waitMs }, `${message}; retrying`);
+      await sleep(retryInMs, options.signal);
+      retryInMs = Math.min(retryInMs * 2, 5_000);
+    }
+  }
+}
+
+async function probePostgres(url: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  client.on("error", () => undefined);
+  try {
+    // pg's own timeout covers connect and authentication; ours also covers a hang in between.
+    await withDeadline(
+      client.connect().then(() => client.query("SELECT 1")),
+      timeoutMs + 500,
+      "connect",
+    );
+  } finally {
+    void client.end().catch(() => undefined);
+  }
+}
+
+export function classifyPostgresError(error: unknown, url: string, timeoutMs: number): StartProblem {
+  const e = error as { code?: string; message?: string };
+  const parsed = new URL(url);
+  const user = decodeURIComponent(parsed.username) || "(default user)";
+  const database = decodeURIComponent(parsed.pathname.slice(1)) || user;
+  const message = e?.message ?? String(error);
+  switch (e?.code) {
+    case "ECONNREFUSED":
+      return { cause: "refused", transient: true, text: "connection refused (is PostgreSQL running and listening there?)" };
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return { cause: "host-not-found", transient: true, text: `host name ${parsed.hostname} not found` };
+    case "ECONNRESET":
+    case "EPIPE":
+      return { cause: "closed", transient: true, text: `connection closed by the server (${message})` };
+    case "57P03":
+      return { cause: "starting-up", transient: true, text: `the server is not accepting connections yet (${message})` };
+    case "28P01":
+      return { cause: "authentication-failed", transient: false, text: `password authentication failed for user "${user}"` };
+    case "28000":
+      return { cause: "not-authorized", transient: false, text: `user "${user}" may not connect (${message})` };
+    case "3D000":
+      return { cause: "database-missing", transient: false, text: `database "${database}" does not exist (create it, or fix DATABASE_URL)` };
+  }
+  if (error instanceof DeadlineError || /timeout|timed out/i.test(message)) {
+    return { cause: "silent", transient: true, text: `no answer within ${timeoutMs} ms (server stalled, or a firewall drops packets)` };
+  }
+  if (/terminated unexpectedly|Connection terminated/i.test(message)) return { cause: "closed", transient: true, text: `connection closed by the server (${message})` };
+  return { cause: "error", transient: false, text: message };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
 /** The URL without credentials, for logs. */
-function safeHost(url: string): string {
+export function safeHost(url: string): string {
   const parsed = new URL(url);
   return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }

@@ -54,22 +54,34 @@ export function createPrismaStatusStore(prisma: PrismaClient): StatusStore {
 export class PrismaStatusStore implements StatusStore {
   constructor(private readonly prisma: PrismaClient) {}
 
+  /**
+   * Several instances may write the same rows (a rolling update, a delayed link): a write never replaces a
+   * newer state with an older one. Endpoints compare `updated_at` (when the state became true) in the
+   * upsert's WHERE; contacts follow their endpoint's row only when this write's state is the one stored;
+   * removals delete only a row older than the removal.
+   */
   async writeExtensions(writes: readonly ExtensionWrite[]): Promise<void> {
     // Last state per extension wins, ordered by its last write (so a contact id claimed twice goes to the newest).
-    const latest = new Map<string, AgentState | null>();
-    for (const { extension, state } of writes) {
-      latest.delete(extension);
-      latest.set(extension, state);
+    const latest = new Map<string, ExtensionWrite>();
+    for (const write of writes) {
+      latest.delete(write.extension);
+      latest.set(write.extension, write);
     }
-    const removed = [...latest].filter(([, state]) => state === null).map(([extension]) => extension);
-    const states = [...latest.values()].filter((state): state is AgentState => state !== null);
-    // A contact id claimed twice in one batch would make the upsert touch a row twice (an error in PostgreSQL).
-    const contacts = new Map<string, Contact & { endpoint: string }>();
-    for (const state of states) for (const contact of state.contacts) contacts.set(contact.id, { ...contact, endpoint: state.extension });
+    // In key order: two instances writing overlapping batches then lock rows in the same order (no deadlock).
+    const ordered = [...latest.values()].sort((a, b) => (a.extension < b.extension ? -1 : a.extension > b.extension ? 1 : 0));
+    const removed = ordered.filter((write) => write.state === null);
+    const states = ordered.map((write) => write.state).filter((state): state is AgentState => state !== null);
+    // A contact id claimed twice in one batch would make the upsert touch a row twice (an error in PostgreSQL);
+    // the last write claiming it wins, so this goes in write order.
+    const claimed = new Map<string, Contact & { endpoint: string; stateAt: number }>();
+    for (const { state } of latest.values()) {
+      if (state) for (const contact of state.contacts) claimed.set(contact.id, { ...contact, endpoint: state.extension, stateAt: state.updatedAt });
+    }
+    const contacts = new Map([...claimed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
     const statements = [];
     // ON DELETE CASCADE removes their contacts.
-    if (removed.length) statements.push(this.prisma.$executeRaw`DELETE FROM ps_endpoints WHERE id = ANY(${removed}::text[])`);
+    if (removed.length) statements.push(this.deleteEndpointsOlderThan(removed));
     if (states.length) statements.push(this.upsertEndpoints(states), this.deleteContactsNotIn(states, [...contacts.keys()]));
     if (contacts.size) statements.push(this.upsertContacts([...contacts.values()]));
     if (statements.length) await this.prisma.$transaction(statements);
@@ -121,19 +133,29 @@ export class PrismaStatusStore implements StatusStore {
       ON CONFLICT (id) DO UPDATE SET
         device_state = EXCLUDED.device_state, status = EXCLUDED.status, online = EXCLUDED.online,
         available = EXCLUDED.available, last_seen = EXCLUDED.last_seen, updated_at = EXCLUDED.updated_at,
-        reasons = EXCLUDED.reasons, dnd = EXCLUDED.dnd, presence = EXCLUDED.presence, queues = EXCLUDED.queues`;
+        reasons = EXCLUDED.reasons, dnd = EXCLUDED.dnd, presence = EXCLUDED.presence, queues = EXCLUDED.queues
+      WHERE ps_endpoints.updated_at <= EXCLUDED.updated_at`;
   }
 
-  /** Contacts Asterisk no longer reports for the written extensions. */
+  private deleteEndpointsOlderThan(removed: ExtensionWrite[]) {
+    return this.prisma.$executeRaw`
+      DELETE FROM ps_endpoints e
+      USING unnest(${removed.map((w) => w.extension)}::text[], ${removed.map((w) => new Date(w.at ?? Date.now()).toISOString())}::timestamptz[]) AS r(id, at)
+      WHERE e.id = r.id AND e.updated_at <= r.at`;
+  }
+
+  /** Contacts Asterisk no longer reports for the written extensions (where this write's state is the stored one). */
   private deleteContactsNotIn(states: AgentState[], keep: string[]) {
     return this.prisma.$executeRaw`
-      DELETE FROM ps_contacts
-      WHERE endpoint = ANY(${states.map((s) => s.extension)}::text[])
-        AND id NOT IN (SELECT unnest(${keep}::text[]))`;
+      DELETE FROM ps_contacts c
+      USING ps_endpoints e,
+            unnest(${states.map((s) => s.extension)}::text[], ${states.map((s) => new Date(s.updatedAt).toISOString())}::timestamptz[]) AS w(id, at)
+      WHERE c.endpoint = w.id AND e.id = w.id AND e.updated_at = w.at
+        AND c.id NOT IN (SELECT unnest(${keep}::text[]))`;
   }
 
   /** user_id comes from the user whose extension this is, at write time. */
-  private upsertContacts(contacts: Array<Contact & { endpoint: string }>) {
+  private upsertContacts(contacts: Array<Contact & { endpoint: string; stateAt: number }>) {
     return this.prisma.$executeRaw`
       INSERT INTO ps_contacts (id, uri, endpoint, status, expiration_time, user_id, user_agent, roundtrip_usec,
                                via_addr, via_port, reg_server, call_id, qualify_frequency, qualify_timeout, updated_at)
@@ -152,9 +174,11 @@ export class PrismaStatusStore implements StatusStore {
         ${contacts.map((c) => c.regServer)}::text[],
         ${contacts.map((c) => c.callId)}::text[],
         ${contacts.map((c) => c.qualifyFrequency)}::int[],
-        ${contacts.map((c) => c.qualifyTimeout)}::float8[]
+        ${contacts.map((c) => c.qualifyTimeout)}::float8[],
+        ${contacts.map((c) => new Date(c.stateAt).toISOString())}::timestamptz[]
       ) AS c(id, uri, endpoint, status, expiration_time, user_agent, roundtrip_usec, via_addr, via_port, reg_server,
-             call_id, qualify_frequency, qualify_timeout)
+             call_id, qualify_frequency, qualify_timeout, state_at)
+      JOIN ps_endpoints e ON e.id = c.endpoint AND e.updated_at = c.state_at
       LEFT JOIN LATERAL (${OWNER_OF("c.endpoint")}) u ON true
       ON CONFLICT (id) DO UPDATE SET
         uri = EXCLUDED.uri, endpoint = EXCLUDED.endpoint, status = EXCLUDED.status,

@@ -33,6 +33,10 @@ export interface WriteBufferStats {
   /** Writes dropped because the database kept refusing them alone while storing others. */
   dropped: number;
   lastFlushAt: number | null;
+  /** When the oldest change not stored yet was enqueued (null: nothing pending). Its age is the alert. */
+  oldestPendingAt: number | null;
+  /** The last batch attempt failed (the database refuses writes: down, full disk, read-only). */
+  failing: boolean;
   /** The most recent failure, kept after recovery: compare lastErrorAt with lastFlushAt. */
   lastError: string | null;
   lastErrorAt: number | null;
@@ -58,8 +62,8 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
   const retryMaxMs = options.retryMaxMs ?? 5_000;
   const maxSoloFailures = options.maxSoloFailures ?? 5;
 
-  let pending = new Map<string, ExtensionWrite>();
-  let inFlight: ExtensionWrite[] = [];
+  let pending = new Map<string, Queued>();
+  let inFlight: Queued[] = [];
   let flushTimer: NodeJS.Timeout | null = null;
   let draining: Promise<void> | null = null;
   let retryDelayMs = retryInitialMs;
@@ -69,10 +73,14 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
   const soloFailures = new Map<string, number>();
   let storedSinceSoloFailure = false;
   let wakeFromBackoff: (() => void) | null = null;
-  const stats: Omit<WriteBufferStats, "pending"> = { flushed: 0, failures: 0, dropped: 0, lastFlushAt: null, lastError: null, lastErrorAt: null };
+  const stats: Omit<WriteBufferStats, "pending" | "oldestPendingAt"> = { flushed: 0, failures: 0, dropped: 0, failing: false, lastFlushAt: null, lastError: null, lastErrorAt: null };
 
   function enqueue(write: ExtensionWrite): void {
-    pending.set(write.extension, write); // a newer state replaces the older one in its place (FIFO by first write)
+    // A newer state replaces the older one in its place (FIFO by first write) and keeps its age: the
+    // database has been behind since the older change. `at` orders writes of several instances (store guard).
+    const now = Date.now();
+    const previous = pending.get(write.extension);
+    pending.set(write.extension, { ...write, at: write.at ?? now, queuedAt: previous?.queuedAt ?? now });
     if (draining) return; // the running drain picks it up
     if (pending.size >= maxBatch) startDraining();
     else flushTimer ??= setTimeout(startDraining, flushIntervalMs);
@@ -89,7 +97,7 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
 
   async function drain(): Promise<void> {
     while (pending.size > 0) {
-      const batch: ExtensionWrite[] = [];
+      const batch: Queued[] = [];
       for (const write of pending.values()) {
         if (batch.length >= batchLimit) break;
         batch.push(write);
@@ -97,7 +105,9 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
       for (const write of batch) pending.delete(write.extension);
       inFlight = batch;
       // Through a promise chain, so that a store throwing synchronously is retried like any other failure.
-      const outcome = await Promise.resolve(batch).then(store.writeExtensions.bind(store)).then(
+      // The store sees plain writes; a removal carries its time (a state carries its own updatedAt).
+      const writes = batch.map(({ extension, state, at }): ExtensionWrite => (state === null ? { extension, state, at } : { extension, state }));
+      const outcome = await Promise.resolve(writes).then(store.writeExtensions.bind(store)).then(
         () => ({ ok: true as const }),
         (error: unknown) => ({ ok: false as const, error }),
       );
@@ -109,14 +119,15 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
         batchLimit = Math.ceil(batch.length / 2);
         failed(batch, outcome.error, "front");
       } else {
-        failedAlone(batch[0] as ExtensionWrite, outcome.error);
+        failedAlone(batch[0] as Queued, outcome.error);
         await backoff();
       }
     }
   }
 
-  function succeeded(batch: ExtensionWrite[]): void {
+  function succeeded(batch: Queued[]): void {
     const at = Date.now();
+    stats.failing = false;
     stats.flushed += batch.length;
     stats.lastFlushAt = at;
     retryDelayMs = retryInitialMs;
@@ -130,7 +141,7 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
     }
   }
 
-  function failedAlone(write: ExtensionWrite, error: unknown): void {
+  function failedAlone(write: Queued, error: unknown): void {
     // Counted only while other writes are stored: a database that is down poisons nothing.
     const previous = soloFailures.get(write.extension);
     const failures = previous === undefined ? 1 : previous + (storedSinceSoloFailure ? 1 : 0);
@@ -148,16 +159,19 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
     failed([write], error, "back"); // behind the others: it cannot hold them back
   }
 
-  function failed(batch: ExtensionWrite[], error: unknown, where: "front" | "back"): void {
-    // Put the batch back; a state that arrived meanwhile is newer and wins.
-    const returning = batch.filter((write) => !pending.has(write.extension));
+  function failed(batch: Queued[], error: unknown, where: "front" | "back"): void {
+    // Put the batch back; a state that arrived meanwhile is newer and wins, with the older age.
     if (where === "front") {
-      const restored = new Map(returning.map((write) => [write.extension, write]));
-      for (const [extension, write] of pending) restored.set(extension, write);
+      const restored = new Map(batch.map((write) => [write.extension, write]));
+      for (const [extension, write] of pending) restored.set(extension, { ...write, queuedAt: Math.min(write.queuedAt, restored.get(extension)?.queuedAt ?? Infinity) });
       pending = restored;
     } else {
-      for (const write of returning) pending.set(write.extension, write);
+      for (const write of batch) {
+        const newer = pending.get(write.extension);
+        pending.set(write.extension, newer ? { ...newer, queuedAt: Math.min(newer.queuedAt, write.queuedAt) } : write);
+      }
     }
+    stats.failing = true;
     stats.failures += 1;
     stats.lastError = errorMessage(error);
     stats.lastErrorAt = Date.now();
@@ -193,8 +207,19 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
   return {
     enqueue,
     flush,
-    stats: () => ({ pending: pending.size + inFlight.length, ...stats }),
+    stats: () => {
+      let oldest: number | null = null;
+      for (const write of inFlight) if (oldest === null || write.queuedAt < oldest) oldest = write.queuedAt;
+      for (const write of pending.values()) if (oldest === null || write.queuedAt < oldest) oldest = write.queuedAt;
+      return { pending: pending.size + inFlight.length, oldestPendingAt: oldest, ...stats };
+    },
   };
+}
+
+interface Queued extends ExtensionWrite {
+  at: number;
+  /** First enqueue of a change not stored yet for this extension. */
+  queuedAt: number;
 }
 
 /** true if the promise settled within ms (a drain never rejects). */

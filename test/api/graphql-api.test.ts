@@ -294,7 +294,7 @@ describe("service restart (PGlite directory)", () => {
       await second.stop();
       await peer.close();
     }
-  });
+  }, 90_000); // PGlite directories: initdb in WebAssembly takes 10-20 s on a busy 2-core machine
 });
 
 describe("wrong AMI secret", () => {
@@ -319,7 +319,7 @@ describe("wrong AMI secret", () => {
       await svc.stop();
       await peer.close();
     }
-  });
+  }, 90_000); // PGlite directories: initdb in WebAssembly takes 10-20 s on a busy 2-core machine
 });
 
 function md5(text: string): string {

@@ -1,4 +1,5 @@
-// AMI capture files (../shared/ami-captures/*.ami, raw bytes from a real Asterisk 22) as frames
+// AMI capture files (test/fixtures/ami-captures/*.ami, raw bytes from a real Asterisk 22, copied
+// byte for byte from ../shared/ami-captures; test/fixtures/ami-captures.test.ts guards the copy) as frames
 // and as the raw messages asterisk-manager would emit for them. For unit tests of anything that
 // consumes AMI messages, and for replaying captures through a fake server (see ami-peer.ts).
 //
@@ -23,7 +24,9 @@ export interface AmiFrame {
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const CAPTURES_DIR = path.resolve(repoRoot, "../shared/ami-captures");
+export const CAPTURES_DIR = path.resolve(repoRoot, "test/fixtures/ami-captures");
+/** The team's reference copy; present on the team's machines only. */
+export const SHARED_CAPTURES_DIR = path.resolve(repoRoot, "../shared/ami-captures");
 
 /** Server-side capture names (`register-reachable`, ...), without the `.client.ami` files. */
 export function listCaptures(): string[] {

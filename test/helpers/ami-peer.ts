@@ -1,4 +1,4 @@
-// A fake Asterisk AMI server on a real TCP port, speaking the bytes of ../shared/ami-captures.
+// A fake Asterisk AMI server on a real TCP port, speaking the bytes of test/fixtures/ami-captures.
 // For integration tests of anything that connects to AMI (bridge, GraphQL end to end, simulators).
 //
 //   const peer = await AmiPeer.start({ secret: "s3cret", state: { endpoints: labEndpoints(1000, 1002),

@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { locateDatabase, openDatabase } from "../../src/store/database.ts";
+import { DatabaseStartError, locateDatabase, openDatabase } from "../../src/store/database.ts";
 import { createPrismaStatusStore } from "../../src/store/prisma-status-store.ts";
 import { agent, contact } from "../helpers/agents.ts";
-import { createTestPglite, createTestPostgres, silentLog } from "../helpers/databases.ts";
+import { ADMIN_POSTGRES_URL, createTestPglite, createTestPostgres, silentLog, withDatabase } from "../helpers/databases.ts";
 
 describe("locateDatabase", () => {
   it("maps the URL to a backend", () => {
@@ -50,11 +50,53 @@ describe("embedded PGlite in a directory", () => {
 });
 
 describe("PostgreSQL", () => {
+  it("start-up names the host and the cause: refused, silent, missing database; retries only what may recover", async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const refusedPort = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const silent = net.createServer(() => {}); // accepts, never speaks
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const silentPort = (silent.address() as net.AddressInfo).port;
+    const open = (url: string, extra: object = {}) =>
+      openDatabase({ url, dataDir: "", migrate: true, log: silentLog(), connectionTimeoutMs: 300, ...extra }).then(
+        async (db) => {
+          await db.close();
+          return null;
+        },
+        (error: unknown) => error,
+      );
+    try {
+      const refused = await open(`postgresql://postgres@127.0.0.1:${refusedPort}/app`);
+      expect(refused).toBeInstanceOf(DatabaseStartError);
+      expect(refused).toMatchObject({ code: "refused", message: expect.stringContaining(`database 127.0.0.1:${refusedPort}/app: connection refused`) });
+
+      const started = performance.now();
+      const silentError = await open(`postgresql://postgres@127.0.0.1:${silentPort}/app`);
+      expect(silentError).toMatchObject({ code: "silent", message: expect.stringContaining(`database 127.0.0.1:${silentPort}/app: no answer within 300 ms`) });
+      expect(performance.now() - started).toBeLessThan(5_000);
+
+      const missing = await open(withDatabase(ADMIN_POSTGRES_URL, "no_such_database_here"), { startupWaitMs: 60_000 });
+      // Not retried for a minute: a missing database does not appear by waiting.
+      expect(missing).toMatchObject({ code: "database-missing", message: expect.stringContaining('database "no_such_database_here" does not exist') });
+
+      // Refused is retried, with one log line per attempt, until the wait is over.
+      const log = silentLog();
+      const retried = await openDatabase({ url: `postgresql://postgres@127.0.0.1:${refusedPort}/app`, dataDir: "", migrate: true, log, connectionTimeoutMs: 300, startupWaitMs: 1_000 }).catch((e: unknown) => e);
+      expect(retried).toMatchObject({ code: "refused" });
+      const attempts = log.entries.filter((entry) => entry.msg?.endsWith("; retrying"));
+      expect(attempts.length).toBeGreaterThanOrEqual(2);
+      expect(attempts[0]?.obj).toMatchObject({ host: `127.0.0.1:${refusedPort}/app`, cause: "refused" });
+    } finally {
+      silent.close();
+    }
+  }, 30_000);
+
   it("fails a query after the connection timeout instead of hanging when the server does not answer", async () => {
     const silent = net.createServer(() => {}); // accepts, never speaks
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const port = (silent.address() as net.AddressInfo).port;
-    const db = await openDatabase({ url: `postgresql://postgres@127.0.0.1:${port}/none`, dataDir: "", migrate: false, log: silentLog(), connectionTimeoutMs: 300 });
+    const db = await openDatabase({ url: `postgresql://postgres@127.0.0.1:${port}/none`, dataDir: "", migrate: false, log: silentLog(), connectionTimeoutMs: 300, checkAtStart: false });
     try {
       const started = performance.now();
       await expect(createPrismaStatusStore(db.prisma).ping()).rejects.toThrow();

@@ -6,7 +6,7 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/pr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH, type PrismaClient } from "../../src/store/database.ts";
+import { DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH, openDatabase, type Database, type PrismaClient } from "../../src/store/database.ts";
 import { create, deploy, status } from "../../src/store/schema-engine.ts";
 import { createTestPglite, createTestPostgres, silentLog, type TestDatabase } from "../helpers/databases.ts";
 
@@ -143,6 +143,68 @@ describe("migrations vs a changed schema.prisma (PostgreSQL)", () => {
     expect(await create(target, changed)).toEqual({ directory: null, sql: null });
   }, 60_000);
 });
+
+// Start-up applies the committed SQL itself (no wasm engine). It must leave exactly what the engine leaves,
+// so that `prisma migrate` (native or wasm) takes over without noticing.
+describe.each(["PostgreSQL", "PGlite"] as const)("start-up fast path on %s", (kind) => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  /** An empty database, opened through openDatabase (the start-up path) with these migrations. */
+  const openFresh = async (migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<{ open: () => Promise<Database> }> => {
+    let url: string | undefined;
+    let dataDir = "";
+    if (kind === "PostgreSQL") {
+      const empty = await createTestPostgres({ migrate: false });
+      cleanups.push(() => empty.drop());
+      url = empty.url;
+      await empty.db.close();
+    } else {
+      const dir = await mkdtemp(path.join(tmpdir(), "migrations-fast-"));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      dataDir = path.join(dir, "data");
+    }
+    return { open: () => openDatabase({ url, dataDir, migrate: true, migrationsDir, log: silentLog() }) };
+  };
+
+  it("records what the engine records, and the engine then finds the database up to date and in sync with schema.prisma", async () => {
+    const viaEngine = await (kind === "PostgreSQL" ? createTestPostgres({ migrate: false }) : createTestPglite({ migrate: false }));
+    cleanups.push(() => viaEngine.drop());
+    await deploy(viaEngine.db.migrationTarget, options);
+
+    const fresh = await openFresh();
+    const db = await fresh.open();
+    cleanups.push(() => db.close());
+    const rows = await migrationRows(db.prisma);
+    expect(rows.map(({ finished_at, ...row }) => ({ ...row, finished: finished_at instanceof Date }))).toEqual(
+      (await migrationRows(viaEngine.db.prisma)).map(({ finished_at, ...row }) => ({ ...row, finished: finished_at instanceof Date })),
+    );
+    expect(await describeTables(db.prisma)).toEqual(await describeTables(viaEngine.db.prisma));
+    expect(await status(db.migrationTarget, options)).toEqual({ upToDate: true, pending: [], failed: [], edited: [], unknown: [] });
+    expect(await create(db.migrationTarget, options)).toEqual({ directory: null, sql: null });
+  }, 90_000);
+
+  it("records a failing migration as failed with its error, applies nothing of it, and the next start refuses", async () => {
+    const migrationsDir = await mkdtemp(path.join(tmpdir(), "migrations-fast-dir-"));
+    cleanups.push(() => rm(migrationsDir, { recursive: true, force: true }));
+    await cp(DEFAULT_MIGRATIONS_DIR, migrationsDir, { recursive: true });
+    await addMigration(migrationsDir, "29990102000000_broken", ["CREATE TABLE half_applied (id int);", "SELECT 1/0;"]);
+    const fresh = await openFresh(migrationsDir);
+    await expect(fresh.open()).rejects.toThrow(/29990102000000_broken failed: division by zero/);
+    // The engine decides from here on, and refuses as `prisma migrate deploy` does (P3009).
+    await expect(fresh.open()).rejects.toThrow(/P3009|failed migrations/);
+  }, 90_000);
+});
+
+/** Every column and index of the public schema, as the catalog describes them. */
+async function describeTables(prisma: PrismaClient): Promise<unknown> {
+  const columns = await prisma.$queryRaw`
+    SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, column_default
+    FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name`;
+  const indexes = await prisma.$queryRaw`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`;
+  return { columns, indexes };
+}
 
 async function migrationNames(): Promise<string[]> {
   const entries = await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true });

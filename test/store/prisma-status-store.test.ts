@@ -122,6 +122,23 @@ describe.each(backends)("PrismaStatusStore on %s", (_name, createDatabase) => {
     expect(firstWriteMs).toBeLessThan(10_000);
   });
 
+  it("never replaces a newer state with an older one (two writers, one late), nor deletes a newer row for an older removal", async () => {
+    const newer = agent("1500", [contact("1500", 2)], { status: "ON_CALL", deviceState: "INUSE", updatedAt: 1_800_000_002_000 });
+    const older = agent("1500", [contact("1500", 1)], { updatedAt: 1_800_000_001_000 });
+    await store().writeExtensions([{ extension: "1500", state: newer }]);
+    await store().writeExtensions([{ extension: "1500", state: older }]); // the late writer
+    expect((await store().loadByExtensions(["1500"])).get("1500")).toEqual(stored(newer));
+
+    await store().writeExtensions([{ extension: "1500", state: null, at: 1_800_000_001_500 }]); // a removal older than the row
+    expect((await store().loadByExtensions(["1500"])).get("1500")).toEqual(stored(newer));
+
+    const newest = agent("1500", [contact("1500", 3)], { updatedAt: 1_800_000_003_000 });
+    await store().writeExtensions([{ extension: "1500", state: newest }]);
+    expect((await store().loadByExtensions(["1500"])).get("1500")).toEqual(stored(newest));
+    await store().writeExtensions([{ extension: "1500", state: null, at: 1_800_000_004_000 }]);
+    expect((await store().loadByExtensions(["1500"])).has("1500")).toBe(false);
+  });
+
   it("ping succeeds while the database is up", async () => {
     await expect(store().ping()).resolves.toBeUndefined();
   });

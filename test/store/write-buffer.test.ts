@@ -113,6 +113,22 @@ describe("write buffer (scripted store, fake timers)", () => {
     expect(buffer.stats()).toMatchObject({ pending: 0, flushed: 2, failures: 1 });
   });
 
+  it("reports the age of the oldest change not stored (kept while newer states replace it) and whether writes fail", async () => {
+    const { store, script } = scriptedStore();
+    const buffer = createWriteBuffer({ store, log: silentLog(), retryInitialMs: 1_000, retryMaxMs: 1_000 });
+    expect(buffer.stats()).toMatchObject({ oldestPendingAt: null, failing: false });
+    script.failuresLeft = Number.POSITIVE_INFINITY;
+    const firstAt = Date.now();
+    buffer.enqueue(write("1000", 1));
+    await vi.advanceTimersByTimeAsync(500); // flushed once, failed, in backoff
+    buffer.enqueue(write("1000", 2)); // replaces the unsaved state: the database is still behind since firstAt
+    buffer.enqueue(write("1001", 2));
+    expect(buffer.stats()).toMatchObject({ oldestPendingAt: firstAt, failing: true, lastError: "connection refused" });
+    script.failuresLeft = 0;
+    await buffer.flush();
+    expect(buffer.stats()).toMatchObject({ pending: 0, oldestPendingAt: null, failing: false });
+  });
+
   it("flush(deadline) retries at once while the database is down, then rejects at the deadline naming what was not stored", async () => {
     const { store, script } = scriptedStore();
     const log = silentLog();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import { ConfigError, loadConfig } from "../../src/config.ts";
-import { createLogger } from "../../src/logger.ts";
+import { createLogger, formatPretty } from "../../src/logger.ts";
 
 describe("loadConfig", () => {
   it("has working defaults: embedded database, port 4000, 5 s cache", () => {
@@ -52,6 +52,29 @@ describe("loadConfig", () => {
       expect(message).toContain(name);
     }
     expect((error as ConfigError).problems).toHaveLength(5);
+  });
+
+  it("validates every limit of the database, stop and log settings", () => {
+    expect(loadConfig({})).toMatchObject({
+      db: { readTimeoutMs: 300, queryTimeoutMs: 5_000, connectTimeoutMs: 2_000, startupWaitMs: 30_000, healthIntervalMs: 2_000 },
+      shutdownTimeoutMs: 1_000,
+      log: { format: "auto" },
+    });
+    expect(loadConfig({ DB_READ_TIMEOUT_MS: "150", DB_STARTUP_WAIT_MS: "0", LOG_FORMAT: "pretty", SHUTDOWN_TIMEOUT_MS: "1500" })).toMatchObject({
+      db: { readTimeoutMs: 150, startupWaitMs: 0 },
+      log: { format: "pretty" },
+      shutdownTimeoutMs: 1_500,
+    });
+    const bad = { DB_READ_TIMEOUT_MS: "5", DB_QUERY_TIMEOUT_MS: "1e9", DB_CONNECT_TIMEOUT_MS: "soon", SHUTDOWN_TIMEOUT_MS: "0", LOG_FORMAT: "xml", DB_HEALTH_INTERVAL_MS: "-3" };
+    const error = (() => {
+      try {
+        loadConfig(bad);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error("accepted");
+    })();
+    expect(error.problems.map((p) => p.split("=")[0]).sort()).toEqual(Object.keys(bad).sort());
   });
 });
 
@@ -113,5 +136,21 @@ describe("createLogger", () => {
     expect(entry).toMatchObject({ level: "info", msg: "hello", config: { ami: { host: "h", secret: "[redacted]" } }, secret: "[redacted]", auth: { password: "[redacted]" } });
     expect(JSON.parse(lines[1]!)).toMatchObject({ token: "[redacted]", params: { apiKey: "[redacted]", authorization: "[redacted]" }, connectionParams: "[redacted]" });
     expect(lines.join("")).not.toMatch(/top-secret|s2|p3|t4|k5|t6|t7|k8/);
+  });
+});
+
+describe("pretty logs", () => {
+  it("renders one readable line per entry from the same (redacted) entry, JSON being the default for a stream", () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) });
+    createLogger({ level: "info", format: "pretty" }, sink)
+      .child({ module: "ami" })
+      .warn({ cause: "connect-failed", retryInMs: 789, secret: "hunter2", reason: "connect ECONNREFUSED 127.0.0.1:5038" }, "AMI connection failed");
+    expect(lines.join("")).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN  ami AMI connection failed  cause=connect-failed retryInMs=789 secret=\[redacted\] reason="connect ECONNREFUSED 127\.0\.0\.1:5038"\n$/);
+    expect(formatPretty("not json", false)).toBe("not json");
+
+    const json: string[] = [];
+    createLogger({ level: "info", format: "auto" }, new Writable({ write: (chunk, _e, done) => (json.push(String(chunk)), done()) })).info({}, "x");
+    expect(JSON.parse(json[0]!)).toMatchObject({ msg: "x" });
   });
 });

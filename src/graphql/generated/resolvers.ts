@@ -108,11 +108,20 @@ export type AmiStatus = {
   cacheHits: Scalars['Int']['output'];
   cacheMisses: Scalars['Int']['output'];
   connected: Scalars['Boolean']['output'];
+  /** Why the database is not up (no answer, refused, or the last write error such as a full disk). */
+  databaseError?: Maybe<Scalars['String']['output']>;
+  /** The database answers within DB_READ_TIMEOUT_MS and accepts writes. While false, answers come from memory. */
+  databaseUp?: Maybe<Scalars['Boolean']['output']>;
   eventsIgnored: Scalars['Int']['output'];
   eventsProcessed: Scalars['Int']['output'];
   lastError?: Maybe<Scalars['String']['output']>;
   lastEventAt?: Maybe<Scalars['DateTime']['output']>;
   lastResyncAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The most recent failed write (kept after recovery: compare lastWriteErrorAt with now). */
+  lastWriteError?: Maybe<Scalars['String']['output']>;
+  lastWriteErrorAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Age of the oldest change not stored yet, in milliseconds; null when nothing is pending. */
+  oldestPendingWriteAgeMs?: Maybe<Scalars['Int']['output']>;
   /** Writes waiting for the database. */
   pendingWrites: Scalars['Int']['output'];
   /** Queue members, pauses and wrap-up are known (false: e.g. the AMI user lacks read class `agent`). */
@@ -614,11 +623,16 @@ export type AmiStatusResolvers<ContextType = GraphQLContext, ParentType extends 
   cacheHits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   cacheMisses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   connected?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  databaseError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  databaseUp?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   eventsIgnored?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   eventsProcessed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastEventAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   lastResyncAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastWriteError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastWriteErrorAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  oldestPendingWriteAgeMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   pendingWrites?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   queueDataAvailable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   queueDataDetail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
