@@ -4,8 +4,8 @@ import { defineConfig } from "vitest/config";
 const require = createRequire(import.meta.url);
 
 // `npm test`: unit, replayed-AMI, store (PostgreSQL + PGlite) and API suites.
-// The real-Asterisk, hostile and fault suites have their own configs (vitest.asterisk.config.ts,
-// vitest.hostile.config.ts, vitest.faults.config.ts).
+// The real-Asterisk, hostile, fault and browser suites have their own configs (vitest.asterisk.config.ts,
+// vitest.hostile.config.ts, vitest.faults.config.ts, vitest.browser.config.ts).
 export default defineConfig({
   resolve: {
     // graphql 16 ships CJS (main) and ESM (module) builds. Node (and so every dependency vitest leaves
@@ -15,7 +15,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/asterisk/**", "test/hostile/**", "test/faults/**", "node_modules/**"],
+    exclude: ["test/asterisk/**", "test/hostile/**", "test/faults/**", "test/browser/**", "node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -23,6 +23,7 @@ import type { GraphQLServices } from "./graphql/context.ts";
 import type { AmiStatusModel, SnapshotModel } from "./graphql/models.ts";
 import { compareExtensions } from "./cache/agent-reader.ts";
 import { createHttpServer } from "./http/server.ts";
+import { WEB_DIST_DIR } from "./http/static-files.ts";
 import { Authenticator } from "./http/auth.ts";
 import { limitRefresh } from "./graphql/refresh-limiter.ts";
 import { DatabaseHealth } from "./store/database-health.ts";
@@ -243,6 +244,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     maxHeaderBytes: config.http.maxHeaderBytes,
     bodyLimitBytes: config.http.maxBodyBytes,
     ...config.ws,
+    webRoot: config.web.enabled ? WEB_DIST_DIR : null,
     // In-flight requests get a share of the stop budget, then their sockets are closed.
     drainMs: Math.max(50, Math.floor(config.shutdownTimeoutMs / 2)),
     ...config.graphql,

@@ -9,7 +9,6 @@ const bool = (def: boolean) =>
     .enum(["true", "false", "1", "0", "yes", "no"])
     .default(def ? "true" : "false")
     .transform((v) => v === "true" || v === "1" || v === "yes");
-
 const optionalBool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .optional()
@@ -87,7 +86,6 @@ const EnvSchema = z.object({
   AUTH_EXTENSIONS_CLAIM: z.string().min(1).default("extensions"),
   AUTH_API_KEYS: list.pipe(z.array(z.string().regex(API_KEY_ENTRY, "each entry must be name:role:sha256hex[:ext1|ext2]"))),
 
-  CORS_ORIGINS: list.pipe(z.array(z.string().regex(ORIGIN, "each origin must be scheme://host[:port], without a path"))),
   HTTP_HEADERS_TIMEOUT_MS: ms(10_000, 100),
   HTTP_REQUEST_TIMEOUT_MS: ms(30_000, 100),
   HTTP_MAX_HEADER_BYTES: count(16 * 1024, 1024, 1024 * 1024),
@@ -106,6 +104,17 @@ const EnvSchema = z.object({
   QUEUE_WRAPUP_DEFAULT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   QUEUE_SHARED_LASTCALL: bool(false),
   USERS_REFRESH_MS: ms(30_000, 1_000),
+
+  // Browser origins allowed to call the API (CORS on HTTP, Origin on the graphql-ws upgrade).
+  // `*` (alone) allows any origin; credentials (cookies) are never allowed either way.
+  CORS_ORIGINS: list.pipe(
+    z
+      .array(z.string().regex(new RegExp(`${ORIGIN.source}|^\\*$`), "each origin must be scheme://host[:port], without a path (or * alone)"))
+      .refine((origins) => !origins.includes("*") || origins.length === 1, "* must be the only entry")
+      // Browsers send scheme and host in lower case.
+      .transform((origins) => origins.map((origin) => origin.toLowerCase())),
+  ),
+  WEB_UI: bool(true),
 });
 
 export interface ApiKeyConfig {
@@ -141,7 +150,7 @@ export interface Config {
   http: {
     host: string;
     port: number;
-    /** Browser origins allowed to open a WebSocket (and, later, CORS); empty: none cross-origin. */
+    /** Browser origins allowed to call the API besides the page's own (CORS, WebSocket Origin); ["*"]: any. */
     corsOrigins: string[];
     headersTimeoutMs: number;
     requestTimeoutMs: number;
@@ -151,6 +160,8 @@ export interface Config {
   auth: AuthConfig;
   ws: { maxPayloadBytes: number; maxSubscriptionsPerConnection: number; maxConnectionsPerIp: number };
   refresh: { minIntervalMs: number };
+  /** Serve the wallboard (the built web app) at `/`. */
+  web: { enabled: boolean };
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"; format: "auto" | "pretty" | "json" };
   ami: {
     host: string;
@@ -244,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth,
     ws: { maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES, maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION, maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP },
     refresh: { minIntervalMs: e.REFRESH_MIN_INTERVAL_MS },
+    web: { enabled: e.WEB_UI },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     ami: {
       host: e.AMI_HOST,

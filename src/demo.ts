@@ -8,6 +8,8 @@
 //   npm run demo -- --agents 500 --rate 50    # more of everything
 //   npm run demo -- --queues support:5,sales:10,billing:30 --agent-activity 0.5
 import { startApp, type App } from "./app.ts";
+import { demoUsers, seedDemoUsers } from "./demo-users.ts";
+import { openDatabase } from "./store/database.ts";
 import { ConfigError, loadConfigWith, type Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { exitOnShutdownSignals } from "./shutdown-signals.ts";
@@ -15,13 +17,15 @@ import { parseSimulatorArgs, simulatorUsage, UsageError } from "./simulator/cli-
 import { startSimulator, type Simulator } from "./simulator/simulator.ts";
 
 const DEFAULTS = { port: 0, rate: 5 };
+/** 52 extensions: 50 people, two of them with a softphone as well (src/demo-users.ts). */
+const DEMO_EXTENSIONS = "52";
 const USAGE = () => simulatorUsage("Demo: the service plus a simulated Asterisk (--port is the simulator's AMI port).", "npm run demo --", DEFAULTS);
 
 async function main(argv: readonly string[]): Promise<void> {
   let args;
   let settings: Config;
   try {
-    args = parseSimulatorArgs(argv, DEFAULTS);
+    args = parseSimulatorArgs(argv.some((a) => a === "--agents" || a.startsWith("--agents=")) ? argv : ["--agents", DEMO_EXTENSIONS, ...argv], DEFAULTS);
     settings = loadConfigWith({});
   } catch (error) {
     if (!(error instanceof UsageError) && !(error instanceof ConfigError)) throw error;
@@ -52,6 +56,7 @@ async function main(argv: readonly string[]): Promise<void> {
       QUEUE_WRAPUP_SECONDS: wrapUps,
       QUEUE_SHARED_LASTCALL: "true",
     });
+    await seedUsers(config, args.options.agents, args.options.firstExtension ?? 1000, log);
     app = await startApp(config, log);
   } catch (error) {
     log.fatal({ err: error }, "demo start-up failed");
@@ -62,13 +67,14 @@ async function main(argv: readonly string[]): Promise<void> {
   const base = `http://localhost:${app.port}`;
   log.info(
     {
+      wallboard: `${base}/`,
       graphiql: `${base}/graphiql`,
       agents: `${base}/api/ami/extensions`,
       simulator: `${simulator.host}:${simulator.port}`,
       eventsPerSecond: args.options.eventsPerSecond,
       queues: (args.options.queues ?? []).map((q) => `${q.name} (wrap-up ${q.wrapupSeconds ?? 5} s)`),
     },
-    `demo running: open ${base}/graphiql and press ▶ to watch ${args.options.agents} simulated agents change live (Ctrl-C to stop)`,
+    `demo running: open ${base}/ (the wallboard) to watch the simulated agents change live, or ${base}/graphiql (Ctrl-C to stop)`,
   );
   exitOnShutdownSignals({
     log,
@@ -79,6 +85,17 @@ async function main(argv: readonly string[]): Promise<void> {
       await simulator.close();
     },
   });
+}
+
+/** Names for the simulated extensions, written before the service loads its users (demo only). */
+async function seedUsers(config: Config, extensions: number, first: number, log: ReturnType<typeof createLogger>): Promise<void> {
+  const db = await openDatabase({ url: config.db.url, dataDir: config.db.dataDir, migrate: true, log: log.child({ module: "db" }) });
+  try {
+    const seeded = await seedDemoUsers(db.prisma, demoUsers(extensions, first));
+    log.info({ users: seeded }, seeded > 0 ? "demo users written" : "users exist already: demo users not written");
+  } finally {
+    await db.close();
+  }
 }
 
 void main(process.argv.slice(2));

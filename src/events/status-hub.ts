@@ -1,6 +1,7 @@
 // Fan-out of status changes to subscribers over a graphql-subscriptions PubSubEngine (in-memory
 // PubSub here; a Redis engine can replace it for several instances). Registration and the snapshot
 // happen in the same tick, so a subscriber sees every change after its snapshot: no gap, no duplicate.
+import { randomUUID } from "node:crypto";
 import type { PubSubEngine } from "graphql-subscriptions";
 import type { AgentView } from "../domain/agent/merge.ts";
 import type { AgentChange } from "../domain/agent/roster.ts";
@@ -44,6 +45,9 @@ export type AgentStatusEventModel = SnapshotEvent | ChangeEvent;
 
 export class StatusHub {
   subscribers = 0;
+  /** Names this stream of `seq` numbers: a hub (a process start) has its own, so a client that sees a
+   * new epoch knows `seq` started again and drops its state for the new snapshot. */
+  readonly epoch: string = randomUUID();
 
   constructor(
     private readonly pubsub: PubSubEngine,

@@ -19,8 +19,8 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
 const DEFAULT_QUERY = `# Live agent status: a snapshot, then one delta per change.
 subscription {
   agentStatus {
-    ... on AgentsSnapshot { seq ts agents { extension name status online available stale } }
-    ... on AgentStatusChanged { seq extension status online available stale ts }
+    ... on AgentsSnapshot { epoch seq ts agents { id extension name status available reasons } }
+    ... on AgentStatusChanged { epoch seq ts agent { id extension name status available reasons } }
   }
 }
 

@@ -13,6 +13,7 @@ export async function handleGraphQLHttp(
   req: IncomingMessage,
   res: ServerResponse,
   bodyLimitBytes: number,
+  extraHeaders: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const auth = await authenticator.authenticate(credentialsFromHeaders(req.headers));
   if (!auth.ok) {
@@ -23,7 +24,7 @@ export async function handleGraphQLHttp(
     return;
   }
   const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
+  for (const [key, value] of Object.entries({ ...req.headers, ...extraHeaders })) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
   }
   const url = new URL(req.url ?? "/", "http://localhost");

@@ -29,6 +29,7 @@ export interface GraphQLWsOptions extends CostLimits {
   log: Log;
   maxTokens: number;
   maxPayloadBytes: number;
+  /** Browser origins allowed to open a socket besides the page's own (["*"]: any); no Origin: not a browser, allowed. */
   corsOrigins: readonly string[];
   maxSubscriptionsPerConnection: number;
   maxConnectionsPerIp: number;

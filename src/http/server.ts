@@ -15,6 +15,8 @@ import { serveGraphiQL } from "./graphiql.ts";
 import { handleGraphQLHttp } from "./graphql-http.ts";
 import { attachGraphQLWs } from "./graphql-ws.ts";
 import { handleRest, sendJson, type Probes } from "./rest.ts";
+import { handleCors } from "./cors.ts";
+import { serveStatic } from "./static-files.ts";
 
 export interface HttpOptions {
   host: string;
@@ -32,8 +34,6 @@ export interface HttpOptions {
   maxAliases: number;
   maxDirectives: number;
   maxCost: number;
-  /** Browser origins allowed to open a WebSocket besides the page's own. */
-  corsOrigins?: readonly string[];
   maxPayloadBytes?: number;
   maxSubscriptionsPerConnection?: number;
   maxConnectionsPerIp?: number;
@@ -41,6 +41,10 @@ export interface HttpOptions {
   requestTimeoutMs?: number;
   maxHeaderBytes?: number;
   bodyLimitBytes?: number;
+  /** Browser origins allowed besides the page's own (CORS on HTTP, Origin on the WebSocket upgrade); ["*"]: any. */
+  corsOrigins?: readonly string[];
+  /** Folder of the built web app served at `/` (null: none). */
+  webRoot?: string | null;
   /** One GraphQL execution per event and cohort of identical subscriptions (default true). */
   sharedExecution?: boolean;
   /** Identical read-only queries reuse the last result while the data is unchanged, at most this long (0: off). */
@@ -75,13 +79,14 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
   });
   const context = (principal: Parameters<typeof createContext>[1]) => createContext(options.services, principal);
+  const corsOrigins = options.corsOrigins ?? [];
   const ws = attachGraphQLWs({
     ...options,
     httpServer: server,
     path: "/graphql",
     createContext: context,
     maxPayloadBytes: options.maxPayloadBytes ?? 64 * 1024,
-    corsOrigins: options.corsOrigins ?? [],
+    corsOrigins,
     maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 25,
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? 500,
   });
@@ -90,15 +95,20 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const method = req.method ?? "GET";
     const route = async () => {
+      const cors = handleCors(req, res, corsOrigins);
+      if (cors.kind === "answered") return;
       if (path === "/graphql") {
         if (method === "GET" && options.graphiql && (req.headers.accept ?? "").includes("text/html")) {
           res.writeHead(302, { location: "/graphiql" }).end();
           return;
         }
-        await handleGraphQLHttp(apollo, context, options.authenticator, req, res, bodyLimit);
+        // An allow-listed Origin is not a forgery: such requests need no CSRF preflight header (a GET from
+        // urql's defaults). Everything else keeps Apollo's CSRF prevention.
+        await handleGraphQLHttp(apollo, context, options.authenticator, req, res, bodyLimit, cors.crossOrigin ? { "apollo-require-preflight": "true" } : {});
         return;
       }
       if (options.graphiql && method === "GET" && serveGraphiQL(path, res)) return;
+      if (options.webRoot && (method === "GET" || method === "HEAD") && (await serveStatic(options.webRoot, path, res, method))) return;
       if (await handleRest(req, path, res, options.services, options.probes, options.authenticator)) return;
       sendJson(res, 404, { error: `no route for ${method} ${path}` });
     };

@@ -70,6 +70,17 @@ describe("npm run demo", () => {
       const list = await extensions();
       return list.length === 20 && list.every((e) => !e.stale) ? list : undefined;
     }, "20 synced agents", 20_000);
+    // People, not extensions: the demo's users seed names them, and two of them have a softphone too.
+    const people = (await (
+      await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ agents { name extensions { extension } } }" }) })
+    ).json()) as { data: { agents: Array<{ name: string | null; extensions: Array<{ extension: string }> }> } };
+    expect(people.data.agents).toHaveLength(18);
+    expect(people.data.agents.every((a) => a.name !== null && /^\S+ \S+/.test(a.name))).toBe(true);
+    expect(people.data.agents.filter((a) => a.extensions.length === 2).map((a) => a.name)).toEqual(["Amelia Martin", "Noah Haddad"]);
+    const wallboard = await fetch(`${base}/`);
+    expect(wallboard.status).toBe(200); // built by npm install (postinstall: build:web)
+    expect(await wallboard.text()).toContain('<div id="root">');
+
     const statusesOf = (list: Extension[]) => list.map((e) => `${e.extension}:${e.status}`).join(" ");
     await poll(async () => (statusesOf(await extensions()) !== statusesOf(first) ? true : undefined), "an agent to change", 20_000);
 

@@ -69,6 +69,8 @@ export type AgentStatusChanged = {
   agent: Agent;
   available: Scalars['Boolean']['output'];
   dnd: Scalars['Boolean']['output'];
+  /** The stream `seq` belongs to (see AgentsSnapshot.epoch). */
+  epoch: Scalars['ID']['output'];
   /** The agent's main extension. */
   extension: Scalars['ID']['output'];
   /** Every extension of the agent. */
@@ -91,6 +93,11 @@ export type AgentStatusEvent = AgentStatusChanged | AgentsSnapshot;
 export type AgentsSnapshot = {
   __typename?: 'AgentsSnapshot';
   agents: Array<Agent>;
+  /**
+   * The stream this `seq` belongs to: a new value (a new process, a failover) means `seq` started again,
+   * so a client drops what it holds and takes this snapshot as the whole state.
+   */
+  epoch: Scalars['ID']['output'];
   /** Sequence number of the last change included; the next delta has seq + 1 (per stream, gaps are detectable). */
   seq: Scalars['Int']['output'];
   ts: Scalars['DateTime']['output'];
@@ -585,6 +592,7 @@ export type AgentStatusChangedResolvers<ContextType = GraphQLContext, ParentType
   agent?: Resolver<ResolversTypes['Agent'], ParentType, ContextType>;
   available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   dnd?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  epoch?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   extension?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   extensions?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -605,6 +613,7 @@ export type AgentStatusEventResolvers<ContextType = GraphQLContext, ParentType e
 
 export type AgentsSnapshotResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AgentsSnapshot'] = ResolversParentTypes['AgentsSnapshot']> = {
   agents?: Resolver<Array<ResolversTypes['Agent']>, ParentType, ContextType>;
+  epoch?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   ts?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;

@@ -27,7 +27,7 @@ export function presenceStateFromGraphQL(state: PresenceState): DomainPresenceSt
 
 export const typeResolvers: Pick<
   Resolvers,
-  "Contact" | "ExtensionStatus" | "AgentStatusEvent" | "AgentStatusChanged" | "Presence" | "QueueMembership"
+  "Contact" | "ExtensionStatus" | "AgentStatusEvent" | "AgentsSnapshot" | "AgentStatusChanged" | "Presence" | "QueueMembership"
 > = {
   Contact: {
     expiresAt: (contact) => (contact.expirationTime === null ? null : contact.expirationTime * 1000),
@@ -37,6 +37,9 @@ export const typeResolvers: Pick<
   },
   AgentStatusEvent: {
     __resolveType: (event) => (event.kind === "snapshot" ? "AgentsSnapshot" : "AgentStatusChanged"),
+  },
+  AgentsSnapshot: {
+    epoch: (_snapshot, _args, { services }) => services.hub.epoch,
   },
   // A delta's flat fields are its agent's (a removed agent reads OFFLINE, as before).
   AgentStatusChanged: {
@@ -48,6 +51,7 @@ export const typeResolvers: Pick<
     dnd: (event) => event.agent.dnd,
     presence: (event) => event.agent.presence,
     queues: (event) => event.agent.queues,
+    epoch: (_event, _args, { services }) => services.hub.epoch,
   },
   Presence: {
     state: (presence) => presence.state.toUpperCase() as PresenceState,

@@ -1,0 +1,70 @@
+// The floor's live state: the agentStatus snapshot, then deltas. Deltas are batched per animation
+// frame (FrameBatcher), so 2,000 agents changing at once cost one render, not one per delta. A
+// snapshot (first connect, any reconnect, a new epoch after a service restart) replaces everything.
+import { createLiveClient, type LinkState } from "../../client/live-client.ts";
+import { StreamPosition } from "../../client/stream-position.ts";
+import type { AgentFieldsFragment, LiveAgentsSubscription } from "../gql/graphql.ts";
+import { LiveAgentsDocument } from "./documents.ts";
+import { applyEvents, type FloorData, type FloorEvent } from "./floor-reducer.ts";
+import { FrameBatcher } from "./frame-batcher.ts";
+
+export type Agent = AgentFieldsFragment;
+
+export interface FloorState extends FloorData<Agent> {
+  link: LinkState;
+}
+
+export class LiveAgents {
+  private state: FloorState = { agents: new Map(), link: "connecting", epoch: null, lastEventAt: null, statusSince: new Map() };
+  private readonly listeners = new Set<() => void>();
+  private readonly batcher = new FrameBatcher<FloorEvent<Agent>>((events) => this.apply(events));
+  private position = new StreamPosition();
+  private readonly client;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(url: string) {
+    this.client = createLiveClient({ url, onState: (link) => this.update({ ...this.state, link }) });
+  }
+
+  start(): void {
+    this.unsubscribe = this.client.subscribe<LiveAgentsSubscription>(
+      { query: LiveAgentsDocument.toString() },
+      {
+        next: ({ data }) => data && this.batcher.push(data.agentStatus as FloorEvent<Agent>),
+        error: () => this.resubscribe(),
+        complete: () => undefined,
+      },
+    );
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.batcher.clear();
+    void this.client.dispose();
+  }
+
+  getState = (): FloorState => this.state;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private resubscribe(): void {
+    this.unsubscribe?.();
+    this.batcher.clear();
+    this.position = new StreamPosition();
+    this.start();
+  }
+
+  private apply(events: FloorEvent<Agent>[]): void {
+    const next = applyEvents(this.state, events, this.position, Date.now());
+    if (next === "resubscribe") this.resubscribe();
+    else if (next !== this.state) this.update({ ...next, link: this.state.link });
+  }
+
+  private update(next: FloorState): void {
+    this.state = next;
+    for (const listener of this.listeners) listener();
+  }
+}
