@@ -19,10 +19,14 @@ export interface AgentView extends StoredAgent {
 /** Users by extension, immutable; replaced as a whole when the CRM's users change. */
 export class Directory {
   private readonly owners = new Map<string, DirectoryUser>();
+  private readonly byKey = new Map<string, DirectoryUser>();
   readonly fingerprint: string;
 
   constructor(readonly users: readonly DirectoryUser[] = []) {
-    for (const user of users) for (const extension of user.extensions) if (!this.owners.has(extension)) this.owners.set(extension, user);
+    for (const user of users) {
+      this.byKey.set(`user:${user.userId}`, user);
+      for (const extension of user.extensions) if (!this.owners.has(extension)) this.owners.set(extension, user);
+    }
     this.fingerprint = shortHash(JSON.stringify(users.map((u) => [u.userId, u.name, u.extensions]).sort()));
   }
 
@@ -34,6 +38,11 @@ export class Directory {
   keyOf(extension: string): string {
     const owner = this.owners.get(extension);
     return owner ? `user:${owner.userId}` : `ext:${extension}`;
+  }
+
+  /** The user behind an agent key (`user:<uuid>`), or null. */
+  userOfKey(key: string): DirectoryUser | null {
+    return this.byKey.get(key) ?? null;
   }
 
   /** Every extension of the agent that `extension` belongs to (itself alone when no user claims it). */
