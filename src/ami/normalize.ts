@@ -107,7 +107,8 @@ export function createNormalizer(naming: AgentNaming = FREEPBX_NAMING): AgentEve
   return { normalize, device, presence };
 }
 
-const DEFAULT_READERS = createNormalizer();
+/** The readers with FreePBX's naming (also the snapshot builder's default). */
+export const DEFAULT_READERS = createNormalizer();
 
 /** The normalizer with FreePBX's naming (`Custom:DND<ext>`, `CustomPresence:<ext>`). */
 export const normalize: Normalizer = DEFAULT_READERS.normalize;

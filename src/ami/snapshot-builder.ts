@@ -2,7 +2,7 @@
 import type { AsteriskSnapshot, DeviceState, PresenceReport, QueueMember } from "../domain/types.ts";
 import type { AmiEvent } from "./ami-messages.ts";
 import { queueMember } from "./agent-events.ts";
-import { contactListItem, createNormalizer, endpointListItem, type AgentEventReaders, type Outcome } from "./normalize.ts";
+import { contactListItem, DEFAULT_READERS, endpointListItem, type AgentEventReaders, type Outcome } from "./normalize.ts";
 
 export interface ResyncLists {
   /** PJSIPShowEndpoints items (`EndpointList`). */
@@ -23,7 +23,6 @@ export interface BuiltSnapshot {
   malformed: string[];
 }
 
-const DEFAULT_READERS = createNormalizer();
 
 export function buildSnapshot(lists: ResyncLists, readers: AgentEventReaders = DEFAULT_READERS): BuiltSnapshot {
   const malformed: string[] = [];

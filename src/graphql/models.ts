@@ -1,6 +1,6 @@
 // What resolvers receive for each GraphQL object type (codegen "mappers"): the domain's own types,
 // mapped to the schema's shapes by field resolvers at this edge.
-import type { Contact, QueueMembership, Presence } from "../domain/types.ts";
+import type { Contact, QueueMembership, Presence, UnavailableReason } from "../domain/types.ts";
 import type { StoredAgent } from "../domain/ports.ts";
 import type { AgentView } from "../domain/agent/merge.ts";
 import type { ChangeEvent, SnapshotEvent } from "../events/status-hub.ts";
@@ -43,7 +43,7 @@ export interface TransferCheckModel {
   message: string | null;
   agent: AgentModel | null;
   /** Every reason the agent cannot take the call (for the queue asked about). */
-  reasons: import("../domain/types.ts").UnavailableReason[];
+  reasons: UnavailableReason[];
 }
 
 /** A command sent to Asterisk (presence, DND, queue pause): accepted means Asterisk said Success. */

@@ -4,9 +4,8 @@
 // settings (wrapuptime 5 s, shared_lastcall); it is checked only through GraphQL over HTTP, a
 // graphql-ws subscriber connected from the first case to the last, and its log, against Asterisk's
 // CLI (`core show hint`, `queue show`). Extensions 1010-1018, which the other suite does not use.
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTestPostgres, type TestDatabase } from "../helpers/databases.ts";
+import { createTestPostgres, insertUser, type TestDatabase } from "../helpers/databases.ts";
 import { AGENT_LAYER_EXTENSIONS, agentLayerCases, agentOf, waitForQueueAgreement, type AgentLayersContext } from "../scenarios/agent-layers.ts";
 import { AMI_QUEUE_STATUS_QUERY, PAUSE_AGENT_MUTATION } from "../scenarios/agent-api.ts";
 import { AsteriskDriver, LAB_ENV } from "../scenarios/asterisk-driver.ts";
@@ -25,23 +24,6 @@ let stream: SubscriptionRecorder;
 let ctx: AgentLayersContext;
 const latencies = new Map<string, number>();
 
-/** What a CRM does: rows in `users` and `user_extensions` of the service's database. */
-async function addUser(name: string, extensions: readonly string[]): Promise<string> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    const [main, ...more] = extensions;
-    const { rows } = await client.query<{ id: string }>("INSERT INTO users (name, extension) VALUES ($1, $2) RETURNING id", [name, main]);
-    const id = rows[0]!.id;
-    for (const [index, extension] of more.entries()) {
-      await client.query("INSERT INTO user_extensions (extension, user_id, position) VALUES ($1, $2, $3)", [extension, id, index + 1]);
-    }
-    return id;
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
   pbx = await AsteriskDriver.start({ env: LAB_ENV });
   database = await createTestPostgres();
@@ -59,7 +41,7 @@ beforeAll(async () => {
   await service.waitSynced();
   stream = service.subscribe();
   await stream.waitUntil((agents) => agents.size === 20, { timeoutMs: 5_000, message: "the snapshot of the lab's 20 endpoints" });
-  ctx = { pbx, service, stream, latencies, addUser, wrapUpSeconds: WRAPUP_SECONDS };
+  ctx = { pbx, service, stream, latencies, addUser: (name, extensions) => insertUser(database.url!, name, extensions), wrapUpSeconds: WRAPUP_SECONDS };
 });
 
 afterAll(async () => {

@@ -91,3 +91,20 @@ export async function adminQuery(sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** What a CRM does: a row in `users` (main extension) and one in `user_extensions` per further extension. */
+export async function insertUser(url: string, name: string, extensions: readonly string[]): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const [main, ...more] = extensions;
+    const { rows } = await client.query<{ id: string }>("INSERT INTO users (name, extension) VALUES ($1, $2) RETURNING id", [name, main]);
+    const id = rows[0]!.id;
+    for (const [index, extension] of more.entries()) {
+      await client.query("INSERT INTO user_extensions (extension, user_id, position) VALUES ($1, $2, $3)", [extension, id, index + 1]);
+    }
+    return id;
+  } finally {
+    await client.end();
+  }
+}

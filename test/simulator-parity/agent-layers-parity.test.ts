@@ -6,9 +6,8 @@
 // own PostgreSQL database and the lab's queue settings; one service and one simulator for the file.
 // (The lab suite's last case, a restart with write class system,call, is not here: it restarts the
 // lab with another manager.conf, which the simulator fixes at start.)
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTestPostgres, type TestDatabase } from "../helpers/databases.ts";
+import { createTestPostgres, insertUser, type TestDatabase } from "../helpers/databases.ts";
 import { AGENT_LAYER_EXTENSIONS, agentLayerCases, waitForQueueAgreement, type AgentLayersContext } from "../scenarios/agent-layers.ts";
 import { AMI_QUEUE_STATUS_QUERY } from "../scenarios/agent-api.ts";
 import { printLatencies } from "../scenarios/latency-report.ts";
@@ -27,23 +26,6 @@ let stream: SubscriptionRecorder;
 let ctx: AgentLayersContext;
 const latencies = new Map<string, number>();
 
-/** What a CRM does: rows in `users` and `user_extensions` of the service's database. */
-async function addUser(name: string, extensions: readonly string[]): Promise<string> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    const [main, ...more] = extensions;
-    const { rows } = await client.query<{ id: string }>("INSERT INTO users (name, extension) VALUES ($1, $2) RETURNING id", [name, main]);
-    const id = rows[0]!.id;
-    for (const [index, extension] of more.entries()) {
-      await client.query("INSERT INTO user_extensions (extension, user_id, position) VALUES ($1, $2, $3)", [extension, id, index + 1]);
-    }
-    return id;
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
   pbx = await SimulatorDriver.start(LAB_AGENT_LAYERS);
   database = await createTestPostgres();
@@ -61,7 +43,7 @@ beforeAll(async () => {
   await service.waitSynced(30_000);
   stream = service.subscribe();
   await stream.waitUntil((agents) => agents.size === 20, { timeoutMs: 5_000, message: "the snapshot of 20 simulated endpoints" });
-  ctx = { pbx, service, stream, latencies, addUser, wrapUpSeconds: WRAPUP_SECONDS };
+  ctx = { pbx, service, stream, latencies, addUser: (name, extensions) => insertUser(database.url!, name, extensions), wrapUpSeconds: WRAPUP_SECONDS };
 }, 90_000);
 
 afterAll(async () => {
