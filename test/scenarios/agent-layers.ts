@@ -289,6 +289,8 @@ export interface WrapUpResult {
 export async function queueCallThenWrapUp(ctx: AgentLayersContext, member: string, caller: string, options: { queue: string; otherQueue?: string }): Promise<WrapUpResult> {
   const { queue, otherQueue } = options;
   await expectAvailable(ctx, member);
+  // The membership was just added on the PBX; its QueueMemberAdded may reach the service a few ms later.
+  await waitForQueueAgreement(ctx, [member]);
   const callsBefore = membership(await agentOf(ctx, member), queue)?.callsTaken;
   expect(callsBefore, `${member} must be a member of ${queue}`).toBeDefined();
   const mark = ctx.stream.mark();
