@@ -33,7 +33,10 @@ export interface AmiStatusModel {
   /** Queue data is known, or why not (read class `agent` missing, QueueStatus refused...). */
   queueDataAvailable: boolean;
   queueDataDetail: string | null;
+  databaseMode: DatabaseModeModel;
 }
+
+export type DatabaseModeModel = "EMBEDDED" | "POSTGRESQL" | "ASTERISK_REALTIME";
 
 export type TransferRefusalModel = "UNKNOWN_EXTENSION" | "SAME_EXTENSION" | "NOT_AVAILABLE" | "STALE" | "NOT_IN_QUEUE";
 

@@ -22,12 +22,25 @@ export class Directory {
   private readonly byKey = new Map<string, DirectoryUser>();
   readonly fingerprint: string;
 
-  constructor(readonly users: readonly DirectoryUser[] = []) {
+  /**
+   * `endpointNames`: display names of extensions by themselves (Asterisk's CallerID next to its realtime
+   * tables), used when no user claims the extension.
+   */
+  constructor(
+    readonly users: readonly DirectoryUser[] = [],
+    private readonly endpointNames: ReadonlyMap<string, string> = new Map(),
+  ) {
     for (const user of users) {
       this.byKey.set(`user:${user.userId}`, user);
       for (const extension of user.extensions) if (!this.owners.has(extension)) this.owners.set(extension, user);
     }
-    this.fingerprint = shortHash(JSON.stringify(users.map((u) => [u.userId, u.name, u.extensions]).sort()));
+    const names = [...endpointNames].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.fingerprint = shortHash(JSON.stringify([users.map((u) => [u.userId, u.name, u.extensions]).sort(), names]));
+  }
+
+  /** The name an extension no user claims goes by, if its endpoint has one. */
+  endpointName(extension: string): string | null {
+    return this.endpointNames.get(extension) ?? null;
   }
 
   ownerOf(extension: string): DirectoryUser | null {

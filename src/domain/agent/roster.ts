@@ -112,7 +112,7 @@ export class AgentRoster {
 
   private named(state: AgentState): StoredAgent {
     const owner = this.directory.ownerOf(state.extension);
-    return { ...state, name: owner?.name ?? null, userId: owner?.userId ?? null };
+    return { ...state, name: owner?.name ?? this.directory.endpointName(state.extension), userId: owner?.userId ?? null };
   }
 }
 
