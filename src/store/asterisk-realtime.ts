@@ -132,14 +132,6 @@ export async function attachToAsteriskContacts(runner: SqlRunner, layout: Extrac
   }
 }
 
-/**
- * Asterisk's realtime drivers store `;` and `^` escaped as `^3B` / `^5E` (ast_realtime_encode_chunk):
- * contact `1000;@<md5>` is the row `1000^3B@<md5>`.
- */
-export function realtimeContactId(id: string): string {
-  return id.replaceAll("^", "^5E").replaceAll(";", "^3B");
-}
-
 /** `"Eria Motto" <1010>` → `Eria Motto`; `Eria Motto <1010>` → `Eria Motto`; `<1010>`, `1010` or empty → null. */
 export function callerIdName(callerid: string | null): string | null {
   if (!callerid) return null;

@@ -43,6 +43,9 @@ export interface OpenDatabaseOptions {
   realtime?: RealtimeSettings;
 }
 
+/** PostgreSQL's application_name of every connection the service opens. */
+export const APPLICATION_NAME = "agent-availability";
+
 export const DEFAULT_REALTIME: RealtimeSettings = { mode: "auto", asteriskSchema: "public", serviceSchema: "agent_availability" };
 
 export interface Database {
@@ -101,7 +104,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log)
   const where = safeHost(url);
   const connectTimeoutMs = options.connectionTimeoutMs ?? 5_000;
   if (options.checkAtStart ?? true) await waitForPostgres(url, options, log);
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, application_name: APPLICATION_NAME });
   client.on("error", () => undefined); // surfaces again on the next query
   await withDeadline(client.connect(), connectTimeoutMs + 1_000, `database ${where}: connect`);
   let layout: StorageLayout;
@@ -117,6 +120,8 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log)
   const queryTimeoutMs = options.queryTimeoutMs;
   const pool = new pg.Pool({
     connectionString: url,
+    // Seen in pg_stat_activity, and tells the service's statements from Asterisk's in a shared database.
+    application_name: APPLICATION_NAME,
     max: options.poolSize ?? 10,
     // Finite, so a query fails (and the write buffer retries) instead of hanging while PostgreSQL is down.
     connectionTimeoutMillis: connectTimeoutMs,
