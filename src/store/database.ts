@@ -214,6 +214,26 @@ async function prepare(runner: SqlRunner, lock: boolean, target: MigrationTarget
   return layout;
 }
 
+/**
+ * Where `npm run db:migrate` must point the schema engine: next to Asterisk's realtime tables, the service's
+ * own schema (created if missing), else the URL as given.
+ */
+export async function migrationUrlFor(url: string, settings: RealtimeSettings): Promise<{ url: string; layout: StorageLayout }> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: APPLICATION_NAME });
+  await client.connect();
+  try {
+    const runner: SqlRunner = {
+      query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+      exec: async (script) => void (await client.query(script)),
+    };
+    const layout = chooseLayout(settings, await findAsteriskTables(runner, settings.asteriskSchema), safeHost(url));
+    if (layout.kind === "asterisk-realtime") await runner.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(layout.serviceSchema)}`);
+    return { url: urlWithSchema(url, layout), layout };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Prisma's schema engine takes the schema from the URL. */
 function urlWithSchema(url: string, layout: StorageLayout): string {
   if (layout.kind !== "asterisk-realtime") return url;

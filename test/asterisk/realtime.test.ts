@@ -193,14 +193,20 @@ describe("next to Asterisk's PJSIP realtime tables", () => {
         VALUES ('1050', 'transport-udp', '1050', '1050', 'lab', 'all', 'ulaw,alaw', '"Eria Motto" <1050>');`);
     const refresh = `mutation { refreshStatuses { agents } }`;
     await service.query(refresh);
-    const named = await service.waitFor(
-      async () => {
-        const { agents } = await service.query<{ agents: Array<{ extension: string; name: string | null; status: string }> }>(`{ agents { extension name status } }`);
-        return agents.find((a) => a.extension === "1050" && a.name === "Eria Motto");
-      },
-      10_000,
-      "1050 served, named Eria Motto",
-    );
+    let seen: unknown = "nothing";
+    const named = await service
+      .waitFor(
+        async () => {
+          const { agents } = await service.query<{ agents: Array<{ extension: string; name: string | null; status: string }> }>(`{ agents { extension name status } }`);
+          seen = agents.find((a) => a.extension === "1050") ?? `not served (${agents.length} agents)`;
+          return agents.find((a) => a.extension === "1050" && a.name === "Eria Motto");
+        },
+        10_000,
+        "1050 served, named Eria Motto",
+      )
+      .catch((error: Error) => {
+        throw new Error(`${error.message}; last seen: ${JSON.stringify(seen)}`);
+      });
     expect(named.status).toBe("OFFLINE");
     await allAgree();
 
