@@ -12,7 +12,8 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RealtimeSettings } from "../../src/store/asterisk-realtime.ts";
-import { openDatabase, type Database } from "../../src/store/database.ts";
+import { DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH, migrationUrlFor, openDatabase, type Database } from "../../src/store/database.ts";
+import { deploy, status } from "../../src/store/schema-engine.ts";
 import { createPrismaStatusStore } from "../../src/store/prisma-status-store.ts";
 import { agent, contact } from "../helpers/agents.ts";
 import { ADMIN_POSTGRES_URL, adminQuery, silentLog, withDatabase } from "../helpers/databases.ts";
@@ -169,6 +170,26 @@ describe("migrations next to Asterisk's realtime tables (PostgreSQL)", () => {
     await asteriskInsertsContact(elsewhere.sql.query.bind(elsewhere.sql), "1000", HASH, "asterisk");
     await createPrismaStatusStore(db.prisma, db.layout).writeExtensions([{ extension: "1000", state: agent("1000", [amiContact("1000")]) }]);
     expect((await elsewhere.sql.query(`SELECT status FROM asterisk.ps_contacts`)).rows).toEqual([{ status: "Reachable" }]);
+  });
+});
+
+describe("npm run db:migrate next to Asterisk's realtime tables (the wasm schema engine)", () => {
+  it("targets the service's own schema: the engine applies the migrations there, finds them up to date, and leaves Asterisk's tables alone", { timeout: 120_000 }, async () => {
+    const { url, sql } = await freshPostgres();
+    await sql.query(ASTERISK_DDL);
+    const before = await asteriskColumns(sql.query.bind(sql));
+    const target = await migrationUrlFor(url, AUTO);
+    expect(target.layout.kind).toBe("asterisk-realtime");
+    expect(new URL(target.url).searchParams.get("schema")).toBe("agent_availability");
+    const options = { schemaPath: DEFAULT_SCHEMA_PATH, migrationsDir: DEFAULT_MIGRATIONS_DIR, log: silentLog() };
+    expect((await deploy({ url: target.url }, options)).length).toBeGreaterThan(0);
+    expect(await status({ url: target.url }, options)).toMatchObject({ upToDate: true });
+    expect(await asteriskColumns(sql.query.bind(sql))).toEqual(before);
+    const ours = await sql.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'agent_availability' ORDER BY table_name`);
+    expect(ours.rows.map((r) => r.table_name)).toEqual(["_prisma_migrations", "ps_contacts", "ps_endpoints", "user_extensions", "users"]);
+    // The service then starts on it without applying anything again.
+    const db = await open(url);
+    expect(db.layout.kind).toBe("asterisk-realtime");
   });
 });
 
