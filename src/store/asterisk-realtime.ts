@@ -125,9 +125,15 @@ export async function attachToAsteriskContacts(runner: SqlRunner, layout: Extrac
     [layout.asteriskSchema],
   );
   if (trigger[0]?.n === 0) {
+    // Two instances starting at once: the second finds the trigger there, which is fine.
     await runner.exec(
-      `SET lock_timeout = '5s'; CREATE TRIGGER agent_availability_fill_status BEFORE INSERT ON ${asterisk}.ps_contacts
-       FOR EACH ROW EXECUTE FUNCTION ${service}.ps_contacts_fill_status(); RESET lock_timeout`,
+      `SET lock_timeout = '5s';
+       DO $do$ BEGIN
+         CREATE TRIGGER agent_availability_fill_status BEFORE INSERT ON ${asterisk}.ps_contacts
+           FOR EACH ROW EXECUTE FUNCTION ${service}.ps_contacts_fill_status();
+       EXCEPTION WHEN duplicate_object THEN NULL;
+       END $do$;
+       RESET lock_timeout`,
     );
   }
 }

@@ -9,9 +9,9 @@ import type { Log } from "../domain/ports.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { DeadlineError, withDeadline } from "../deadline.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
-import { attachToAsteriskContacts, chooseLayout, findAsteriskTables, quoteIdentifier, STANDALONE, type RealtimeSettings, type StorageLayout } from "./asterisk-realtime.ts";
+import { attachToAsteriskContacts, chooseLayout, findAsteriskTables, quoteIdentifier, type RealtimeSettings, type StorageLayout } from "./asterisk-realtime.ts";
 import { deploy, type MigrationOptions, type MigrationTarget } from "./schema-engine.ts";
-import { applyMigrationsDirectly, type SqlRunner } from "./sql-migrations.ts";
+import { applyMigrationsDirectly, PRISMA_MIGRATE_LOCK, type SqlRunner } from "./sql-migrations.ts";
 
 export type { PrismaClient };
 
@@ -113,7 +113,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log)
       query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
       exec: async (script) => void (await client.query(script)),
     };
-    layout = await prepare(runner, true, { url: urlWithSchema(url, STANDALONE) }, options, where, log);
+    layout = await prepare(runner, true, { url }, options, where, log);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -210,7 +210,15 @@ async function prepare(runner: SqlRunner, lock: boolean, target: MigrationTarget
   if (!options.migrate) return layout;
   const engineTarget = "url" in target ? { url: urlWithSchema(target.url, layout) } : target;
   await applyMigrations(runner, lock, engineTarget, options, log);
-  if (layout.kind === "asterisk-realtime") await attachToAsteriskContacts(runner, layout);
+  if (layout.kind === "asterisk-realtime") {
+    // Under the migrations' lock: instances starting together attach one after the other.
+    if (lock) await runner.query(`SELECT pg_advisory_lock(${PRISMA_MIGRATE_LOCK})`);
+    try {
+      await attachToAsteriskContacts(runner, layout);
+    } finally {
+      if (lock) await runner.query(`SELECT pg_advisory_unlock(${PRISMA_MIGRATE_LOCK})`);
+    }
+  }
   return layout;
 }
 
