@@ -9,7 +9,7 @@ import type { Log } from "../domain/ports.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { DeadlineError, withDeadline } from "../deadline.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
-import { attachToAsteriskContacts, chooseLayout, findAsteriskTables, quoteIdentifier, type RealtimeSettings, type StorageLayout } from "./asterisk-realtime.ts";
+import { attachToAsteriskContacts, chooseLayout, findAsteriskTables, quoteIdentifier, STANDALONE, type RealtimeSettings, type StorageLayout } from "./asterisk-realtime.ts";
 import { deploy, type MigrationOptions, type MigrationTarget } from "./schema-engine.ts";
 import { applyMigrationsDirectly, PRISMA_MIGRATE_LOCK, type SqlRunner } from "./sql-migrations.ts";
 
@@ -104,19 +104,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log)
   const where = safeHost(url);
   const connectTimeoutMs = options.connectionTimeoutMs ?? 5_000;
   if (options.checkAtStart ?? true) await waitForPostgres(url, options, log);
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, application_name: APPLICATION_NAME });
-  client.on("error", () => undefined); // surfaces again on the next query
-  await withDeadline(client.connect(), connectTimeoutMs + 1_000, `database ${where}: connect`);
-  let layout: StorageLayout;
-  try {
-    const runner: SqlRunner = {
-      query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
-      exec: async (script) => void (await client.query(script)),
-    };
-    layout = await prepare(runner, true, { url }, options, where, log);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const layout = options.migrate || options.realtime ? await preparePostgres(url, options, where, log) : STANDALONE;
   const queryTimeoutMs = options.queryTimeoutMs;
   const pool = new pg.Pool({
     connectionString: url,
@@ -153,6 +141,23 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log)
   };
 }
 
+/** One connection for finding the layout and migrating (not from the pool: Prisma's advisory lock is per session). */
+async function preparePostgres(url: string, options: OpenDatabaseOptions, where: string, log: Log): Promise<StorageLayout> {
+  const connectTimeoutMs = options.connectionTimeoutMs ?? 5_000;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, application_name: APPLICATION_NAME });
+  client.on("error", () => undefined); // surfaces again on the next query
+  await withDeadline(client.connect(), connectTimeoutMs + 1_000, `database ${where}: connect`);
+  try {
+    const runner: SqlRunner = {
+      query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+      exec: async (script) => void (await client.query(script)),
+    };
+    return await prepare(runner, true, { url }, options, where, log);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 async function openEmbedded(dataDir: string | null, options: OpenDatabaseOptions, log: Log): Promise<Database> {
   // Before PGlite touches the directory: a second process must not even open it.
   const lock = dataDir === null ? null : lockDataDir(dataDir);
@@ -170,7 +175,7 @@ async function openEmbedded(dataDir: string | null, options: OpenDatabaseOptions
       exec: async (script) => void (await pglite.exec(script)),
     };
     // One session: a search_path set here holds for everything the service runs on this instance.
-    layout = await prepare(runner, false, { pglite }, options, dataDir ?? "memory", log);
+    layout = options.migrate || options.realtime ? await prepare(runner, false, { pglite }, options, dataDir ?? "memory", log) : STANDALONE;
   } catch (error) {
     await pglite.close();
     lock?.release();
