@@ -1,0 +1,41 @@
+// `npx tsx bench/profile-summary.ts <file.cpuprofile> [top]`: where a profile's busy time went, by
+// function: self time, then inclusive time (idle left out). For the notes of a missed target.
+import { readFileSync } from "node:fs";
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+const profile = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+const top = Number(process.argv[3] ?? 30);
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const name = (n: Node) => `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/.*node_modules\//, "").replace(/^file:\/\/.*?\/(src|bench|test)\//, "$1/")}`;
+
+const timeOf = new Map<number, number>();
+profile.samples.forEach((id, i) => timeOf.set(id, (timeOf.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const self = new Map<string, number>();
+const inclusive = new Map<string, number>();
+let busy = 0;
+for (const [id, time] of timeOf) {
+  const node = byId.get(id)!;
+  if (node.callFrame.functionName === "(idle)") continue;
+  busy += time;
+  self.set(name(node), (self.get(name(node)) ?? 0) + time);
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const key = name(byId.get(at)!);
+    if (seen.has(key) || key.startsWith("(root)")) continue;
+    seen.add(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + time);
+  }
+}
+const list = (title: string, times: Map<string, number>) => {
+  process.stdout.write(`${title}\n`);
+  for (const [key, time] of [...times].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${((100 * time) / busy).toFixed(1).padStart(5)} %  ${key}\n`);
+};
+process.stdout.write(`busy ${(busy / 1e6).toFixed(2)} s\n`);
+list("self", self);
+list("inclusive", inclusive);
