@@ -39,3 +39,36 @@ const list = (title: string, times: Map<string, number>) => {
 process.stdout.write(`busy ${(busy / 1e6).toFixed(2)} s\n`);
 list("self", self);
 list("inclusive", inclusive);
+
+// Long tasks: runs of consecutive busy samples (the event loop blocked that long), with the source
+// function seen most in each, so a periodic stall can be named.
+const stretches: Array<{ ms: number; at: number; where: string }> = [];
+let run = 0;
+let runStart = 0;
+let clock = 0;
+let counts = new Map<string, number>();
+const srcFrame = (id: number): string => {
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const node = byId.get(at)!;
+    if (/\/(src|node_modules)\//.test(node.callFrame.url) && !node.callFrame.url.includes("/bench/")) return name(node);
+  }
+  return name(byId.get(id)!);
+};
+const close = () => {
+  if (run > 0) stretches.push({ ms: run / 1000, at: runStart / 1e6, where: [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "?" });
+  run = 0;
+  counts = new Map();
+};
+profile.samples.forEach((id, i) => {
+  const delta = profile.timeDeltas[i] ?? 0;
+  clock += delta;
+  const node = byId.get(id)!;
+  if (node.callFrame.functionName === "(idle)" || node.callFrame.functionName === "(program)") return close();
+  if (run === 0) runStart = clock;
+  run += delta;
+  const where = srcFrame(id);
+  counts.set(where, (counts.get(where) ?? 0) + 1);
+});
+close();
+process.stdout.write("longest busy stretches (ms, at s into the profile, where most)\n");
+for (const s of stretches.sort((a, b) => b.ms - a.ms).slice(0, 10)) process.stdout.write(`${s.ms.toFixed(1).padStart(8)} ms  ${s.at.toFixed(2).padStart(7)} s  ${s.where}\n`);
