@@ -8,7 +8,7 @@ import type { Sizes } from "../lib/sizes.ts";
 import { startServiceUnderTest, type ServiceUnderTest } from "../lib/service-under-test.ts";
 import { nowMs, sleep } from "../lib/clock.ts";
 import type { ProbeOptions, ProbeResult } from "../procs/probe.ts";
-import { loadNote } from "./ingest.ts";
+import { loadNote, profileNote } from "./ingest.ts";
 
 const P99_TARGET_MS = 10;
 const SECONDS = { quick: 12, full: 40 };
@@ -44,7 +44,7 @@ export async function idleStalls(sizes: Sizes, notes: string[]): Promise<Row[]> 
     const load = loadNote();
     const { port: barePort } = await bare.call<{ port: number }>("start");
     const [result, floor] = await Promise.all([probe.call<ProbeResult>("run", options), floorProbe.call<ProbeResult>("run", { ...options, port: barePort })]);
-    if (profile) notes.push(`idle: CPU profile of the probe window in ${await sut.service.call<string>("profileStop", "idle-probe")}.`);
+    if (profile) notes.push(profileNote("idle", await sut.service.call<string>("profileStop", "idle-probe")));
     const slow = result.slow.map(([at, ms]) => `${(at / 1000).toFixed(1)} s: ${ms} ms`).join(", ");
     notes.push(
       `idle probe: every 100 ms for ${options.seconds} s, ${result.latency.count} samples, p50 ${fmt.ms(result.latency.p50)}, p99 ${fmt.ms(result.latency.p99)}, max ${fmt.ms(result.latency.max)}; ` +

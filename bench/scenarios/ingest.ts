@@ -7,6 +7,7 @@ import { loadavg } from "node:os";
 import { nowMs, sleep } from "../lib/clock.ts";
 import { startChild } from "../lib/rpc.ts";
 import { median } from "../lib/stats.ts";
+import { summarizeProfile } from "../profile-summary.ts";
 import { fmt, type Row } from "../lib/table.ts";
 import type { Sizes } from "../lib/sizes.ts";
 import { startServiceUnderTest, type ServiceUnderTest } from "../lib/service-under-test.ts";
@@ -24,6 +25,14 @@ interface IngestRun {
   events: number;
   cpuSeconds: number;
   wallSeconds: number;
+}
+
+/** The profile's top self times and longest busy stretches, one line for the results' notes. */
+export function profileNote(what: string, file: string): string {
+  const lines = summarizeProfile(file, 8);
+  const self = lines.slice(lines.indexOf("self") + 1, lines.indexOf("inclusive")).map((l) => l.trim().replace(/\s+/g, " "));
+  const stretches = lines.slice(lines.findIndex((l) => l.startsWith("longest")) + 1, lines.findIndex((l) => l.startsWith("longest")) + 4).map((l) => l.trim().replace(/\s+/g, " "));
+  return `${what}: CPU profile ${file.replace(/.*\/bench\//, "bench/")} (${lines[0]}); top self time: ${self.join(", ")}; longest busy stretches: ${stretches.join(", ")}.`;
 }
 
 export const loadNote = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
@@ -65,7 +74,7 @@ export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
       loads.push(loadNote());
       if (profile && rep === 0) await sut.service.call("profileStart");
       ours.push(await blast(sut, size.replays));
-      if (profile && rep === 0) notes.push(`ingest: CPU profile of one run in ${await sut.service.call<string>("profileStop", "ingest-saturation")}.`);
+      if (profile && rep === 0) notes.push(profileNote("ingest at saturation", await sut.service.call<string>("profileStop", "ingest-saturation")));
       const server = await sut.source.call<{ host: string; port: number; events: number }>("serveFloor", size.replays);
       floor.push(await splitter.call<IngestRun>("split", { host: server.host, port: server.port }));
     }
@@ -85,7 +94,7 @@ export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
     const usage = sut.usage();
     if (profile) await sut.service.call("profileStart");
     const [during, sent] = await Promise.all([loaded, paced]);
-    if (profile) notes.push(`ingest: CPU profile of the queries while ingesting in ${await sut.service.call<string>("profileStop", "ingest-half-rate")}.`);
+    if (profile) notes.push(profileNote("queries while ingesting", await sut.service.call<string>("profileStop", "ingest-half-rate")));
     const cpu = (100 * (sut.usage().cpuSeconds - usage.cpuSeconds)) / sent.seconds;
     const loadedLoad = loadNote();
 
