@@ -11,6 +11,7 @@ import { DeadlineError, withDeadline } from "../deadline.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { deploy, type MigrationOptions, type MigrationTarget } from "./schema-engine.ts";
 import { applyMigrationsDirectly, type SqlRunner } from "./sql-migrations.ts";
+import { openPgliteFromTemplate } from "./pglite-template.ts";
 
 export type { PrismaClient };
 
@@ -38,6 +39,8 @@ export interface OpenDatabaseOptions {
   checkAtStart?: boolean;
   /** Aborts the start-up wait (a stop signal during start-up). */
   signal?: AbortSignal;
+  /** Where a new PGlite directory is copied from (default: the one `npm install` makes; missing: initdb). */
+  pgliteTemplate?: string;
 }
 
 export interface Database {
@@ -74,6 +77,15 @@ export function locateDatabase(url: string | undefined, dataDir: string): Databa
 /** PGlite in a directory (created if missing) or in memory. */
 export async function openPglite(dataDir: string | null): Promise<PGlite> {
   return dataDir === null ? PGlite.create() : PGlite.create(dataDir);
+}
+
+/** Brings an embedded database's schema up to date (committed SQL, Prisma's bookkeeping). */
+export async function migrateEmbedded(pglite: PGlite, options: Pick<OpenDatabaseOptions, "log" | "schemaPath" | "migrationsDir">, log: Log): Promise<void> {
+  const runner: SqlRunner = {
+    query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
+    exec: async (script) => void (await pglite.exec(script)),
+  };
+  await applyMigrations(runner, false, { pglite }, options, log);
 }
 
 export function migrationOptions(options: Pick<OpenDatabaseOptions, "log" | "schemaPath" | "migrationsDir">): MigrationOptions {
@@ -143,19 +155,18 @@ async function openEmbedded(dataDir: string | null, options: OpenDatabaseOptions
   const lock = dataDir === null ? null : lockDataDir(dataDir);
   let pglite: PGlite;
   try {
-    pglite = await openPglite(dataDir);
+    if (dataDir === null) pglite = await openPglite(null);
+    else {
+      const opened = await openPgliteFromTemplate(dataDir, options.pgliteTemplate);
+      pglite = opened.pglite;
+      if (opened.fromTemplate) log.info({ dataDir }, "database: new PGlite directory made from the install-time template");
+    }
   } catch (error) {
     lock?.release();
     throw error;
   }
   try {
-    if (options.migrate) {
-      const runner: SqlRunner = {
-        query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
-        exec: async (script) => void (await pglite.exec(script)),
-      };
-      await applyMigrations(runner, false, { pglite }, options, log);
-    }
+    if (options.migrate) await migrateEmbedded(pglite, options, log);
   } catch (error) {
     await pglite.close();
     lock?.release();
@@ -180,7 +191,7 @@ async function openEmbedded(dataDir: string | null, options: OpenDatabaseOptions
 }
 
 /** Committed SQL applied directly (fast); the wasm engine only when the history needs its judgement. */
-async function applyMigrations(runner: SqlRunner, lock: boolean, target: MigrationTarget, options: OpenDatabaseOptions, log: Log): Promise<void> {
+async function applyMigrations(runner: SqlRunner, lock: boolean, target: MigrationTarget, options: Pick<OpenDatabaseOptions, "log" | "schemaPath" | "migrationsDir">, log: Log): Promise<void> {
   const started = Date.now();
   const direct = await applyMigrationsDirectly(runner, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, { lock });
   let applied: string[];
