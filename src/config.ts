@@ -67,6 +67,7 @@ const EnvSchema = z.object({
   AMI_MAX_LINE_BYTES: count(64 * 1024, 1024),
   AMI_MAX_MESSAGE_BYTES: count(1024 * 1024, 4 * 1024),
   AMI_MALFORMED_RESYNC_INTERVAL_MS: ms(5_000, 100),
+  AMI_MESSAGES_PER_TURN: count(200, 1, 100_000),
 
   STATUS_CACHE_TTL_MS: ms(5_000, 0),
   // Unset: on outside production, off in production.
@@ -185,6 +186,7 @@ export interface Config {
     maxLineBytes: number;
     maxMessageBytes: number;
     malformedResyncIntervalMs: number;
+    messagesPerTurn: number;
   };
   db: {
     url: string | undefined;
@@ -281,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxLineBytes: e.AMI_MAX_LINE_BYTES,
       maxMessageBytes: e.AMI_MAX_MESSAGE_BYTES,
       malformedResyncIntervalMs: e.AMI_MALFORMED_RESYNC_INTERVAL_MS,
+      messagesPerTurn: e.AMI_MESSAGES_PER_TURN,
     },
     db: {
       url: e.DATABASE_URL,

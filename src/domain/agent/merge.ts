@@ -34,8 +34,11 @@ export class Directory {
       this.byKey.set(`user:${user.userId}`, user);
       for (const extension of user.extensions) if (!this.owners.has(extension)) this.owners.set(extension, user);
     }
-    const names = [...endpointNames].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    this.fingerprint = shortHash(JSON.stringify([users.map((u) => [u.userId, u.name, u.extensions]).sort(), names]));
+    // Rows sorted as strings: sort() on arrays would stringify both rows on every comparison (~25 ms for
+    // 2,000 users, on every periodic reload). Endpoint names the same way.
+    const userRows = users.map((u) => JSON.stringify([u.userId, u.name, u.extensions])).sort().join("\n");
+    const nameRows = [...endpointNames].map(([extension, name]) => JSON.stringify([extension, name])).sort().join("\n");
+    this.fingerprint = shortHash(`${userRows}\n\n${nameRows}`);
   }
 
   /** The name an extension no user claims goes by, if its endpoint has one. */
