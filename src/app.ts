@@ -237,6 +237,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     probes,
     log: log.child({ module: "http" }),
     responseCacheTtlMs: config.cache.ttlMs,
+    responseCacheMaxEntries: config.cache.responseMaxEntries,
+    responseCacheMaxBytes: config.cache.responseMaxBytes,
     authenticator,
     corsOrigins: config.http.corsOrigins,
     headersTimeoutMs: config.http.headersTimeoutMs,

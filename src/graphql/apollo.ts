@@ -19,6 +19,8 @@ export interface ApolloOptions extends CostLimits {
   /** Moves whenever query results may change; unchanged → identical queries reuse the last result. */
   dataVersion: () => string;
   responseCacheTtlMs: number;
+  /** Results the response cache keeps at most. */
+  responseCacheMaxEntries?: number;
   /** How long a stop lets in-flight requests finish (default 10 s). */
   drainMs?: number;
 }
@@ -41,6 +43,12 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
         dataVersion: options.dataVersion,
         ttlMs: options.responseCacheTtlMs,
         partition: (context) => context.principal?.role ?? "",
+        ...(options.responseCacheMaxEntries ? { maxEntries: options.responseCacheMaxEntries } : {}),
+        // Tells the HTTP layer (src/http/response-bytes.ts) it may keep this response's bytes. Apollo runs
+        // the operation on a shallow copy of our context: the mark goes into an object both share.
+        onCacheable: (context, cacheable) => {
+          context.reuse.cacheable = cacheable;
+        },
       }),
     ],
     formatError: (formatted, error) => maskError(formatted, error, options),

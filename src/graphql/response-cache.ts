@@ -3,6 +3,8 @@
 // availableAgents) cost milliseconds to execute for thousands of agents; the data changes only on
 // events. Keyed by query hash + operation name + variables, valid while `dataVersion()` is unchanged
 // and at most `ttlMs` (the status cache's validity, so CRM data still refreshes).
+// `onCacheable` tells the HTTP layer which responses are such reusable results, so that it can keep
+// their serialised bytes too (src/http/response-bytes.ts) and skip Apollo altogether next time.
 import type { ApolloServerPlugin, GraphQLResponse } from "@apollo/server";
 import { HeaderMap } from "@apollo/server";
 import { Kind } from "graphql";
@@ -15,7 +17,11 @@ interface CachedResponse {
 
 /** Top-level fields whose value changes without a data change (counters, clocks) or has side effects. */
 const UNCACHEABLE_FIELDS = new Set(["amiStatus"]);
-const MAX_ENTRIES = 500;
+/** What a cacheable response's bytes may be reused under: the same data version, until expiresAt. */
+export interface Cacheable {
+  version: string;
+  expiresAt: number;
+}
 
 export function responseCachePlugin<TContext extends object>(options: {
   dataVersion: () => string;
@@ -23,13 +29,19 @@ export function responseCachePlugin<TContext extends object>(options: {
   /** Results differ by caller (the role hides fields): only callers in the same partition share one. */
   partition?: (context: TContext) => string;
   now?: () => number;
+  /** Results kept at most (default 5,000: every agent(extension) of a large call centre). */
+  maxEntries?: number;
+  /** Called before the response is sent when it is (or was just stored as) a cached result. */
+  onCacheable?: (context: TContext, cacheable: Cacheable) => void;
 }): ApolloServerPlugin<TContext> {
+  const maxEntries = options.maxEntries ?? 5_000;
   const now = options.now ?? Date.now;
   const responses = new Map<string, CachedResponse>();
   return {
     async requestDidStart() {
       let key: string | null = null;
       let version = "";
+      let hit: CachedResponse | null = null;
       return {
         async responseForOperation(context): Promise<GraphQLResponse | null> {
           const operation = context.operation;
@@ -43,13 +55,19 @@ export function responseCachePlugin<TContext extends object>(options: {
           version = options.dataVersion(); // read before executing: a change during execution makes the result old
           const cached = responses.get(key);
           if (!cached || cached.version !== version || cached.expiresAt <= now()) return null;
+          hit = cached; // served as it is: not stored again, so its TTL is not extended by use
           return { http: { headers: new HeaderMap(), status: undefined }, body: { kind: "single", singleResult: cached.result } };
         },
         async willSendResponse(context) {
           const body = context.response.body;
           if (key === null || body.kind !== "single" || body.singleResult.errors) return;
-          if (responses.size >= MAX_ENTRIES && !responses.has(key)) responses.clear();
-          responses.set(key, { version, expiresAt: now() + options.ttlMs, result: body.singleResult as Record<string, unknown> });
+          let entry = hit;
+          if (!entry) {
+            if (responses.size >= maxEntries && !responses.has(key)) responses.clear();
+            entry = { version, expiresAt: now() + options.ttlMs, result: body.singleResult as Record<string, unknown> };
+            responses.set(key, entry);
+          }
+          options.onCacheable?.(context.contextValue, { version: entry.version, expiresAt: entry.expiresAt });
         },
       };
     },

@@ -75,7 +75,8 @@ export class AgentRoster {
     const changes: AgentChange[] = [];
     // Agents that went first: a subscriber keyed by main extension must not see the new user agent of
     // 1001 and then the removal of the lone agent 1001.
-    const gone = (key: string) => (key.startsWith("ext:") ? directory.keyOf(key.slice(4)) !== key : !directory.users.some((u) => `user:${u.userId}` === key));
+    // By key, not a scan of the users: a scan per key made a users reload of 2,000 agents block ~1.5 s.
+    const gone = (key: string) => (key.startsWith("ext:") ? directory.keyOf(key.slice(4)) !== key : directory.userOfKey(key) === null);
     for (const key of [...keys].sort((a, b) => Number(gone(b)) - Number(gone(a)))) {
       const change = this.recomputeKey(key);
       if (change) changes.push(change);
