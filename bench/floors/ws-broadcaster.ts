@@ -7,6 +7,8 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { nowMs, sleep } from "../lib/clock.ts";
 import type { SentEvents } from "../procs/ami-source.ts";
 
+const TEXT = { binary: false };
+
 export async function start() {
   const server = createServer();
   const wss = new WebSocketServer({ server, path: "/graphql" });
@@ -48,8 +50,9 @@ export async function start() {
     const frame = Buffer.from(
       `{"id":"1","type":"next","payload":{"data":{"agentStatus":{"__typename":"AgentStatusChanged","extension":"${extension}","status":"${status}","online":${up},"available":${up},"seq":0,"ts":"${new Date(Math.floor(sentAt)).toISOString()}"}}}}`,
     );
-    for (const socket of watchers.get(extension) ?? []) socket.send(frame);
-    for (const socket of watchers.get(null) ?? []) socket.send(frame);
+    // Text frames, as graphql-ws sends.
+    for (const socket of watchers.get(extension) ?? []) socket.send(frame, TEXT);
+    for (const socket of watchers.get(null) ?? []) socket.send(frame, TEXT);
     log.extensions.push(extension);
     log.sentAt.push(sentAt);
     log.statuses.push(status);

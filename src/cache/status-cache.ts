@@ -28,6 +28,11 @@ export class StatusCache {
     return this.changes;
   }
 
+  /** Until when the full list read from the store is valid (epoch ms; 0 or past: not valid). */
+  get listValidUntil(): number {
+    return this.listExpiresAt;
+  }
+
   /** The full list is loaded and still valid. */
   get listValid(): boolean {
     return this.listExpiresAt > this.now();

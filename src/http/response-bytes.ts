@@ -29,6 +29,9 @@ export class ResponseBytes {
   constructor(
     private readonly options: {
       dataVersion: () => string;
+      /** Until when the data behind `dataVersion` was last confirmed against its source (epoch ms):
+       * an entry past its own TTL is still good while its version is current and this is ahead. */
+      confirmedUntil?: () => number;
       /** Keys and bodies kept at most; past it the cache starts again empty. 0: off. */
       maxBytes: number;
       maxEntries: number;
@@ -49,7 +52,14 @@ export class ResponseBytes {
   get(key: string): StoredResponse | null {
     const entry = this.entries.get(key);
     if (!entry) return null;
-    if (entry.version !== this.options.dataVersion() || entry.expiresAt <= (this.options.now ?? Date.now)()) {
+    const now = (this.options.now ?? Date.now)();
+    if (entry.version === this.options.dataVersion() && entry.expiresAt <= now) {
+      // Same data version, and the source re-read since (the status cache's TTL reload found no change):
+      // as fresh as executing again would be.
+      const confirmed = this.options.confirmedUntil?.() ?? 0;
+      if (confirmed > now) entry.expiresAt = confirmed;
+    }
+    if (entry.version !== this.options.dataVersion() || entry.expiresAt <= now) {
       this.entries.delete(key);
       this.bytes -= entry.bytes;
       return null;

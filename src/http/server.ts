@@ -78,7 +78,12 @@ export function createHttpServer(options: HttpOptions): HttpServer {
   // Users regroup agents without any AMI event: their version is part of the data's.
   const dataVersion = () => `${options.services.reader.version}:${options.services.directory().fingerprint}`;
   const maxEntries = options.responseCacheMaxEntries ?? 5_000;
-  const responseBytes = new ResponseBytes({ dataVersion, maxEntries, maxBytes: options.responseCacheMaxBytes ?? 32 * 1024 * 1024 });
+  const responseBytes = new ResponseBytes({
+    dataVersion,
+    confirmedUntil: () => options.services.reader.confirmedUntil,
+    maxEntries,
+    maxBytes: options.responseCacheMaxBytes ?? 32 * 1024 * 1024,
+  });
   const apollo = createApollo({
     ...options,
     httpServer: server,
