@@ -57,10 +57,7 @@ export async function handleGraphQLHttp(
     // Set by the response cache plugin when this is a reusable result (never for a batch: one context, several operations).
     const cacheable = cacheKey !== null && !Array.isArray(body) ? contextValue?.reuse.cacheable : null;
     if (cacheable && res.statusCode === 200) {
-      const bytes = Buffer.from(response.body.string);
-      cache!.set(cacheKey!, cacheable, { status: res.statusCode, headers: [...response.headers], body: bytes });
-      res.end(bytes);
-      return;
+      cache!.set(cacheKey!, cacheable, { status: res.statusCode, headers: [...response.headers], body: response.body.string });
     }
     res.end(response.body.string);
     return;

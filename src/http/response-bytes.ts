@@ -12,7 +12,9 @@ import type { Cacheable } from "../graphql/response-cache.ts";
 export interface StoredResponse {
   status: number;
   headers: ReadonlyArray<readonly [string, string]>;
-  body: Buffer;
+  /** Kept as the string Apollo made: node:http writes a string body in one write with its headers
+   * (a Buffer body goes out as a second chunk, on loopback a second packet for the client). */
+  body: string;
 }
 
 interface Entry extends StoredResponse, Cacheable {
@@ -69,7 +71,7 @@ export class ResponseBytes {
 
   set(key: string, cacheable: Cacheable, response: StoredResponse): void {
     if (!this.enabled) return;
-    const bytes = 2 * key.length + response.body.length;
+    const bytes = 2 * (key.length + response.body.length); // UTF-16 in memory
     const old = this.entries.get(key);
     if (old) this.bytes -= old.bytes;
     if (this.bytes + bytes > this.options.maxBytes || (!old && this.entries.size >= this.options.maxEntries)) {

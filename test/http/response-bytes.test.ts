@@ -10,7 +10,7 @@ function setup(options: { maxBytes?: number; maxEntries?: number } = {}) {
     maxBytes: options.maxBytes ?? 1024 * 1024,
     maxEntries: options.maxEntries ?? 100,
   });
-  const response = (text: string) => ({ status: 200, headers: [["content-type", "application/json; charset=utf-8"]] as const, body: Buffer.from(text) });
+  const response = (text: string) => ({ status: 200, headers: [["content-type", "application/json; charset=utf-8"]] as const, body: text });
   return { t, cache, response };
 }
 
@@ -42,7 +42,7 @@ describe("ResponseBytes", () => {
   });
 
   it("stays within its byte and entry budgets", () => {
-    const { cache, response } = setup({ maxBytes: 100, maxEntries: 2 });
+    const { cache, response } = setup({ maxBytes: 200, maxEntries: 2 }); // an entry of 40 characters takes 82 bytes
     cache.set("a", { version: "v1", expiresAt: 1 }, response("x".repeat(40)));
     cache.set("b", { version: "v1", expiresAt: 1 }, response("y".repeat(40)));
     expect(cache.get("a")).not.toBeNull();
