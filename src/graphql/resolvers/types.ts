@@ -27,7 +27,7 @@ export function presenceStateFromGraphQL(state: PresenceState): DomainPresenceSt
 
 export const typeResolvers: Pick<
   Resolvers,
-  "Contact" | "ExtensionStatus" | "AgentStatusEvent" | "AgentsSnapshot" | "AgentStatusChanged" | "Presence" | "QueueMembership"
+  "Contact" | "ExtensionStatus" | "AgentStatusEvent" | "AgentsSnapshot" | "AgentStatusChanged" | "Presence" | "QueueMembership" | "Revocation"
 > = {
   Contact: {
     expiresAt: (contact) => (contact.expirationTime === null ? null : contact.expirationTime * 1000),
@@ -52,6 +52,9 @@ export const typeResolvers: Pick<
     presence: (event) => event.agent.presence,
     queues: (event) => event.agent.queues,
     epoch: (_event, _args, { services }) => services.hub.epoch,
+  },
+  Revocation: {
+    kind: (revocation) => (revocation.kind === "token" ? "TOKEN" : "SUBJECT"),
   },
   Presence: {
     state: (presence) => presence.state.toUpperCase() as PresenceState,
