@@ -29,6 +29,9 @@ export function responseCachePlugin<TContext extends object>(options: {
   /** Results differ by caller (the role hides fields): only callers in the same partition share one. */
   partition?: (context: TContext) => string;
   now?: () => number;
+  /** Only operations whose top-level fields are all in this set are cached (default: any but
+   * amiStatus). A field whose value moves without the data version (counters, revocations) must not be in it. */
+  cacheableFields?: ReadonlySet<string>;
   /** Results kept at most (default 5,000: every agent(extension) of a large call centre). */
   maxEntries?: number;
   /** Called before the response is sent when it is (or was just stored as) a cached result. */
@@ -48,7 +51,9 @@ export function responseCachePlugin<TContext extends object>(options: {
           // No operation (an unknown operationName): Apollo answers 400 after us.
           if (!operation || operation.operation !== "query" || options.ttlMs <= 0) return null;
           const cacheable = operation.selectionSet.selections.every(
-            (selection) => selection.kind === Kind.FIELD && !UNCACHEABLE_FIELDS.has(selection.name.value),
+            (selection) =>
+              selection.kind === Kind.FIELD &&
+              (options.cacheableFields ? options.cacheableFields.has(selection.name.value) : !UNCACHEABLE_FIELDS.has(selection.name.value)),
           );
           if (!cacheable) return null;
           key = `${options.partition?.(context.contextValue) ?? ""}\u0000${context.queryHash}\u0000${context.operationName ?? ""}\u0000${JSON.stringify(context.request.variables ?? {})}`;
