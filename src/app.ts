@@ -253,6 +253,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     probes,
     log: log.child({ module: "http" }),
     responseCacheTtlMs: config.cache.ttlMs,
+    responseCacheMaxEntries: config.cache.responseMaxEntries,
+    responseCacheMaxBytes: config.cache.responseMaxBytes,
     authenticator,
     onRevocationsChanged: (listener) => revocationList.onChange(listener),
     corsOrigins: config.http.corsOrigins,

@@ -70,6 +70,8 @@ const EnvSchema = z.object({
   AMI_MESSAGES_PER_TURN: count(200, 1, 100_000),
 
   STATUS_CACHE_TTL_MS: ms(5_000, 0),
+  RESPONSE_CACHE_MAX_ENTRIES: count(5_000, 1, 1_000_000),
+  RESPONSE_CACHE_MAX_BYTES: count(32 * 1024 * 1024, 0, 4 * 1024 * 1024 * 1024),
   // Unset: on outside production, off in production.
   GRAPHIQL: optionalBool,
   GRAPHQL_INTROSPECTION: optionalBool,
@@ -206,7 +208,12 @@ export interface Config {
     /** Period of the background database check behind database_up. */
     healthIntervalMs: number;
   };
-  cache: { ttlMs: number };
+  cache: {
+    ttlMs: number;
+    /** GraphQL query results kept for reuse at most, and bytes of their serialised form (0: not kept). */
+    responseMaxEntries: number;
+    responseMaxBytes: number;
+  };
   graphql: {
     graphiql: boolean;
     introspection: boolean;
@@ -297,7 +304,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       startupWaitMs: e.DB_STARTUP_WAIT_MS,
       healthIntervalMs: e.DB_HEALTH_INTERVAL_MS,
     },
-    cache: { ttlMs: e.STATUS_CACHE_TTL_MS },
+    cache: { ttlMs: e.STATUS_CACHE_TTL_MS, responseMaxEntries: e.RESPONSE_CACHE_MAX_ENTRIES, responseMaxBytes: e.RESPONSE_CACHE_MAX_BYTES },
     agents: {
       naming: { dndDevice: e.DND_DEVICE, presenceProvider: e.PRESENCE_PROVIDER },
       wrapUpSeconds: Object.freeze(parsePairs(e.QUEUE_WRAPUP_SECONDS)),

@@ -37,7 +37,9 @@ share its cores. Latencies are from real timestamps taken in different processes
 database row written / WebSocket message received). Medians of the repetitions; p99 over all samples
 of a run. **baseline** is the same measurement on the naive service in the same run: one Prisma upsert
 per AMI event, one GraphQL execution per subscriber per event (graphql-ws default), a database query
-per read. **ratio** is how many times better ours is.
+per read. **ratio** is how many times better ours is. **floor** is the same figure, same run, on the
+least code this stack needs for it (bench/floors: a raw \`ws\` broadcaster, a bare node:http +
+graphql-js server, ...) and **ours ÷ floor** how close we are to it (1.00× = as fast as the floor).
 
 ${renderMarkdown(rows)}
 

@@ -33,6 +33,8 @@ export function sizesFor(quick: boolean): Sizes {
     burst: { contacts: 5000, subscribers: 200, teamSize: 50, timeoutMs: 20000 },
     fanout: [
       { subscribers: 1000, rate: 100, seconds: 6, teamSize: 50, agents: 2000 },
+      // Issue 13's fan-out floor figure: 5,000 dashboards, each told of 2 changes a second.
+      { subscribers: 5000, rate: 80, seconds: 5, teamSize: 50, agents: 2000 },
       // 40 changes/s: each of the 10,000 gets one message a second, Hasura's published bar.
       { subscribers: 10000, rate: 40, seconds: 5, teamSize: 50, agents: 2000 },
     ],

@@ -9,14 +9,17 @@ export interface Row {
   met: boolean | null;
   baseline: string;
   ratio: string;
+  /** The same figure measured on a floor (bench/floors) in the same run, and ours ÷ that floor. */
+  floor?: string;
+  vsFloor?: string;
   /** When missed: what limits it (printed after the table and in RESULTS.md). */
   limit?: string;
 }
 
-const HEADERS = ["scenario", "figure", "target", "measured", "met", "baseline", "ratio"] as const;
+const HEADERS = ["scenario", "figure", "target", "measured", "met", "baseline", "ratio", "floor", "ours ÷ floor"] as const;
 
 function cells(row: Row): string[] {
-  return [row.scenario, row.figure, row.target, row.measured, row.met === null ? "" : row.met ? "met" : "MISSED", row.baseline, row.ratio];
+  return [row.scenario, row.figure, row.target, row.measured, row.met === null ? "" : row.met ? "met" : "MISSED", row.baseline, row.ratio, row.floor ?? "", row.vsFloor ?? ""];
 }
 
 export function renderText(rows: readonly Row[]): string {
@@ -63,4 +66,6 @@ export const fmt = {
     const r = higherIsBetter ? ours / theirs : theirs / ours;
     return `${r >= 10 ? Math.round(r) : r.toFixed(1)}×`;
   },
+  /** Ours as a share of the floor (1.00× = as fast as the floor), two decimals. */
+  vsFloor: (ours: number, floor: number) => (missing(ours) || missing(floor) || !(floor > 0) ? "n/a" : `${(ours / floor).toFixed(2)}×`),
 };

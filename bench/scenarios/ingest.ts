@@ -7,7 +7,7 @@ import { loadavg } from "node:os";
 import { nowMs, sleep } from "../lib/clock.ts";
 import { startChild } from "../lib/rpc.ts";
 import { median } from "../lib/stats.ts";
-import { summarizeProfile } from "../profile-summary.ts";
+import { summarizeProfile } from "../lib/summarize-profile.ts";
 import { fmt, type Row } from "../lib/table.ts";
 import type { Sizes } from "../lib/sizes.ts";
 import { startServiceUnderTest, type ServiceUnderTest } from "../lib/service-under-test.ts";

@@ -36,6 +36,12 @@ export class AgentReader {
     return `${this.cache.version}:${this.live.isStale ? "stale" : "fresh"}`;
   }
 
+  /** Until when what the reader answers has been confirmed against the store (epoch ms): a cached view
+   * of an unchanged `version` is as fresh as a new one until then. */
+  get confirmedUntil(): number {
+    return this.cache.listValidUntil;
+  }
+
   async loadMany(extensions: readonly string[]): Promise<Array<StoredAgent | null>> {
     const found = new Map<string, StoredAgent | null>();
     let misses = this.lookup(extensions, found);

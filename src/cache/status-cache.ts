@@ -1,6 +1,8 @@
 // Read cache of stored agents: entries are valid for ttlMs and are updated (not just dropped) by
 // tracker changes, so a read right after an event never waits for the 100 ms database flush.
 // `version` moves on every change, so derived views (sorted lists, responses) can be memoized on it.
+// A refill that brings back what was cached (the TTL's periodic reload) is not a change: the version
+// stays, and so do the memoized lists and cached GraphQL responses built on it.
 import type { AgentState } from "../domain/types.ts";
 import type { StoredAgent } from "../domain/ports.ts";
 
@@ -24,6 +26,11 @@ export class StatusCache {
   /** Moves whenever anything cached changes. */
   get version(): number {
     return this.changes;
+  }
+
+  /** Until when the full list read from the store is valid (epoch ms; 0 or past: not valid). */
+  get listValidUntil(): number {
+    return this.listExpiresAt;
   }
 
   /** The full list is loaded and still valid. */
@@ -54,16 +61,27 @@ export class StatusCache {
   }
 
   put(extension: string, agent: StoredAgent | null): void {
+    const old = this.entries.get(extension);
     this.entries.set(extension, { agent, expiresAt: this.now() + this.ttlMs });
-    this.changes++;
+    if (!old || !sameValue(old.agent, agent)) this.changes++;
   }
 
   /** A complete list: replaces every entry and makes getAll() valid for the TTL. */
   putAll(agents: readonly StoredAgent[]): void {
-    this.entries.clear();
-    for (const agent of agents) this.put(agent.extension, agent);
+    const before = this.changes;
+    const listed = new Set<string>();
+    for (const agent of agents) {
+      listed.add(agent.extension);
+      this.put(agent.extension, agent);
+    }
+    for (const extension of [...this.entries.keys()]) {
+      if (listed.has(extension)) continue;
+      this.entries.delete(extension);
+      this.changes++;
+    }
+    // The list becoming valid changes what getAll() answers only if it was not already complete.
+    if (this.changes === before && this.listExpiresAt === 0) this.changes++;
     this.listExpiresAt = this.now() + this.ttlMs;
-    this.changes++;
   }
 
   /** A tracker change: keep the CRM fields we have, take the new state. */
@@ -88,4 +106,16 @@ export class StatusCache {
     this.listExpiresAt = 0;
     this.changes++;
   }
+}
+
+/** Deep equality of stored agents (plain objects, arrays, Dates, primitives): a refill changed nothing. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  if (keysA.length !== Object.keys(b).length) return false;
+  for (const key of keysA) if (!sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  return true;
 }

@@ -7,16 +7,45 @@
 //
 // The context changes results only through authorisation (the caller's role hides fields), so the
 // owner passes `partition`, which puts the role into the cohort key; loaders read the same data.
+//
+// Direct delivery: when the owner knows where an operation's messages go (`deliveryOf`, graphql-ws.ts)
+// and the source is a SubscriberQueue, events are not handed back through graphql-ws's async iterator
+// (a promise, a JSON.stringify and a send promise per subscriber per event): the queue hands each event
+// synchronously to a writer that serialises the cohort's result once and writes graphql-ws's exact
+// `next` frame, `{"id":…,"type":"next","payload":…}`, with the operation's id spliced in. A socket that
+// backs up pauses the queue (its usual slow-consumer compaction applies) until the frame is flushed.
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
+import { SubscriberQueue } from "./subscriber-queue.ts";
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
+/** Where one subscription's messages go (one graphql-ws operation on one socket). */
+export interface Delivery {
+  /** The operation id of graphql-ws's messages. */
+  id: string;
+  /** Writes one frame; false when the socket is backed up: `drained` is called once it has room again. */
+  write(frame: Buffer, drained: () => void): boolean;
+}
+
+/** One cohort's result for one event, and its serialised forms (made on first use, shared). */
+interface CohortResult {
+  result: Result;
+  settled?: ExecutionResult;
+  payload?: string;
+  /** The whole frame for the first operation id that needed it (most clients number operations alike). */
+  frameId?: string;
+  frame?: Buffer;
+}
+
 export class SharedExecution {
-  private readonly results = new WeakMap<object, Map<string, Result>>();
+  private readonly results = new WeakMap<object, Map<string, CohortResult>>();
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 1;
 
-  constructor(private readonly partition: (contextValue: unknown) => string = () => "") {}
+  constructor(
+    private readonly partition: (contextValue: unknown) => string = () => "",
+    private readonly deliveryOf: (contextValue: unknown) => Delivery | undefined = () => undefined,
+  ) {}
   /** GraphQL executions run (for tests and metrics). */
   executions = 0;
 
@@ -25,28 +54,99 @@ export class SharedExecution {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source; // errors before the stream started
     const cohort = this.cohortKey(args);
-    return mapResults(source[Symbol.asyncIterator](), (event) => this.resultFor(event, cohort, args));
+    const delivery = this.deliveryOf(args.contextValue);
+    if (delivery && source instanceof SubscriberQueue) return this.deliverDirectly(source as SubscriberQueue<unknown>, cohort, args, delivery);
+    return mapResults(source[Symbol.asyncIterator](), (event) => this.entryFor(event, cohort, args).result);
   };
 
-  private resultFor(event: unknown, cohort: string, args: ExecutionArgs): Result {
+  /**
+   * Writes every event of `queue` to `delivery` as it comes. The iterator returned to graphql-ws yields
+   * nothing: it ends when the queue closes (graphql-ws then sends `complete`) and its return() (the
+   * client's `complete`, the socket closing) closes the queue.
+   */
+  private deliverDirectly(queue: SubscriberQueue<unknown>, cohort: string, args: ExecutionArgs, delivery: Delivery): AsyncIterableIterator<ExecutionResult> {
+    let finish!: (step: IteratorResult<ExecutionResult>) => void;
+    let fail!: (error: unknown) => void;
+    const ended = new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
+    const prefix = `{"id":${JSON.stringify(delivery.id)},"type":"next","payload":`;
+    const resume = () => queue.resume();
+    const failed = (error: unknown) => {
+      fail(error); // graphql-ws answers with an `error` message, as for a failing iterator
+      queue.close();
+    };
+    const write = (entry: CohortResult): boolean => delivery.write(this.frameOf(entry, delivery.id, prefix), resume);
+    queue.attach(
+      (event) => {
+        try {
+          const entry = this.entryFor(event, cohort, args);
+          if (entry.settled) return write(entry);
+          // An asynchronous execution: the queue waits for it, so that messages keep their order.
+          (entry.result as Promise<ExecutionResult>).then(() => write(entry) && queue.resume(), failed);
+          return false;
+        } catch (error) {
+          failed(error);
+          return false;
+        }
+      },
+      () => finish({ value: undefined, done: true }),
+    );
+    return {
+      next: () => ended,
+      return: () => {
+        queue.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      throw: (error?: unknown) => {
+        queue.close();
+        return Promise.reject(error);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** graphql-ws's `next` frame for this result, byte for byte what its own stringifyMessage makes. */
+  private frameOf(entry: CohortResult, id: string, prefix: string): Buffer {
+    if (entry.frameId === id) return entry.frame!;
+    if (entry.payload === undefined) {
+      const { errors, ...rest } = entry.settled!;
+      entry.payload = JSON.stringify(errors ? { ...rest, errors: errors.map((e) => e.toJSON()) } : rest);
+    }
+    const frame = Buffer.from(`${prefix}${entry.payload}}`);
+    if (entry.frameId === undefined) {
+      entry.frameId = id;
+      entry.frame = frame;
+    }
+    return frame;
+  }
+
+  private entryFor(event: unknown, cohort: string, args: ExecutionArgs): CohortResult {
     if (typeof event !== "object" || event === null) return this.run(event, args);
     let byCohort = this.results.get(event);
     if (!byCohort) {
       byCohort = new Map();
       this.results.set(event, byCohort);
     }
-    let result = byCohort.get(cohort);
-    if (result === undefined) {
-      result = this.run(event, args);
-      byCohort.set(cohort, result);
+    let entry = byCohort.get(cohort);
+    if (entry === undefined) {
+      entry = this.run(event, args);
+      byCohort.set(cohort, entry);
     }
-    return result;
+    return entry;
   }
 
-  private run(event: unknown, args: ExecutionArgs): Result {
+  private run(event: unknown, args: ExecutionArgs): CohortResult {
     this.executions++;
     // What graphql-js's subscribe() does per event: execute with the event as root value.
-    return execute({ ...args, rootValue: event });
+    const result = execute({ ...args, rootValue: event });
+    const entry: CohortResult = { result };
+    if (result instanceof Promise) void result.then((settled) => (entry.settled = settled), () => undefined);
+    else entry.settled = result;
+    return entry;
   }
 
   private cohortKey(args: ExecutionArgs): string {

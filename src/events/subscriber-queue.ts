@@ -2,11 +2,19 @@
 // behind, older queued states of the same key are dropped so it gets the latest state per agent.
 // A queue still long after that (more agents than maxQueue) is scanned again only once it has doubled,
 // so a push stays O(1) amortized however far behind the consumer is.
+//
+// A consumer that can take items synchronously (the WebSocket writer of src/events/shared-execution.ts)
+// attaches a sink instead of calling next(): each push goes straight to it, no promise per item. When
+// the sink says it is full (its socket is backed up), items queue here as for a slow next() consumer,
+// with the same compaction, until it calls resume().
 export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
   private readonly buffer: T[] = [];
   private readonly waiting: Array<(result: IteratorResult<T>) => void> = [];
   private done = false;
   private compactAt: number;
+  private sink: ((item: T) => boolean) | null = null;
+  private onEnd: (() => void) | null = null;
+  private paused = false;
   dropped = 0;
 
   constructor(
@@ -19,6 +27,10 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
 
   push(item: T): void {
     if (this.done) return;
+    if (this.sink && !this.paused && this.buffer.length === 0) {
+      if (!this.sink(item)) this.paused = true;
+      return;
+    }
     const waiter = this.waiting.shift();
     if (waiter) {
       waiter({ value: item, done: false });
@@ -28,6 +40,27 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     if (this.buffer.length > this.compactAt) {
       this.compact();
       this.compactAt = this.buffer.length < this.maxQueue ? this.maxQueue : 2 * this.buffer.length;
+    }
+  }
+
+  /**
+   * From now on hand items to `sink` as they come (those already queued first), instead of through
+   * next(). `sink` returns false when it cannot take more for now: items queue until resume().
+   * `onEnd` is called once when the queue closes.
+   */
+  attach(sink: (item: T) => boolean, onEnd: () => void): void {
+    this.sink = sink;
+    this.onEnd = onEnd;
+    if (this.done) onEnd();
+    else this.resume();
+  }
+
+  /** The sink can take items again: hand it what queued meanwhile, in order. */
+  resume(): void {
+    this.paused = false;
+    while (this.sink && !this.paused && !this.done && this.buffer.length > 0) {
+      if (this.buffer.length <= this.maxQueue) this.compactAt = this.maxQueue; // caught up again
+      if (!this.sink(this.buffer.shift()!)) this.paused = true;
     }
   }
 
@@ -65,6 +98,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     this.buffer.length = 0;
     for (const waiter of this.waiting.splice(0)) waiter({ value: undefined, done: true });
     this.onClose();
+    this.onEnd?.();
   }
 
   /** Keep only the last item per key (items without a key are kept), preserving order. */

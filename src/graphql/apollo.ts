@@ -20,9 +20,16 @@ export interface ApolloOptions extends CostLimits {
   /** Moves whenever query results may change; unchanged → identical queries reuse the last result. */
   dataVersion: () => string;
   responseCacheTtlMs: number;
+  /** Results the response cache keeps at most. */
+  responseCacheMaxEntries?: number;
   /** How long a stop lets in-flight requests finish (default 10 s). */
   drainMs?: number;
 }
+
+/** Query fields whose answer depends only on the agents' data and the users (the cache's data version)
+ * and on the caller's role. Not amiStatus (counters), revokedCredentials (moves on a revocation), nor
+ * introspection: an operation selecting any other field is executed every time. */
+const CACHEABLE_QUERY_FIELDS: ReadonlySet<string> = new Set(["agents", "agent", "availableAgents", "extension", "extensions", "canTransfer", "queues", "__typename"]);
 
 export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
@@ -43,6 +50,13 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
         dataVersion: options.dataVersion,
         ttlMs: options.responseCacheTtlMs,
         partition: (context) => context.principal?.role ?? "",
+        cacheableFields: CACHEABLE_QUERY_FIELDS,
+        ...(options.responseCacheMaxEntries ? { maxEntries: options.responseCacheMaxEntries } : {}),
+        // Tells the HTTP layer (src/http/response-bytes.ts) it may keep this response's bytes. Apollo runs
+        // the operation on a shallow copy of our context: the mark goes into an object both share.
+        onCacheable: (context, cacheable) => {
+          context.reuse.cacheable = cacheable;
+        },
       }),
     ],
     formatError: (formatted, error) => maskError(formatted, error, options),

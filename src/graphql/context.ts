@@ -9,6 +9,7 @@ import type { AgentCommands } from "../service/agent-commands.ts";
 import type { CredentialRevocations } from "../service/credential-revocations.ts";
 import type { Directory } from "../domain/agent/merge.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
+import type { Cacheable } from "./response-cache.ts";
 
 /** What resolvers may use: read models and commands, never the database or AMI directly. */
 export interface GraphQLServices {
@@ -30,8 +31,10 @@ export interface GraphQLContext {
   loaders: Loaders;
   /** Who is calling; checked by the @auth directive (src/graphql/auth-directive.ts). */
   principal: Principal | null;
+  /** Set by the response cache when this operation's response may be reused (src/graphql/response-cache.ts). */
+  reuse: { cacheable: Cacheable | null };
 }
 
 export function createContext(services: GraphQLServices, principal: Principal | null): GraphQLContext {
-  return { services, loaders: createLoaders(services.reader, services.directory), principal };
+  return { services, loaders: createLoaders(services.reader, services.directory), principal, reuse: { cacheable: null } };
 }

@@ -3,6 +3,8 @@
 // availableAgents) cost milliseconds to execute for thousands of agents; the data changes only on
 // events. Keyed by query hash + operation name + variables, valid while `dataVersion()` is unchanged
 // and at most `ttlMs` (the status cache's validity, so CRM data still refreshes).
+// `onCacheable` tells the HTTP layer which responses are such reusable results, so that it can keep
+// their serialised bytes too (src/http/response-bytes.ts) and skip Apollo altogether next time.
 import type { ApolloServerPlugin, GraphQLResponse } from "@apollo/server";
 import { HeaderMap } from "@apollo/server";
 import { Kind } from "graphql";
@@ -15,7 +17,11 @@ interface CachedResponse {
 
 /** Top-level fields whose value changes without a data change (counters, clocks) or has side effects. */
 const UNCACHEABLE_FIELDS = new Set(["amiStatus"]);
-const MAX_ENTRIES = 500;
+/** What a cacheable response's bytes may be reused under: the same data version, until expiresAt. */
+export interface Cacheable {
+  version: string;
+  expiresAt: number;
+}
 
 export function responseCachePlugin<TContext extends object>(options: {
   dataVersion: () => string;
@@ -23,37 +29,50 @@ export function responseCachePlugin<TContext extends object>(options: {
   /** Results differ by caller (the role hides fields): only callers in the same partition share one. */
   partition?: (context: TContext) => string;
   now?: () => number;
+  /** Only operations whose top-level fields are all in this set are cached (default: any but
+   * amiStatus). A field whose value moves without the data version (counters, revocations) must not be in it. */
+  cacheableFields?: ReadonlySet<string>;
+  /** Results kept at most (default 5,000: every agent(extension) of a large call centre). */
+  maxEntries?: number;
+  /** Called before the response is sent when it is (or was just stored as) a cached result. */
+  onCacheable?: (context: TContext, cacheable: Cacheable) => void;
 }): ApolloServerPlugin<TContext> {
+  const maxEntries = options.maxEntries ?? 5_000;
   const now = options.now ?? Date.now;
   const responses = new Map<string, CachedResponse>();
   return {
     async requestDidStart() {
       let key: string | null = null;
       let version = "";
-      // A reused result must not renew its own validity: a client polling faster than the TTL would
-      // otherwise keep it forever while no event moves the version, and CRM data (names) never refreshes.
-      let reused = false;
+      let hit: CachedResponse | null = null;
       return {
         async responseForOperation(context): Promise<GraphQLResponse | null> {
           const operation = context.operation;
           // No operation (an unknown operationName): Apollo answers 400 after us.
           if (!operation || operation.operation !== "query" || options.ttlMs <= 0) return null;
           const cacheable = operation.selectionSet.selections.every(
-            (selection) => selection.kind === Kind.FIELD && !UNCACHEABLE_FIELDS.has(selection.name.value),
+            (selection) =>
+              selection.kind === Kind.FIELD &&
+              (options.cacheableFields ? options.cacheableFields.has(selection.name.value) : !UNCACHEABLE_FIELDS.has(selection.name.value)),
           );
           if (!cacheable) return null;
           key = `${options.partition?.(context.contextValue) ?? ""}\u0000${context.queryHash}\u0000${context.operationName ?? ""}\u0000${JSON.stringify(context.request.variables ?? {})}`;
           version = options.dataVersion(); // read before executing: a change during execution makes the result old
           const cached = responses.get(key);
           if (!cached || cached.version !== version || cached.expiresAt <= now()) return null;
-          reused = true;
+          hit = cached; // served as it is: not stored again, so its TTL is not extended by use
           return { http: { headers: new HeaderMap(), status: undefined }, body: { kind: "single", singleResult: cached.result } };
         },
         async willSendResponse(context) {
           const body = context.response.body;
-          if (key === null || reused || body.kind !== "single" || body.singleResult.errors) return;
-          if (responses.size >= MAX_ENTRIES && !responses.has(key)) responses.clear();
-          responses.set(key, { version, expiresAt: now() + options.ttlMs, result: body.singleResult as Record<string, unknown> });
+          if (key === null || body.kind !== "single" || body.singleResult.errors) return;
+          let entry = hit;
+          if (!entry) {
+            if (responses.size >= maxEntries && !responses.has(key)) responses.clear();
+            entry = { version, expiresAt: now() + options.ttlMs, result: body.singleResult as Record<string, unknown> };
+            responses.set(key, entry);
+          }
+          options.onCacheable?.(context.contextValue, { version: entry.version, expiresAt: entry.expiresAt });
         },
       };
     },

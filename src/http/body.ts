@@ -14,10 +14,13 @@ export class HttpError extends Error {
 export const MAX_JSON_DEPTH = 32;
 
 export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
-  const text = await readText(req, limitBytes);
+  return parseBody(await readBodyText(req, limitBytes), req.headers["content-type"]);
+}
+
+/** A body as read by readBodyText: JSON parsed when the content type says JSON, else the text. */
+export function parseBody(text: string, contentType: string | undefined): unknown {
   if (text.length === 0) return undefined;
-  const type = req.headers["content-type"] ?? "";
-  if (!/^application\/(graphql-response\+)?json\b/i.test(type)) return text;
+  if (!/^application\/(graphql-response\+)?json\b/i.test(contentType ?? "")) return text;
   return parseJson(text);
 }
 
@@ -51,7 +54,7 @@ export function nestingExceeds(text: string, max: number): boolean {
 
 /** Reads the body; past the limit the rest is drained and discarded (not buffered), then 413.
  * Draining instead of destroying lets the client read our answer instead of a connection reset. */
-function readText(req: IncomingMessage, limitBytes: number): Promise<string> {
+export function readBodyText(req: IncomingMessage, limitBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

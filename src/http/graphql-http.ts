@@ -1,10 +1,12 @@
 // Apollo Server on a plain node:http request (no framework): translate request and response.
 // Credentials are checked before Apollo sees the request: without valid ones nothing is parsed or run.
+// A request identical to one whose cacheable answer is still valid gets that answer's bytes (ResponseBytes).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer } from "@apollo/server";
 import type { GraphQLContext } from "../graphql/context.ts";
 import { credentialsFromHeaders, type Authenticator, type Principal } from "./auth.ts";
-import { HttpError, MAX_JSON_DEPTH, nestingExceeds, readJsonBody } from "./body.ts";
+import { HttpError, MAX_JSON_DEPTH, nestingExceeds, parseBody, readBodyText } from "./body.ts";
+import type { ResponseBytes } from "./response-bytes.ts";
 
 export async function handleGraphQLHttp(
   apollo: ApolloServer<GraphQLContext>,
@@ -14,6 +16,7 @@ export async function handleGraphQLHttp(
   res: ServerResponse,
   bodyLimitBytes: number,
   extraHeaders: Readonly<Record<string, string>> = {},
+  cache?: ResponseBytes,
 ): Promise<void> {
   const auth = await authenticator.authenticate(credentialsFromHeaders(req.headers));
   if (!auth.ok) {
@@ -23,23 +26,39 @@ export async function handleGraphQLHttp(
     res.end(JSON.stringify({ errors: [{ message: auth.reason, extensions: { code } }] }));
     return;
   }
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries({ ...req.headers, ...extraHeaders })) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-  }
   const url = new URL(req.url ?? "/", "http://localhost");
   for (const name of ["variables", "extensions"]) {
     const value = url.searchParams.get(name);
     if (value !== null && nestingExceeds(value, MAX_JSON_DEPTH)) throw new HttpError(400, `${name} nested deeper than ${MAX_JSON_DEPTH} levels`);
   }
-  const body = req.method === "POST" ? await readJsonBody(req, bodyLimitBytes) : undefined;
+  const method = (req.method ?? "GET").toUpperCase();
+  const text = req.method === "POST" ? await readBodyText(req, bodyLimitBytes) : "";
+  const cacheKey = cache?.enabled ? cache.key(auth.principal.role, method, url.search, req.headers, extraHeaders, text) : null;
+  const stored = cacheKey === null ? null : cache!.get(cacheKey);
+  if (stored) {
+    for (const [key, value] of stored.headers) res.setHeader(key, value);
+    res.statusCode = stored.status;
+    res.end(stored.body);
+    return;
+  }
+  const body = req.method === "POST" ? parseBody(text, req.headers["content-type"]) : undefined;
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries({ ...req.headers, ...extraHeaders })) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+  }
+  let contextValue: GraphQLContext | undefined;
   const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },
-    context: async () => createContext(auth.principal),
+    httpGraphQLRequest: { method, headers, search: url.search, body },
+    context: async () => (contextValue = createContext(auth.principal)),
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === "complete") {
+    // Set by the response cache plugin when this is a reusable result (never for a batch: one context, several operations).
+    const cacheable = cacheKey !== null && !Array.isArray(body) ? contextValue?.reuse.cacheable : null;
+    if (cacheable && res.statusCode === 200) {
+      cache!.set(cacheKey!, cacheable, { status: res.statusCode, headers: [...response.headers], body: response.body.string });
+    }
     res.end(response.body.string);
     return;
   }

@@ -15,7 +15,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Log } from "../domain/ports.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
-import { SharedExecution } from "../events/shared-execution.ts";
+import { SharedExecution, type Delivery } from "../events/shared-execution.ts";
 import { validationRules, type CostLimits } from "../graphql/schema.ts";
 import { credentialsFromConnectionParams, type Authenticator, type Principal } from "./auth.ts";
 import { isAllowedOrigin } from "./origin.ts";
@@ -51,6 +51,30 @@ interface Connection {
 }
 
 export const CLOSE_TOO_MANY = 4429;
+
+/** Bytes a socket may have waiting to be sent before its subscriptions stop writing and queue instead
+ * (where a slow dashboard gets the latest state per agent rather than every step). */
+const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
+
+/** Writes a subscription's frames to its socket without a promise per message; see Delivery. */
+function deliveryTo(socket: WebSocket, id: string): Delivery {
+  // Text frames, as graphql-ws sends (a Buffer would otherwise go as a binary frame).
+  const text = { binary: false };
+  return {
+    id,
+    write(frame, drained) {
+      // A closing socket gets nothing more (graphql-ws's own send does the same).
+      if (socket.readyState !== socket.OPEN) return true;
+      if (socket.bufferedAmount + frame.length <= SOCKET_HIGH_WATER_BYTES) {
+        socket.send(frame, text);
+        return true;
+      }
+      // Backed up: this frame goes, the next ones wait for it to be flushed (or the socket to fail).
+      socket.send(frame, text, () => drained());
+      return false;
+    },
+  };
+}
 
 export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<void>; connections(): number } {
   const now = options.now ?? Date.now;
@@ -121,7 +145,14 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
     return result;
   };
   // A role hides fields: subscribers share an execution only with callers of the same role.
-  const shared = options.sharedExecution === false ? undefined : new SharedExecution((context) => (context as GraphQLContext | undefined)?.principal?.role ?? "");
+  const deliveries = new WeakMap<object, Delivery>();
+  const shared =
+    options.sharedExecution === false
+      ? undefined
+      : new SharedExecution(
+          (context) => (context as GraphQLContext | undefined)?.principal?.role ?? "",
+          (context) => (typeof context === "object" && context !== null ? deliveries.get(context) : undefined),
+        );
   const cleanup = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
     {
       schema: options.schema,
@@ -144,7 +175,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
         connections.set(socket, connection);
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const connection = connections.get(ctx.extra.socket);
         // graphql-ws registers this operation before calling us: it counts itself.
         if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
@@ -156,12 +187,14 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
         if (!("kind" in prepared)) return prepared;
         const operation = getOperationAST(prepared, payload.operationName);
         if (!operation) return [new GraphQLError("no operation to execute", { extensions: { code: "BAD_USER_INPUT" } })];
+        const contextValue = options.createContext(connection?.principal ?? null);
+        if (shared) deliveries.set(contextValue, deliveryTo(ctx.extra.socket, id));
         return {
           schema: options.schema,
           document: prepared,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: options.createContext(connection?.principal ?? null),
+          contextValue,
         };
       },
       onError: (_ctx, _id, _payload, errors) => {

@@ -13,6 +13,7 @@ import type { Authenticator } from "./auth.ts";
 import { HttpError } from "./body.ts";
 import { serveGraphiQL } from "./graphiql.ts";
 import { handleGraphQLHttp } from "./graphql-http.ts";
+import { ResponseBytes } from "./response-bytes.ts";
 import { attachGraphQLWs } from "./graphql-ws.ts";
 import { handleRest, sendJson, type Probes } from "./rest.ts";
 import { handleCors } from "./cors.ts";
@@ -49,6 +50,9 @@ export interface HttpOptions {
   sharedExecution?: boolean;
   /** Identical read-only queries reuse the last result while the data is unchanged, at most this long (0: off). */
   responseCacheTtlMs?: number;
+  /** Cached results at most (default 5,000), and bytes of their serialised form at most (default 32 MiB; 0: not kept). */
+  responseCacheMaxEntries?: number;
+  responseCacheMaxBytes?: number;
   /** How long close() lets in-flight requests finish before closing their sockets (default 10 s). */
   drainMs?: number;
   /** Calls its listener when credentials may have been revoked: open WebSockets are checked then. */
@@ -73,12 +77,21 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     // Node checks both deadlines on this interval (default 30 s): check often enough to honour them.
     connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(headersTimeout / 2))),
   });
+  // Users regroup agents without any AMI event: their version is part of the data's.
+  const dataVersion = () => `${options.services.reader.version}:${options.services.directory().fingerprint}`;
+  const maxEntries = options.responseCacheMaxEntries ?? 5_000;
+  const responseBytes = new ResponseBytes({
+    dataVersion,
+    confirmedUntil: () => options.services.reader.confirmedUntil,
+    maxEntries,
+    maxBytes: options.responseCacheMaxBytes ?? 32 * 1024 * 1024,
+  });
   const apollo = createApollo({
     ...options,
     httpServer: server,
-    // Users regroup agents without any AMI event: their version is part of the data's.
-    dataVersion: () => `${options.services.reader.version}:${options.services.directory().fingerprint}`,
+    dataVersion,
     responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
+    responseCacheMaxEntries: maxEntries,
   });
   const context = (principal: Parameters<typeof createContext>[1]) => createContext(options.services, principal);
   const corsOrigins = options.corsOrigins ?? [];
@@ -106,7 +119,7 @@ export function createHttpServer(options: HttpOptions): HttpServer {
         }
         // An allow-listed Origin is not a forgery: such requests need no CSRF preflight header (a GET from
         // urql's defaults). Everything else keeps Apollo's CSRF prevention.
-        await handleGraphQLHttp(apollo, context, options.authenticator, req, res, bodyLimit, cors.crossOrigin ? { "apollo-require-preflight": "true" } : {});
+        await handleGraphQLHttp(apollo, context, options.authenticator, req, res, bodyLimit, cors.crossOrigin ? { "apollo-require-preflight": "true" } : {}, responseBytes);
         return;
       }
       if (options.graphiql && method === "GET" && serveGraphiQL(path, res)) return;

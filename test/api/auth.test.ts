@@ -138,6 +138,8 @@ describe("HTTP: per role and per field", () => {
     const query = "{ agents { extension contacts { uri userAgent } } }";
     const supervisor = await gql(query, bearer(await roleToken("supervisor")));
     expect(JSON.stringify(supervisor.body.data)).toContain("10.1.2.3");
+    // Asked again: answered from the serialised cache (src/http/response-bytes.ts), which is partitioned the same way.
+    expect(await gql(query, bearer(await roleToken("supervisor")))).toEqual(supervisor);
     const agent = await gql(query, bearer(await roleToken("agent")));
     expect(agent.status).toBe(403);
     expect(JSON.stringify(agent.body)).not.toContain("10.1.2.3");

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { makeExecutableSchema } from "@graphql-tools/schema";
 import { parse, type DocumentNode, type ExecutionResult } from "graphql";
-import { SharedExecution } from "../../src/events/shared-execution.ts";
+import { SharedExecution, type Delivery } from "../../src/events/shared-execution.ts";
+import { SubscriberQueue } from "../../src/events/subscriber-queue.ts";
 
 interface Change {
   extension: string;
@@ -135,3 +136,112 @@ describe("SharedExecution", () => {
     expect((result as ExecutionResult).errors?.[0]?.message).toBe("no stream");
   });
 });
+
+describe("SharedExecution, direct delivery to a socket", () => {
+  /** Subscribers on SubscriberQueues (as the hub's), each with a recording Delivery. */
+  function direct() {
+    const queues: Array<{ queue: SubscriberQueue<object>; filter: string[] | null }> = [];
+    const schema = makeExecutableSchema({
+      typeDefs: `type Query { ok: Boolean }
+        type Change { extension: ID! status: String! seq: Int! late: String }
+        type Subscription { changes(extensions: [ID!]): Change! }`,
+      resolvers: {
+        Change: { late: (change: Change & { late?: boolean }) => (change.late ? Promise.resolve("later") : null) },
+        Subscription: {
+          changes: {
+            subscribe: (_: unknown, args: { extensions?: string[] }) => {
+              const queue = new SubscriberQueue<object>((event) => (event as Change).extension, 2, () => undefined);
+              queues.push({ queue, filter: args.extensions ?? null });
+              return queue;
+            },
+            resolve: (event: Change) => event,
+          },
+        },
+      },
+    });
+    const deliveries = new Map<object, Delivery>();
+    const shared = new SharedExecution(() => "", (context) => deliveries.get(context as object));
+    const publish = (event: Change & { late?: boolean }) => {
+      for (const { queue, filter } of queues) if (!filter || filter.includes(event.extension)) queue.push(event);
+    };
+    const subscribe = async (id: string, document: DocumentNode, variableValues?: Record<string, unknown>) => {
+      const frames: Buffer[] = [];
+      let full = false;
+      let drained: (() => void) | null = null;
+      const contextValue = {};
+      deliveries.set(contextValue, {
+        id,
+        write: (frame, onDrained) => {
+          frames.push(frame);
+          if (!full) return true;
+          drained = onDrained;
+          return false;
+        },
+      });
+      const stream = (await shared.subscribe({ schema, document, variableValues, contextValue })) as AsyncIterableIterator<ExecutionResult>;
+      return {
+        stream,
+        texts: () => frames.map(String),
+        frames,
+        backUp: () => (full = true),
+        drain: () => {
+          full = false;
+          const resume = drained;
+          drained = null;
+          resume?.();
+        },
+      };
+    };
+    return { shared, publish, subscribe, queues };
+  }
+  /** What graphql-ws's own emit.next would have sent for this result. */
+  const graphqlWsFrame = (id: string, result: ExecutionResult) => JSON.stringify({ id, type: "next", payload: result });
+
+  it("writes graphql-ws's exact next frames, serialised once per cohort, the operation id spliced in", async () => {
+    const { shared, publish, subscribe } = direct();
+    const [a, b, c] = [await subscribe("1", BOARD_DIRECT), await subscribe("1", BOARD_DIRECT), await subscribe("op-\"7\"", BOARD_DIRECT)];
+    publish(change("1000", "AVAILABLE", 1));
+    publish(change("1001", "ON_CALL", 2));
+    const data = (extension: string, status: string) => ({ data: { changes: { extension, status } } });
+    expect(a.texts()).toEqual([graphqlWsFrame("1", data("1000", "AVAILABLE")), graphqlWsFrame("1", data("1001", "ON_CALL"))]);
+    expect(c.texts()).toEqual([graphqlWsFrame('op-"7"', data("1000", "AVAILABLE")), graphqlWsFrame('op-"7"', data("1001", "ON_CALL"))]);
+    expect(b.frames[0]).toBe(a.frames[0]); // the same bytes, not just equal ones
+    expect(shared.executions).toBe(2);
+  });
+
+  it("keeps the order across an asynchronous execution, and a backed-up socket queues (latest per agent) until drained", async () => {
+    const { publish, subscribe, queues } = direct();
+    const doc = parse("subscription { changes { extension status late } }");
+    const s = await subscribe("1", doc);
+    publish({ ...change("1000", "RINGING", 1), late: true });
+    publish(change("1001", "AVAILABLE", 2));
+    expect(s.texts()).toEqual([]); // waits for the first one
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.texts().map((t) => JSON.parse(t).payload.data.changes.extension)).toEqual(["1000", "1001"]);
+
+    s.backUp();
+    publish(change("1000", "ON_CALL", 3)); // written, and the socket says it is full
+    for (let seq = 4; seq < 10; seq++) publish(change(seq % 2 ? "1001" : "1002", `S${seq}`, seq));
+    expect(s.frames).toHaveLength(3);
+    expect(queues[0]!.queue.length).toBeGreaterThan(0);
+    s.drain();
+    const statuses = s.texts().slice(3).map((t) => JSON.parse(t).payload.data.changes.status);
+    expect(statuses).toEqual(["S8", "S9"]); // compacted past maxQueue: the latest of each agent, in order
+  });
+
+  it("ends when the queue closes; return() (the client's complete) closes the queue", async () => {
+    const { subscribe, queues, publish } = direct();
+    const s = await subscribe("1", BOARD_DIRECT);
+    const next = s.stream.next();
+    await s.stream.return!();
+    expect(await next).toEqual({ value: undefined, done: true });
+    publish(change("1000", "AVAILABLE", 1));
+    expect(s.frames).toHaveLength(0);
+    const t = await subscribe("2", BOARD_DIRECT);
+    const ended = t.stream.next();
+    queues[1]!.queue.close();
+    expect(await ended).toEqual({ value: undefined, done: true });
+  });
+});
+
+const BOARD_DIRECT = parse("subscription Board($extensions: [ID!]) { changes(extensions: $extensions) { extension status } }");

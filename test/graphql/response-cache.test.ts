@@ -3,7 +3,7 @@ import { ApolloServer } from "@apollo/server";
 import { makeExecutableSchema } from "@graphql-tools/schema";
 import { responseCachePlugin } from "../../src/graphql/response-cache.ts";
 
-function setup(ttlMs = 5_000) {
+function setup(ttlMs = 5_000, cacheableFields?: ReadonlySet<string>) {
   let version = "v1";
   let now = 0;
   const executions = { list: 0, counter: 0 };
@@ -14,7 +14,7 @@ function setup(ttlMs = 5_000) {
       Mutation: { bump: () => 1 },
     },
   });
-  const server = new ApolloServer({ schema, plugins: [responseCachePlugin({ dataVersion: () => version, ttlMs, now: () => now })] });
+  const server = new ApolloServer({ schema, plugins: [responseCachePlugin({ dataVersion: () => version, ttlMs, now: () => now, ...(cacheableFields ? { cacheableFields } : {}) })] });
   const run = async (query: string, variables?: Record<string, unknown>) => {
     const response = await server.executeOperation({ query, variables });
     return response.body.kind === "single" ? response.body.singleResult.data : undefined;
@@ -57,5 +57,13 @@ describe("responseCachePlugin", () => {
     expect(await t.run("{ list amiStatus }")).toEqual({ list: [0, 1], amiStatus: 3 });
     await t.run("mutation { bump }");
     await t.run("mutation { bump }");
+  });
+
+  it("with an allow-list, caches only operations made of the listed fields", async () => {
+    const t = setup(5_000, new Set(["amiStatus"]));
+    await t.run("{ list }");
+    expect(await t.run("{ list }")).toEqual({ list: [0, 2] });
+    expect(await t.run("{ amiStatus }")).toEqual({ amiStatus: 1 });
+    expect(await t.run("{ amiStatus }")).toEqual({ amiStatus: 1 });
   });
 });
