@@ -66,6 +66,7 @@ export async function startNaiveApp(config: Config, log: Log): Promise<App> {
         oldestPendingWriteAgeMs: null,
         lastWriteError: null,
         lastWriteErrorAt: null,
+        cluster: null,
       };
     },
   };

@@ -33,7 +33,12 @@ export interface AmiStatusModel {
   /** Queue data is known, or why not (read class `agent` missing, QueueStatus refused...). */
   queueDataAvailable: boolean;
   queueDataDetail: string | null;
+  /** Several instances: this one's role and who leads (null: one process). */
+  cluster: ClusterStatusModel | null;
 }
+
+export type { ClusterStatus as ClusterStatusModel } from "../cluster/cluster-node.ts";
+import type { ClusterStatus as ClusterStatusModel } from "../cluster/cluster-node.ts";
 
 export type TransferRefusalModel = "UNKNOWN_EXTENSION" | "SAME_EXTENSION" | "NOT_AVAILABLE" | "STALE" | "NOT_IN_QUEUE";
 

@@ -51,8 +51,25 @@ export function createPrismaStatusStore(prisma: PrismaClient): StatusStore {
   return new PrismaStatusStore(prisma);
 }
 
+/**
+ * The leadership a write is made under (several instances): the write's transaction first calls
+ * cluster_fence, which refuses it once a newer leader of the PBX exists. "deposed": this instance knows it
+ * no longer leads, so the write is dropped (the new leader's resync writes the truth).
+ */
+export type WriteFence = { pbx: string; epoch: number } | "deposed" | null;
+
+export class FencedWriteError extends Error {
+  override readonly name = "FencedWriteError";
+}
+
 export class PrismaStatusStore implements StatusStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Writes dropped or refused because this instance no longer leads its PBX. */
+  fencedWrites = 0;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly fence: () => WriteFence = () => null,
+  ) {}
 
   /**
    * Several instances may write the same rows (a rolling update, a delayed link): a write never replaces a
@@ -79,12 +96,28 @@ export class PrismaStatusStore implements StatusStore {
     }
     const contacts = new Map([...claimed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
+    const fence = this.fence();
+    if (fence === "deposed") {
+      this.fencedWrites += writes.length;
+      return;
+    }
     const statements = [];
+    // First, so that a deposed leader's transaction writes nothing (cluster_fence raises).
+    if (fence && (removed.length || states.length)) statements.push(this.prisma.$executeRaw`SELECT cluster_fence(${fence.pbx}, ${fence.epoch}::bigint)`);
     // ON DELETE CASCADE removes their contacts.
     if (removed.length) statements.push(this.deleteEndpointsOlderThan(removed));
     if (states.length) statements.push(this.upsertEndpoints(states), this.deleteContactsNotIn(states, [...contacts.keys()]));
     if (contacts.size) statements.push(this.upsertContacts([...contacts.values()]));
-    if (statements.length) await this.prisma.$transaction(statements);
+    if (statements.length === 0) return;
+    try {
+      await this.prisma.$transaction(statements);
+    } catch (error) {
+      if (fence && /fenced: PBX/.test(error instanceof Error ? error.message : String(error))) {
+        this.fencedWrites += writes.length;
+        throw new FencedWriteError(`not written: a newer leader of PBX ${fence.pbx} than epoch ${fence.epoch} exists`);
+      }
+      throw error;
+    }
   }
 
   async loadAll(): Promise<StoredAgent[]> {
