@@ -46,7 +46,7 @@ async function setup(): Promise<Setup> {
   cleanups.push(() => redis.kill());
   const instances: Instance[] = [];
   for (const name of ["a", "b", "c"]) {
-    const url = new URL(db.url);
+    const url = new URL(db.url!);
     url.searchParams.set("application_name", name);
     const instance = await Instance.start(
       name,
@@ -62,7 +62,7 @@ async function setup(): Promise<Setup> {
         CLUSTER_LEASE_MS: "2000",
         CLUSTER_POLL_MS: "200",
         CLUSTER_REDIS_GRACE_MS: "1500",
-        CLUSTER_KEY_PREFIX: `test-${name === "a" ? "" : ""}cluster`,
+        CLUSTER_KEY_PREFIX: "test-cluster",
       },
       { host: "127.0.0.1", port: redis.port },
     );
@@ -173,7 +173,7 @@ describe("several instances: one AMI reader with failover, Redis fan-out, one se
     expect(shared.a.length).toBeGreaterThan(100);
     expect(shared.a).toEqual(shared.b);
     // One stream for the whole run: the epoch never changed across three leader changes.
-    expect(new Set(first!.deltaLines().values().map((line) => line.split(":")[0])).size).toBe(1);
+    expect(new Set([...first!.deltaLines().values()].map((line) => line.split(":")[0])).size).toBe(1);
     console.info(`cluster failover: ${figures.join("; ")}; ${shared.a.length} deltas identical on the whole-run clients`);
   });
 
