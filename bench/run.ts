@@ -17,8 +17,9 @@ import { sustainedLoad } from "./scenarios/sustained-load.ts";
 import { fullResync } from "./scenarios/full-resync.ts";
 import { restartBurst } from "./scenarios/restart-burst.ts";
 import { coldStart } from "./scenarios/cold-start.ts";
+import { clusterScenario } from "./scenarios/cluster.ts";
 
-const SCENARIOS = ["coldstart", "queries", "fanout", "soak", "sustained", "burst", "resync"] as const;
+const SCENARIOS = ["coldstart", "queries", "fanout", "soak", "sustained", "burst", "resync", "cluster"] as const;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
       say("· coldstart");
       await guard("coldstart", () => coldStart(sizes, notes));
     }
-    const onFirstPair = SCENARIOS.filter((name) => wanted(name) && name !== "coldstart" && name !== "resync" && (name !== "burst" || burstOnFirstPair));
+    const onFirstPair = SCENARIOS.filter((name) => wanted(name) && name !== "coldstart" && name !== "resync" && name !== "cluster" && (name !== "burst" || burstOnFirstPair));
     if (sizes.mode === "quick" && wanted("resync")) resyncPair = startResyncPair();
     if (onFirstPair.length) {
       const { real, naive } = await pair("a2k", sizes.queries.agents, 0.75, "simulator");
@@ -102,6 +103,11 @@ async function main(): Promise<void> {
       say("· resync");
       await guard("resync", () => fullResync(real, naive, sizes, notes));
       await stop(real, naive);
+    }
+    // Several instances on a Redis of their own: last, alone.
+    if (wanted("cluster")) {
+      say("· cluster");
+      await guard("cluster", () => clusterScenario(sizes, notes));
     }
   } finally {
     await resyncPair?.catch(() => undefined);

@@ -327,7 +327,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         clearInterval(usersTimer);
         service.stop();
         // Logoff is answered in milliseconds by a live Asterisk; a frozen one must not hold the stop.
-        if (!(await settledWithin(cluster ? cluster.stop() : localBridge.stop(), Math.min(250, left())))) log.warn({}, "AMI logoff unanswered; closing anyway");
+        if (!(await settledWithin(cluster ? cluster.stopReading() : localBridge.stop(), Math.min(250, left())))) log.warn({}, "AMI logoff unanswered; closing anyway");
         // Keep ~20 % of the budget for closing the database.
         const flushed = writes.flush(deadline - Math.floor(config.shutdownTimeoutMs / 5)).then(
           () => true,
@@ -338,6 +338,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         );
         const drained = http.close();
         const [stored] = await Promise.all([flushed, settledWithin(drained, left())]);
+        // The lead is released only now, once this leader's writes are stored (or given up).
+        if (cluster && !(await settledWithin(cluster.stop(), Math.min(250, left())))) log.warn({}, "cluster stop unfinished; exiting anyway");
         // PGlite closes in-process and writes its files as it closes: always wait for it. A PostgreSQL
         // server that does not answer gets what is left of the budget.
         if (db.kind === "pglite") await db.close();

@@ -143,6 +143,12 @@ export class ClusterNode {
     this.watchdog.unref();
   }
 
+  /** A clean stop, first step: no more AMI events, but keep the lead (and its write fence) while the
+   * pending writes are stored; stop() then releases it. */
+  async stopReading(): Promise<void> {
+    await this.term?.reader.stop();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.watchdog);

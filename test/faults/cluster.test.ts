@@ -174,6 +174,17 @@ describe("several instances: one AMI reader with failover, Redis fan-out, one se
     expect(shared.a).toEqual(shared.b);
     // One stream for the whole run: the epoch never changed across three leader changes.
     expect(new Set([...first!.deltaLines().values()].map((line) => line.split(":")[0])).size).toBe(1);
+    // Operations: every instance says who leads; metrics count the leadership changes.
+    const { leader: finalLeader } = await waitForLeader(instances, 5_000);
+    for (const instance of instances) {
+      const ready = (await (await fetch(`${instance.svc.url}/readyz`)).json()) as { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> };
+      expect(ready.ready, `${instance.name} ready`).toBe(true);
+      expect(ready.checks.cluster?.detail).toBe(instance === finalLeader ? `leader; PBX default led by this instance (${instance.name})` : `follower; PBX default led by ${finalLeader.name}`);
+      const metrics = await (await fetch(`${instance.svc.url}/metrics`)).text();
+      expect(metrics).toContain(`cluster_leader{pbx="default"} ${instance === finalLeader ? 1 : 0}`);
+    }
+    const frozenMetrics = await (await fetch(`${frozen.svc.url}/metrics`)).text();
+    expect(frozenMetrics).toMatch(/cluster_depositions_total\{pbx="default"\} [1-9]/);
     console.info(`cluster failover: ${figures.join("; ")}; ${shared.a.length} deltas identical on the whole-run clients`);
   });
 
