@@ -74,7 +74,10 @@ export async function waitForLeader(candidates: readonly Instance[], timeoutMs: 
       const status = await instance.status();
       if (status?.cluster?.role === "LEADER" && status.synced) return { leader: instance, ms: performance.now() - started, status };
     }
-    if (Date.now() > deadline) throw new Error(`no leader among ${candidates.map((c) => c.name).join(", ")} within ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const logs = candidates.map((c) => `--- ${c.name}:\n${c.svc.lines.filter((l) => l.module === "cluster" || l.module === "ami" || l.raw !== undefined).slice(-15).map((l) => JSON.stringify(l)).join("\n")}`);
+      throw new Error(`no leader among ${candidates.map((c) => c.name).join(", ")} within ${timeoutMs} ms\n${logs.join("\n")}`);
+    }
     await sleep(50);
   }
 }
