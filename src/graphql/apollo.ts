@@ -9,6 +9,7 @@ import type { Log } from "../domain/ports.ts";
 import type { GraphQLContext } from "./context.ts";
 import { validationRules, type CostLimits } from "./schema.ts";
 import { responseCachePlugin } from "./response-cache.ts";
+import { introspectionGatePlugin } from "./introspection-gate.ts";
 
 export interface ApolloOptions extends CostLimits {
   schema: GraphQLSchema;
@@ -37,6 +38,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.drainMs ?? 10_000 }),
       ApolloServerPluginLandingPageDisabled(),
+      ...(options.introspection ? [introspectionGatePlugin<GraphQLContext>()] : []),
       responseCachePlugin<GraphQLContext>({
         dataVersion: options.dataVersion,
         ttlMs: options.responseCacheTtlMs,
