@@ -44,31 +44,33 @@ async function setup(): Promise<Setup> {
   await admin.end();
   const redis = await RedisServer.start();
   cleanups.push(() => redis.kill());
-  const instances: Instance[] = [];
-  for (const name of ["a", "b", "c"]) {
-    const url = new URL(db.url!);
-    url.searchParams.set("application_name", name);
-    const instance = await Instance.start(
-      name,
-      {
-        DATABASE_URL: url.toString(),
-        AMI_HOST: sim.host,
-        AMI_PORT: String(sim.port),
-        AMI_PING_INTERVAL_MS: "1000",
-        AMI_RECONNECT_MAX_MS: "300",
-        WRITE_FLUSH_MS: "20",
-        WEB_UI: "false",
-        LOG_LEVEL: "info",
-        CLUSTER_LEASE_MS: "2000",
-        CLUSTER_POLL_MS: "200",
-        CLUSTER_REDIS_GRACE_MS: "1500",
-        CLUSTER_KEY_PREFIX: "test-cluster",
-      },
-      { host: "127.0.0.1", port: redis.port },
-    );
-    cleanups.push(() => instance.stop());
-    instances.push(instance);
-  }
+  // Started side by side: a start (module loading, migrations check) is most of the setup otherwise.
+  const instances = await Promise.all(
+    ["a", "b", "c"].map(async (name) => {
+      const url = new URL(db.url!);
+      url.searchParams.set("application_name", name);
+      const instance = await Instance.start(
+        name,
+        {
+          DATABASE_URL: url.toString(),
+          AMI_HOST: sim.host,
+          AMI_PORT: String(sim.port),
+          AMI_PING_INTERVAL_MS: "1000",
+          AMI_RECONNECT_MAX_MS: "300",
+          WRITE_FLUSH_MS: "20",
+          WEB_UI: "false",
+          LOG_LEVEL: "info",
+          CLUSTER_LEASE_MS: "2000",
+          CLUSTER_POLL_MS: "200",
+          CLUSTER_REDIS_GRACE_MS: "1500",
+          CLUSTER_KEY_PREFIX: "test-cluster",
+        },
+        { host: "127.0.0.1", port: redis.port },
+      );
+      cleanups.push(() => instance.stop());
+      return instance;
+    }),
+  );
   await waitForLeader(instances, 20_000);
   const clients = instances.map((instance) => new StreamClient(instance.wsUrl));
   for (const client of clients) cleanups.push(() => client.close());
@@ -116,13 +118,17 @@ async function expectAllEqualTruth(sim: Simulator, clients: readonly StreamClien
 
 describe("several instances: one AMI reader with failover, Redis fan-out, one sequence", () => {
   it("takes over within 5 s after kill -9, SIGSTOP and a Redis cut of the leader; streams stay identical and gap-free; the resumed leader writes nothing", async () => {
+    const t0 = Date.now();
     const { sim, db, instances, clients } = await setup();
     const figures: string[] = [];
+    const phase = (what: string) => console.info(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}`);
+    phase("3 instances up, 3 clients subscribed");
     await sleep(1_500);
 
     // 1. kill -9 the leader.
     let { leader } = await waitForLeader(instances, 5_000);
     const killed = leader;
+    phase(`kill -9 ${killed.name}`);
     await killed.svc.kill9();
     let takeover = await waitForLeader(instances.filter((i) => i !== killed), 15_000);
     figures.push(`kill -9: ${Math.round(takeover.ms)} ms`);
@@ -134,6 +140,7 @@ describe("several instances: one AMI reader with failover, Redis fan-out, one se
     // 2. SIGSTOP the new leader, then resume it.
     leader = takeover.leader;
     const frozen = leader;
+    phase(`SIGSTOP ${frozen.name}`);
     frozen.svc.child.kill("SIGSTOP");
     const frozenAt = Date.now();
     takeover = await waitForLeader(instances.filter((i) => i !== frozen), 15_000);
@@ -152,6 +159,7 @@ describe("several instances: one AMI reader with failover, Redis fan-out, one se
     // 3. Cut the current leader's Redis link.
     leader = takeover.leader;
     const cut = leader;
+    phase(`cut ${cut.name}'s Redis link`);
     await cut.redisProxy.cut();
     takeover = await waitForLeader(instances.filter((i) => i !== cut), 15_000);
     figures.push(`Redis cut: ${Math.round(takeover.ms)} ms`);
@@ -160,6 +168,7 @@ describe("several instances: one AMI reader with failover, Redis fan-out, one se
     await cut.redisProxy.restore();
     await sleep(2_000);
 
+    phase("comparing with the PBX");
     await expectAllEqualTruth(sim, clients);
     for (const [index, client] of clients.entries()) expect(client.problems(), `client ${index}`).toEqual([]);
     // Clients of instances that never restarted: one connection, one snapshot, the very same deltas.
