@@ -195,7 +195,7 @@ describe("several instances: one AMI reader with failover, Redis fan-out, one se
     const frozenMetrics = await (await fetch(`${frozen.svc.url}/metrics`)).text();
     expect(frozenMetrics).toMatch(/cluster_depositions_total\{pbx="default"\} [1-9]/);
     console.info(`cluster failover: ${figures.join("; ")}; ${shared.a.length} deltas identical on the whole-run clients`);
-  });
+  }, 240_000); // ~70 s on a quiet machine; starting three processes alone takes a minute under heavy load
 
   it("Redis killed and restarted empty under load: followers re-snapshot, every client ends equal to the PBX", async () => {
     const { sim, redis, instances, clients } = await setup();
@@ -210,5 +210,5 @@ describe("several instances: one AMI reader with failover, Redis fan-out, one se
     const states = await Promise.all(instances.map((i) => i.status()));
     expect(new Set(states.map((s) => s?.cluster?.seq)).size, "every instance at the same seq").toBe(1);
     console.info(`Redis restart: snapshots per client ${clients.map((c) => c.snapshots).join(", ")}`);
-  });
+  }, 240_000);
 });

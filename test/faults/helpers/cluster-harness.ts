@@ -34,7 +34,7 @@ export class Instance {
   async spawn(): Promise<void> {
     this.svc = await ChildService.spawn({ ...this.env, INSTANCE_ID: this.name, REDIS_URL: `redis://127.0.0.1:${this.redisProxy.port}` }, this.port || undefined);
     this.port = this.svc.port;
-    await this.svc.waitStarted();
+    await this.svc.waitStarted(120_000);
   }
 
   get wsUrl(): string {
