@@ -278,6 +278,7 @@ export class ClusterNode {
     const lastId = await this.stream.claim(epoch);
     const deadline = Date.now() + this.options.config.leaseMs;
     while (compareIds(this.replica.lastId, lastId) < 0 && Date.now() < deadline) await sleep(20);
+    if (this.lock.epoch !== epoch) return; // deposed while catching up
     const { replica, tracker, roster, service } = { ...this.options, replica: this.replica };
     const continuous = compareIds(replica.lastId, lastId) >= 0 && replica.epoch !== null && !replica.awaitingSnapshot;
     const states = replica.list();

@@ -107,7 +107,7 @@ export class PgLeaderLock {
           await this.dropConnection();
         }
       } else {
-        this.options.log.debug({ err: message }, "leader lock: attempt failed");
+        this.options.log.info({ err: message }, "leader lock: attempt failed; retrying");
         await this.dropConnection();
       }
     } finally {
@@ -157,12 +157,14 @@ export class PgLeaderLock {
     this.lastRenewAt = Date.now();
     this.elections++;
     this.options.log.info({ pbx: this.options.pbx, epoch, instance: this.options.instanceId }, "elected: this instance reads the PBX's AMI");
-    try {
-      await this.options.onElected(epoch);
-    } catch (error) {
-      this.options.log.error({ err: error instanceof Error ? error.message : error }, "could not take over; resigning");
-      await this.resign("take-over failed", this.options.leaseMs);
-    }
+    // Not awaited: renewals must go on while the new leader catches up (a take-over longer than the
+    // lease would otherwise let the server end this session).
+    void Promise.resolve()
+      .then(() => this.options.onElected(epoch))
+      .catch(async (error: unknown) => {
+        this.options.log.error({ err: error instanceof Error ? error.message : error }, "could not take over; resigning");
+        if (this.epochHeld === epoch) await this.resign("take-over failed", this.options.leaseMs);
+      });
   }
 
   private async renew(): Promise<void> {

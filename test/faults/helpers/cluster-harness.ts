@@ -66,7 +66,7 @@ export class Instance {
 }
 
 /** The instance (among `candidates`) that leads and has resynced, waiting for it; with the time it took. */
-export async function waitForLeader(candidates: readonly Instance[], timeoutMs: number): Promise<{ leader: Instance; ms: number; status: ClusterStatusView }> {
+export async function waitForLeader(candidates: readonly Instance[], timeoutMs: number, alsoLog: readonly Instance[] = []): Promise<{ leader: Instance; ms: number; status: ClusterStatusView }> {
   const started = performance.now();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -75,7 +75,7 @@ export async function waitForLeader(candidates: readonly Instance[], timeoutMs: 
       if (status?.cluster?.role === "LEADER" && status.synced) return { leader: instance, ms: performance.now() - started, status };
     }
     if (Date.now() > deadline) {
-      const logs = candidates.map((c) => `--- ${c.name}:\n${c.svc.lines.filter((l) => l.module === "cluster" || l.module === "ami" || l.raw !== undefined).slice(-15).map((l) => JSON.stringify(l)).join("\n")}`);
+      const logs = [...candidates, ...alsoLog].map((c) => `--- ${c.name}:\n${c.svc.lines.filter((l) => l.module === "cluster" || l.module === "ami" || l.raw !== undefined).slice(-15).map((l) => JSON.stringify(l)).join("\n")}`);
       throw new Error(`no leader among ${candidates.map((c) => c.name).join(", ")} within ${timeoutMs} ms\n${logs.join("\n")}`);
     }
     await sleep(50);
