@@ -24,7 +24,7 @@ describe("leadership through PostgreSQL", () => {
     await database?.drop();
   });
 
-  function lock(name: string, events: string[], leaseMs = 1_000, pbx = "pbx-1"): PgLeaderLock {
+  function lock(name: string, events: string[], leaseMs = 3_000, pbx = "pbx-1"): PgLeaderLock {
     const created = new PgLeaderLock({
       url: database.url!,
       pbx,
@@ -66,6 +66,7 @@ describe("leadership through PostgreSQL", () => {
     const fenceOf = (epoch: number): WriteFence => ({ pbx: "pbx-1", epoch });
     const old = new PrismaStatusStore(database.db.prisma, () => fenceOf(firstEpoch));
     await expect(old.writeExtensions([{ extension: "3000", state: agent("3000", [contact("3000", 1)]) }])).rejects.toBeInstanceOf(FencedWriteError);
+    expect(events.join("; ")).not.toMatch(/b deposed/);
     const current = new PrismaStatusStore(database.db.prisma, () => fenceOf(b.epoch!));
     expect(await current.loadAll()).toEqual([]);
     await current.writeExtensions([{ extension: "3001", state: agent("3001", [contact("3001", 1)]) }]);
