@@ -186,8 +186,9 @@ describe("several instances: one AMI reader with failover, Redis fan-out, one se
     // Operations: every instance says who leads; metrics count the leadership changes.
     const { leader: finalLeader } = await waitForLeader(instances, 5_000);
     for (const instance of instances) {
-      const ready = (await (await fetch(`${instance.svc.url}/readyz`)).json()) as { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> };
-      expect(ready.ready, `${instance.name} ready`).toBe(true);
+      const response = await fetch(`${instance.svc.url}/readyz`);
+      const ready = (await response.json()) as { status: string; checks: Record<string, { ok: boolean; detail?: string }> };
+      expect(`${response.status} ${ready.status}`, `${instance.name}: ${JSON.stringify(ready.checks)}`).toBe("200 ready");
       expect(ready.checks.cluster?.detail).toBe(instance === finalLeader ? `leader; PBX default led by this instance (${instance.name})` : `follower; PBX default led by ${finalLeader.name}`);
       const metrics = await (await fetch(`${instance.svc.url}/metrics`)).text();
       expect(metrics).toContain(`cluster_leader{pbx="default"} ${instance === finalLeader ? 1 : 0}`);
