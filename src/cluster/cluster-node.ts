@@ -132,7 +132,7 @@ export class ClusterNode {
 
   /** The write fence of the store: the current term's epoch, or "deposed" (never written by a follower). */
   fence(): WriteFence {
-    return this.term ? { pbx: this.options.config.pbx, epoch: this.term.epoch } : "deposed";
+    return this.term ? { pbx: this.options.config.pbx, epoch: this.term.epoch, maxIdleInTransactionMs: Math.max(200, Math.floor(this.options.config.leaseMs / 2)) } : "deposed";
   }
 
   async start(): Promise<void> {

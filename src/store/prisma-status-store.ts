@@ -56,7 +56,7 @@ export function createPrismaStatusStore(prisma: PrismaClient): StatusStore {
  * cluster_fence, which refuses it once a newer leader of the PBX exists. "deposed": this instance knows it
  * no longer leads, so the write is dropped (the new leader's resync writes the truth).
  */
-export type WriteFence = { pbx: string; epoch: number } | "deposed" | null;
+export type WriteFence = { pbx: string; epoch: number; /** A writer frozen inside its transaction holds the fence's row lock (and so a new leader's take-over) at most this long. */ maxIdleInTransactionMs?: number } | "deposed" | null;
 
 export class FencedWriteError extends Error {
   override readonly name = "FencedWriteError";
@@ -103,7 +103,12 @@ export class PrismaStatusStore implements StatusStore {
     }
     const statements = [];
     // First, so that a deposed leader's transaction writes nothing (cluster_fence raises).
-    if (fence && (removed.length || states.length)) statements.push(this.prisma.$executeRaw`SELECT cluster_fence(${fence.pbx}, ${fence.epoch}::bigint)`);
+    if (fence && (removed.length || states.length)) {
+      // A leader frozen (SIGSTOP) between two statements would keep the share lock on its leader row, and
+      // the next leader's epoch bump would wait for it: the server aborts such a transaction instead.
+      if (fence.maxIdleInTransactionMs) statements.push(this.prisma.$executeRaw`SELECT set_config('idle_in_transaction_session_timeout', ${String(fence.maxIdleInTransactionMs)}, true)`);
+      statements.push(this.prisma.$executeRaw`SELECT cluster_fence(${fence.pbx}, ${fence.epoch}::bigint)`);
+    }
     // ON DELETE CASCADE removes their contacts.
     if (removed.length) statements.push(this.deleteEndpointsOlderThan(removed));
     if (states.length) statements.push(this.upsertEndpoints(states), this.deleteContactsNotIn(states, [...contacts.keys()]));
