@@ -25,6 +25,9 @@ import { compareExtensions } from "./cache/agent-reader.ts";
 import { createHttpServer } from "./http/server.ts";
 import { WEB_DIST_DIR } from "./http/static-files.ts";
 import { Authenticator } from "./http/auth.ts";
+import { RevocationList } from "./http/revocations.ts";
+import { RevocationStore } from "./store/revocation-store.ts";
+import { CredentialRevocations } from "./service/credential-revocations.ts";
 import { limitRefresh } from "./graphql/refresh-limiter.ts";
 import { DatabaseHealth } from "./store/database-health.ts";
 import { settledWithin } from "./deadline.ts";
@@ -116,7 +119,15 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     // Said at every start, so an open production deployment is never a surprise.
     log.warn({ authMode: "open", env: config.env }, "authentication is OFF (AUTH_MODE=open): anyone who reaches this port can read every agent and force resyncs");
   }
-  const authenticator = new Authenticator(config.auth);
+  const revocationList = new RevocationList();
+  const authenticator = new Authenticator(config.auth, Date.now, revocationList);
+  const revocations = new CredentialRevocations(revocationList, new RevocationStore(db.prisma), {
+    refreshMs: config.auth.revocationRefreshMs,
+    retentionS: config.auth.revocationRetentionS,
+    // Not on a read path (requests check the list in memory): the pool's statement deadline.
+    timeoutMs: config.db.queryTimeoutMs,
+    log: log.child({ module: "auth" }),
+  });
   const reader = new AgentReader(store, cache, cluster ? cluster.replica : tracker, log.child({ module: "reader" }), config.db.readTimeoutMs);
   const commands = new AgentCommands((fields) => amiBridge().command(fields), config.agents.naming, (extension, queue) => {
     const member = tracker.get(extension)?.queues.find((m) => queue === null || m.queue === queue);
@@ -204,6 +215,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     }, config.refresh.minIntervalMs),
     directory: () => roster.currentDirectory,
     commands,
+    revocations,
   };
 
   const probes: Probes = {
@@ -277,6 +289,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     log: log.child({ module: "http" }),
     responseCacheTtlMs: config.cache.ttlMs,
     authenticator,
+    onRevocationsChanged: (listener) => revocationList.onChange(listener),
     corsOrigins: config.http.corsOrigins,
     headersTimeoutMs: config.http.headersTimeoutMs,
     requestTimeoutMs: config.http.requestTimeoutMs,
@@ -291,8 +304,11 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   let url: string;
   let port: number;
   try {
+    // Before serving tokens: a credential revoked before this start is refused from the first request.
+    if (config.auth.mode === "token") await revocations.start();
     ({ url, port } = await http.start());
   } catch (error) {
+    revocations.stop();
     await db.close().catch(() => undefined);
     throw error;
   }
@@ -324,6 +340,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         const left = () => Math.max(0, deadline - Date.now());
         // Order: no new events, persist what we have while HTTP drains, close the database.
         health.stop();
+        revocations.stop();
         clearInterval(usersTimer);
         service.stop();
         // Logoff is answered in milliseconds by a live Asterisk; a frozen one must not hold the stop.

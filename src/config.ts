@@ -84,6 +84,8 @@ const EnvSchema = z.object({
   AUTH_JWT_CLOCK_TOLERANCE_S: count(5, 0, 300),
   AUTH_ROLE_CLAIM: z.string().min(1).default("role"),
   AUTH_EXTENSIONS_CLAIM: z.string().min(1).default("extensions"),
+  AUTH_REVOCATION_REFRESH_MS: ms(5_000, 200, 600_000),
+  AUTH_REVOCATION_RETENTION_S: count(86_400, 60, 366 * 86_400),
   AUTH_API_KEYS: list.pipe(z.array(z.string().regex(API_KEY_ENTRY, "each entry must be name:role:sha256hex[:ext1|ext2]"))),
 
   HTTP_HEADERS_TIMEOUT_MS: ms(10_000, 100),
@@ -153,6 +155,10 @@ export interface AuthConfig {
   /** Dotted paths into the JWT payload, e.g. `role` or `realm_access.roles`. */
   roleClaim: string;
   extensionsClaim: string;
+  /** How often each instance reloads the revoked credentials from the database. */
+  revocationRefreshMs: number;
+  /** How long a JWT revocation is kept: at least the longest token lifetime your identity provider issues. */
+  revocationRetentionS: number;
 }
 
 export interface Config {
@@ -385,7 +391,15 @@ function authConfig(e: z.infer<typeof EnvSchema>): AuthConfig {
     const [, name = "", role = "agent", sha256 = "", extensions] = API_KEY_ENTRY.exec(entry) ?? [];
     return { name, role: role as Role, sha256, extensions: extensions ? extensions.split("|") : [] };
   });
-  return { mode: mode ?? "open", jwt, apiKeys, roleClaim: e.AUTH_ROLE_CLAIM, extensionsClaim: e.AUTH_EXTENSIONS_CLAIM };
+  return {
+    mode: mode ?? "open",
+    jwt,
+    apiKeys,
+    roleClaim: e.AUTH_ROLE_CLAIM,
+    extensionsClaim: e.AUTH_EXTENSIONS_CLAIM,
+    revocationRefreshMs: e.AUTH_REVOCATION_REFRESH_MS,
+    revocationRetentionS: e.AUTH_REVOCATION_RETENTION_S,
+  };
 }
 
 /** `support=5, sales=10` → { support: 5, sales: 10 } (already validated by the schema). */

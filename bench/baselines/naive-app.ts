@@ -27,6 +27,10 @@ import { createHttpServer } from "../../src/http/server.ts";
 import type { App } from "../../src/app.ts";
 import { perEventUpsertSink } from "./per-event-upsert.ts";
 
+import { CredentialRevocations } from "../../src/service/credential-revocations.ts";
+import { RevocationList } from "../../src/http/revocations.ts";
+import { RevocationStore } from "../../src/store/revocation-store.ts";
+
 export async function startNaiveApp(config: Config, log: Log): Promise<App> {
   const db = await openDatabase({ url: config.db.url, dataDir: config.db.dataDir, migrate: true, log: log.child({ module: "db" }) });
   const store = new PrismaStatusStore(db.prisma);
@@ -50,6 +54,8 @@ export async function startNaiveApp(config: Config, log: Log): Promise<App> {
     refresh: () => service.nextSnapshot(() => bridge.refresh()),
     directory: () => roster.currentDirectory,
     commands: new AgentCommands((fields) => bridge.command(fields), { dndDevice: "Custom:DND{ext}", presenceProvider: "CustomPresence:{ext}" }),
+    // The naive service is open (no credentials): nothing to revoke, but the operator mutations exist.
+    revocations: new CredentialRevocations(new RevocationList(), new RevocationStore(db.prisma), { refreshMs: 5_000, retentionS: 86_400, timeoutMs: 2_000, log }),
     amiStatus: () => {
       const { queueData, ...ami } = bridge.stats();
       return {

@@ -8,6 +8,9 @@ import { createClient, type Client, type ClientOptions } from "graphql-ws";
 
 export type LinkState = "connecting" | "connected" | "reconnecting";
 
+/** graphql-ws closes the service uses for credentials: missing or invalid (4401), refused, expired or revoked (4403). */
+export const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4403]);
+
 export interface LiveClientOptions extends Omit<ClientOptions, "retryAttempts" | "shouldRetry" | "retryWait"> {
   /** Cap of the wait between two attempts (default 10 s). */
   maxRetryDelayMs?: number;

@@ -6,6 +6,7 @@ import type { AmiStatusModel, SnapshotModel } from "./models.ts";
 import type { ResyncResult } from "../service/availability-service.ts";
 import type { Principal } from "../http/auth.ts";
 import type { AgentCommands } from "../service/agent-commands.ts";
+import type { CredentialRevocations } from "../service/credential-revocations.ts";
 import type { Directory } from "../domain/agent/merge.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 
@@ -21,6 +22,7 @@ export interface GraphQLServices {
   /** The CRM's users and their extensions, as last loaded. */
   directory(): Directory;
   commands: AgentCommands;
+  revocations: CredentialRevocations;
 }
 
 export interface GraphQLContext {

@@ -56,3 +56,4 @@ export interface CommandResultModel {
   accepted: boolean;
   message: string | null;
 }
+export type { Revocation as RevocationModel } from "../http/revocations.ts";

@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { ROLES, type AuthConfig, type Role } from "../config.ts";
+import type { RevocationList } from "./revocations.ts";
 
 export interface Principal {
   role: Role;
@@ -16,6 +17,10 @@ export interface Principal {
   via: "jwt" | "api-key" | "open";
   /** Epoch ms after which the credential is no longer valid (a subscription is closed then); null: never. */
   expiresAt: number | null;
+  /** A JWT's `jti`: what a single-token revocation names. */
+  tokenId?: string;
+  /** A JWT's `iat` (epoch ms): a subject's revocation refuses tokens issued at or before it. */
+  issuedAt?: number;
 }
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; status: 401 | 403; reason: string };
@@ -42,6 +47,7 @@ export class Authenticator {
   constructor(
     private readonly config: AuthConfig,
     private readonly now: () => number = Date.now,
+    private readonly revocations: RevocationList | null = null,
   ) {
     this.keys = config.apiKeys.map((k) => ({ name: k.name, role: k.role, digest: Buffer.from(k.sha256, "hex"), extensions: k.extensions }));
     this.jwtKey = null;
@@ -53,6 +59,17 @@ export class Authenticator {
 
   async authenticate(credentials: Credentials): Promise<AuthResult> {
     if (this.open) return { ok: true, principal: OPEN_PRINCIPAL };
+    const result = await this.identify(credentials);
+    if (result.ok && this.revocations?.isRevoked(result.principal)) return { ok: false, status: 401, reason: "credentials revoked" };
+    return result;
+  }
+
+  /** Whether a principal authenticated earlier has been revoked since (open sockets are checked on every change). */
+  isRevoked(principal: Principal): boolean {
+    return this.revocations?.isRevoked(principal) ?? false;
+  }
+
+  private async identify(credentials: Credentials): Promise<AuthResult> {
     const bearer = /^\s*Bearer\s+(\S+)\s*$/i.exec(credentials.authorization ?? "")?.[1];
     const presented = credentials.apiKey?.trim() || bearer;
     if (!presented) return { ok: false, status: 401, reason: "credentials required (Authorization: Bearer <token>)" };
@@ -100,6 +117,8 @@ export class Authenticator {
         subject: typeof payload.sub === "string" ? payload.sub.slice(0, 200) : "jwt",
         via: "jwt",
         expiresAt: typeof payload.exp === "number" ? payload.exp * 1000 : null,
+        ...(typeof payload.jti === "string" ? { tokenId: payload.jti.slice(0, 200) } : {}),
+        ...(typeof payload.iat === "number" ? { issuedAt: payload.iat * 1000 } : {}),
       },
     };
   }

@@ -35,6 +35,8 @@ export interface GraphQLWsOptions extends CostLimits {
   maxConnectionsPerIp: number;
   /** Default true. */
   sharedExecution?: boolean;
+  /** Calls its listener whenever credentials may have been revoked: open sockets are checked then. */
+  onRevocationsChanged?: (listener: () => void) => () => void;
   now?: () => number;
 }
 
@@ -169,9 +171,20 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
     wss,
   );
   wss.on("error", (error) => options.log.error({ err: error }, "websocket server error"));
+  // A revoked credential loses its open sockets too, as an expired one does: the client must re-authenticate.
+  const stopWatchingRevocations = options.onRevocationsChanged?.(() => {
+    for (const client of wss.clients) {
+      const principal = connections.get(client)?.principal;
+      if (principal && options.authenticator.isRevoked(principal)) {
+        options.log.info({ subject: principal.subject }, "graphql-ws connection closed: credentials revoked");
+        client.close(CLOSE_FORBIDDEN, "Credentials revoked");
+      }
+    }
+  });
   return {
     connections: () => wss.clients.size,
     close: async () => {
+      stopWatchingRevocations?.();
       await cleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -51,6 +51,8 @@ export interface HttpOptions {
   responseCacheTtlMs?: number;
   /** How long close() lets in-flight requests finish before closing their sockets (default 10 s). */
   drainMs?: number;
+  /** Calls its listener when credentials may have been revoked: open WebSockets are checked then. */
+  onRevocationsChanged?: (listener: () => void) => () => void;
 }
 
 export interface HttpServer {

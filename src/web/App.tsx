@@ -3,7 +3,9 @@ import { useDeferredValue, useMemo, useState } from "react";
 import type { AgentStatus } from "./gql/graphql.ts";
 import { FloorStatusDocument } from "./lib/documents.ts";
 import type { LiveAgents } from "./lib/live-agents.ts";
-import { useFloor, usePolledQuery } from "./lib/use-floor.ts";
+import { useCredentials, useFloor, usePolledQuery } from "./lib/use-floor.ts";
+import type { Credentials } from "./lib/credentials.ts";
+import { SignIn } from "./components/SignIn.tsx";
 import { AgentTile } from "./components/AgentTile.tsx";
 import { Banner } from "./components/Banner.tsx";
 import { Filters, type FilterValues } from "./components/Filters.tsx";
@@ -12,8 +14,17 @@ import { TransferDialog } from "./components/TransferDialog.tsx";
 
 const collator = new Intl.Collator(undefined, { numeric: true });
 
-export function App({ store }: { store: LiveAgents }) {
+export function App({ store, credentials }: { store: LiveAgents; credentials: Credentials }) {
   const floor = useFloor(store);
+  const auth = useCredentials();
+  const signIn = (credential: string) => {
+    credentials.signIn(credential);
+    store.restart();
+  };
+  const signOut = () => {
+    credentials.signOut();
+    store.restart();
+  };
   const status = usePolledQuery(FloorStatusDocument, {}, 5_000, floor.agents);
   const [filters, setFilters] = useState<FilterValues>({ search: "", queue: "", availableOnly: false });
   const [statusFilter, setStatusFilter] = useState<AgentStatus | null>(null);
@@ -51,7 +62,13 @@ export function App({ store }: { store: LiveAgents }) {
         <button type="button" className="primary" onClick={() => setTransferOpen(true)}>
           Transfer…
         </button>
+        {auth.credential && (
+          <button type="button" onClick={signOut}>
+            Sign out
+          </button>
+        )}
       </header>
+      {auth.refused !== null && <SignIn reason={auth.refused} onSignIn={signIn} />}
       <Banner link={floor.link} ami={status.data?.amiStatus ?? null} statusError={status.error} lastEventAt={floor.lastEventAt} anyStale={anyStale} />
       <main>
         <div className="summary">

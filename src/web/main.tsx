@@ -2,14 +2,18 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.tsx";
-import { liveUrl } from "./lib/http.ts";
+import { CredentialsContext, liveUrl } from "./lib/http.ts";
+import { Credentials } from "./lib/credentials.ts";
 import { LiveAgents } from "./lib/live-agents.ts";
 import "./styles.css";
 
-const store = new LiveAgents(liveUrl());
+const credentials = new Credentials();
+const store = new LiveAgents(liveUrl(), credentials);
 store.start();
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <App store={store} />
+    <CredentialsContext.Provider value={credentials}>
+      <App store={store} credentials={credentials} />
+    </CredentialsContext.Provider>
   </StrictMode>,
 );

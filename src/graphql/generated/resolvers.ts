@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AgentModel, SnapshotModel, ChangeModel, ExtensionModel, PresenceModel, QueueMembershipModel, CommandResultModel, AmiStatusModel, ClusterStatusModel, ContactModel, TransferCheckModel } from '../models.ts';
+import type { AgentModel, SnapshotModel, ChangeModel, ExtensionModel, PresenceModel, QueueMembershipModel, CommandResultModel, AmiStatusModel, ClusterStatusModel, ContactModel, TransferCheckModel, RevocationModel } from '../models.ts';
 import type { CompatEventModel } from '../../events/status-hub.ts';
 import type { ResyncResult } from '../../service/availability-service.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -229,6 +229,15 @@ export type Mutation = {
   pauseAgent: CommandResult;
   /** Force a full resync with Asterisk and return what changed. */
   refreshStatuses: RefreshResult;
+  /** Lift a revocation. True when one was found. */
+  restoreCredentials: Scalars['Boolean']['output'];
+  /**
+   * Refuse credentials before they expire, on every instance: one JWT by its `jti` (`tokenId`), and/or
+   * everything a `subject` holds that was issued until now (a JWT `sub`: "sign out everywhere", a token
+   * issued later is accepted; or `api-key:<name>`, refused until restored). Open WebSockets using them
+   * are closed with 4403. JWT revocations are kept AUTH_REVOCATION_RETENTION_S.
+   */
+  revokeCredentials: Array<Revocation>;
   /** DND on/off the way FreePBX does it: the DND toggle device BUSY/NOT_INUSE and presence dnd/available. An AGENT: their own extension only. */
   setDnd: CommandResult;
   /** Set the extension's presence (`PRESENCE_STATE(CustomPresence:<ext>)`). No commas or line breaks in subtype/message. An AGENT: their own extension only. */
@@ -241,6 +250,19 @@ export type MutationPauseAgentArgs = {
   extension: Scalars['ID']['input'];
   queue?: InputMaybe<Scalars['String']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRestoreCredentialsArgs = {
+  subject?: InputMaybe<Scalars['String']['input']>;
+  tokenId?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRevokeCredentialsArgs = {
+  reason?: InputMaybe<Scalars['String']['input']>;
+  subject?: InputMaybe<Scalars['String']['input']>;
+  tokenId?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -301,6 +323,8 @@ export type Query = {
   extensions: Array<ExtensionStatus>;
   /** Per-queue figures (members, available, paused, in wrap-up). */
   queues: Array<QueueSummary>;
+  /** Credentials revoked before they expire, newest first. */
+  revokedCredentials: Array<Revocation>;
 };
 
 
@@ -375,6 +399,23 @@ export type RefreshResult = {
   changed: Array<AgentStatusChanged>;
   ts: Scalars['DateTime']['output'];
 };
+
+export type Revocation = {
+  __typename?: 'Revocation';
+  /** When the entry is dropped (every token it refuses has expired by then); null: until restored. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  kind: RevocationKind;
+  reason?: Maybe<Scalars['String']['output']>;
+  revokedAt: Scalars['DateTime']['output'];
+  /** The jti, or the subject (a JWT sub, or api-key:<name>). */
+  value: Scalars['String']['output'];
+};
+
+export type RevocationKind =
+  /** Everything a subject holds that was issued at or before revokedAt. */
+  | 'SUBJECT'
+  /** One JWT, by its jti. */
+  | 'TOKEN';
 
 /** Roles, ordered: an OPERATOR may do what a SUPERVISOR may, a SUPERVISOR what an AGENT may. */
 export type Role =
@@ -553,6 +594,8 @@ export type ResolversTypes = {
   QueueMembership: ResolverTypeWrapper<QueueMembershipModel>;
   QueueSummary: ResolverTypeWrapper<QueueSummary>;
   RefreshResult: ResolverTypeWrapper<ResyncResult>;
+  Revocation: ResolverTypeWrapper<RevocationModel>;
+  RevocationKind: RevocationKind;
   Role: Role;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -584,6 +627,7 @@ export type ResolversParentTypes = {
   QueueMembership: QueueMembershipModel;
   QueueSummary: QueueSummary;
   RefreshResult: ResyncResult;
+  Revocation: RevocationModel;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   TransferCheck: TransferCheckModel;
@@ -732,6 +776,8 @@ export type ExtensionStatusResolvers<ContextType = GraphQLContext, ParentType ex
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   pauseAgent?: Resolver<ResolversTypes['CommandResult'], ParentType, ContextType, RequireFields<MutationPauseAgentArgs, 'extension'>>;
   refreshStatuses?: Resolver<ResolversTypes['RefreshResult'], ParentType, ContextType>;
+  restoreCredentials?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationRestoreCredentialsArgs>>;
+  revokeCredentials?: Resolver<Array<ResolversTypes['Revocation']>, ParentType, ContextType, Partial<MutationRevokeCredentialsArgs>>;
   setDnd?: Resolver<ResolversTypes['CommandResult'], ParentType, ContextType, RequireFields<MutationSetDndArgs, 'extension' | 'on'>>;
   setPresence?: Resolver<ResolversTypes['CommandResult'], ParentType, ContextType, RequireFields<MutationSetPresenceArgs, 'extension' | 'state'>>;
   unpauseAgent?: Resolver<ResolversTypes['CommandResult'], ParentType, ContextType, RequireFields<MutationUnpauseAgentArgs, 'extension'>>;
@@ -753,6 +799,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   extension?: Resolver<Maybe<ResolversTypes['ExtensionStatus']>, ParentType, ContextType, RequireFields<QueryExtensionArgs, 'id'>>;
   extensions?: Resolver<Array<ResolversTypes['ExtensionStatus']>, ParentType, ContextType>;
   queues?: Resolver<Array<ResolversTypes['QueueSummary']>, ParentType, ContextType>;
+  revokedCredentials?: Resolver<Array<ResolversTypes['Revocation']>, ParentType, ContextType>;
 };
 
 export type QueueMembershipResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QueueMembership'] = ResolversParentTypes['QueueMembership']> = {
@@ -781,6 +828,14 @@ export type RefreshResultResolvers<ContextType = GraphQLContext, ParentType exte
   agents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   changed?: Resolver<Array<ResolversTypes['AgentStatusChanged']>, ParentType, ContextType>;
   ts?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type RevocationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Revocation'] = ResolversParentTypes['Revocation']> = {
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['RevocationKind'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  revokedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -815,6 +870,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   QueueMembership?: QueueMembershipResolvers<ContextType>;
   QueueSummary?: QueueSummaryResolvers<ContextType>;
   RefreshResult?: RefreshResultResolvers<ContextType>;
+  Revocation?: RevocationResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   TransferCheck?: TransferCheckResolvers<ContextType>;
 };

@@ -1,6 +1,6 @@
 import type { MutationResolvers } from "../generated/resolvers.ts";
 import { presenceStateFromGraphQL } from "./types.ts";
-import { runCommand } from "../command-errors.ts";
+import { runCommand, runRevocation } from "../command-errors.ts";
 
 export const Mutation: MutationResolvers = {
   refreshStatuses: (_, __, { services }) => services.refresh(),
@@ -9,4 +9,6 @@ export const Mutation: MutationResolvers = {
   setDnd: (_, { extension, on }, { services }) => runCommand(() => services.commands.setDnd(extension, on)),
   pauseAgent: (_, { extension, queue, reason }, { services }) => runCommand(() => services.commands.pause(extension, queue ?? null, reason ?? null, true)),
   unpauseAgent: (_, { extension, queue }, { services }) => runCommand(() => services.commands.pause(extension, queue ?? null, null, false)),
+  revokeCredentials: (_, request, { services }) => runRevocation(() => services.revocations.revoke(request)),
+  restoreCredentials: (_, request, { services }) => runRevocation(() => services.revocations.restore(request)),
 };

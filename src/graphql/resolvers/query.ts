@@ -30,4 +30,5 @@ export const Query: QueryResolvers = {
   canTransfer: async (_, { to, from, queue }, { loaders }) => checkTransfer(to, from ?? null, await loaders.agent.load(to), queue ?? null, Date.now()),
   queues: async (_, __, { loaders }) => queueSummaries(await loaders.allAgents.load("all"), Date.now()),
   amiStatus: (_, __, { services }) => services.amiStatus(),
+  revokedCredentials: (_, __, { services }) => services.revocations.current(),
 };

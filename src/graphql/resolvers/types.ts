@@ -27,7 +27,7 @@ export function presenceStateFromGraphQL(state: PresenceState): DomainPresenceSt
 
 export const typeResolvers: Pick<
   Resolvers,
-  "Contact" | "ExtensionStatus" | "AgentStatusEvent" | "AgentsSnapshot" | "AgentStatusChanged" | "Presence" | "QueueMembership" | "ClusterStatus"
+  "Contact" | "ExtensionStatus" | "AgentStatusEvent" | "AgentsSnapshot" | "AgentStatusChanged" | "Presence" | "QueueMembership" | "ClusterStatus" | "Revocation"
 > = {
   Contact: {
     expiresAt: (contact) => (contact.expirationTime === null ? null : contact.expirationTime * 1000),
@@ -56,6 +56,9 @@ export const typeResolvers: Pick<
   ClusterStatus: {
     role: (status) => status.role.toUpperCase(),
     leader: (status) => (status.role === "leader" ? status.instance : (status.link?.leader ?? null)),
+  },
+  Revocation: {
+    kind: (revocation) => (revocation.kind === "token" ? "TOKEN" : "SUBJECT"),
   },
   Presence: {
     state: (presence) => presence.state.toUpperCase() as PresenceState,

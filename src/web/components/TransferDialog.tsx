@@ -1,9 +1,9 @@
 // The transfer dialog: pick an agent from availableAgents (kept live), confirm with canTransfer, and
 // see why when it is refused (the agent may have become busy since the list was drawn).
-import { useEffect, useId, useRef, useState } from "react";
+import { useContext, useEffect, useId, useRef, useState } from "react";
 import type { CanTransferQuery } from "../gql/graphql.ts";
 import { AvailableAgentsDocument, CanTransferDocument } from "../lib/documents.ts";
-import { request } from "../lib/http.ts";
+import { CredentialsContext, request } from "../lib/http.ts";
 import { REASON_LABEL, REFUSAL_LABEL } from "../lib/labels.ts";
 import { usePolledQuery } from "../lib/use-floor.ts";
 
@@ -15,6 +15,7 @@ export function TransferDialog(props: { open: boolean; onClose(): void; queues: 
   const [check, setCheck] = useState<CanTransferQuery["canTransfer"] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const ids = useId();
+  const credentials = useContext(CredentialsContext);
   const available = usePolledQuery(AvailableAgentsDocument, { exclude: from ? [from] : null, queue: queue || null }, 5_000, props.liveKey, props.open);
 
   useEffect(() => {
@@ -30,7 +31,7 @@ export function TransferDialog(props: { open: boolean; onClose(): void; queues: 
     if (!to) return;
     setError(null);
     try {
-      const data = await request(CanTransferDocument, { to, from: from || null, queue: queue || null });
+      const data = await request(CanTransferDocument, { to, from: from || null, queue: queue || null }, credentials);
       setCheck(data.canTransfer);
     } catch (e) {
       setError(String((e as Error).message ?? e));

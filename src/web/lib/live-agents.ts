@@ -1,7 +1,10 @@
 // The floor's live state: the agentStatus snapshot, then deltas. Deltas are batched per animation
 // frame (FrameBatcher), so 2,000 agents changing at once cost one render, not one per delta. A
 // snapshot (first connect, any reconnect, a new epoch after a service restart) replaces everything.
-import { createLiveClient, type LinkState } from "../../client/live-client.ts";
+import type { Client } from "graphql-ws";
+import { AUTH_CLOSE_CODES, createLiveClient, type LinkState } from "../../client/live-client.ts";
+import type { Credentials } from "./credentials.ts";
+import { SIGN_IN } from "./http.ts";
 import { StreamPosition } from "../../client/stream-position.ts";
 import type { AgentFieldsFragment, LiveAgentsSubscription } from "../gql/graphql.ts";
 import { LiveAgentsDocument } from "./documents.ts";
@@ -19,11 +22,41 @@ export class LiveAgents {
   private readonly listeners = new Set<() => void>();
   private readonly batcher = new FrameBatcher<FloorEvent<Agent>>((events) => this.apply(events));
   private position = new StreamPosition();
-  private readonly client;
+  private client: Client;
   private unsubscribe: (() => void) | null = null;
 
-  constructor(url: string) {
-    this.client = createLiveClient({ url, onState: (link) => this.update({ ...this.state, link }) });
+  constructor(
+    private readonly url: string,
+    private readonly credentials: Credentials | null = null,
+  ) {
+    this.client = this.connect();
+  }
+
+  private connect(): Client {
+    return createLiveClient({
+      url: this.url,
+      // Read at every (re)connect: a credential typed in meanwhile is used by the next attempt.
+      connectionParams: () => (this.credentials?.credential ? { token: this.credentials.credential } : {}),
+      onState: (link) => {
+        if (link === "connected") this.credentials?.accepted();
+        this.update({ ...this.state, link });
+      },
+      on: {
+        closed: (event) => {
+          const { code, reason } = event as { code?: number; reason?: string };
+          if (code === undefined || !AUTH_CLOSE_CODES.has(code)) return;
+          if (code === 4403) this.credentials?.refuse(`Refused: ${reason || "not allowed"}.`);
+          else this.credentials?.refuse(this.credentials.credential ? "Refused: invalid or revoked credential." : SIGN_IN);
+        },
+      },
+    });
+  }
+
+  /** A new credential: connect again now rather than at the next backoff step. */
+  restart(): void {
+    this.stop();
+    this.client = this.connect();
+    this.start();
   }
 
   start(): void {
@@ -31,7 +64,8 @@ export class LiveAgents {
       { query: LiveAgentsDocument.toString() },
       {
         next: ({ data }) => data && this.batcher.push(data.agentStatus as FloorEvent<Agent>),
-        error: () => this.resubscribe(),
+        // Refused credentials: wait for the person to sign in (restart()), never hammer the service.
+        error: (error) => !isAuthClose(error) && this.resubscribe(),
         complete: () => undefined,
       },
     );
@@ -67,4 +101,9 @@ export class LiveAgents {
     this.state = next;
     for (const listener of this.listeners) listener();
   }
+}
+
+function isAuthClose(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "number" && AUTH_CLOSE_CODES.has(code);
 }

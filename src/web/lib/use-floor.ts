@@ -1,11 +1,21 @@
 // React bindings: the live floor (one store per page), a shared one-second clock, and polled queries.
-import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { useContext, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import type { TypedDocumentString } from "../gql/graphql.ts";
-import { request } from "./http.ts";
+import { CredentialsContext, request } from "./http.ts";
+import type { CredentialState } from "./credentials.ts";
 import { LiveAgents, type FloorState } from "./live-agents.ts";
 
 export function useFloor(store: LiveAgents): FloorState {
   return useSyncExternalStore(store.subscribe, store.getState);
+}
+
+const NO_CREDENTIALS: CredentialState = { credential: null, refused: null };
+const noop = () => () => undefined;
+
+/** The page's credential and whether the service asks for one. */
+export function useCredentials(): CredentialState {
+  const credentials = useContext(CredentialsContext);
+  return useSyncExternalStore(credentials?.subscribe ?? noop, credentials?.getState ?? (() => NO_CREDENTIALS));
 }
 
 const clockListeners = new Set<() => void>();
@@ -39,16 +49,18 @@ export interface Polled<R> {
 /** Runs the query now, every `intervalMs`, and whenever `key` changes (at most once per `intervalMs` / 2). */
 export function usePolledQuery<R, V>(document: TypedDocumentString<R, V>, variables: V, intervalMs: number, key: unknown = null, enabled = true): Polled<R> {
   const [result, setResult] = useState<Polled<R>>({ data: null, error: null });
+  const credentials = useContext(CredentialsContext);
+  const { credential } = useCredentials();
   const variablesKey = JSON.stringify(variables);
   useEffect(() => {
     if (!enabled) return;
     const controller = new AbortController();
-    request(document, JSON.parse(variablesKey) as V, controller.signal).then(
+    request(document, JSON.parse(variablesKey) as V, credentials, controller.signal).then(
       (data) => setResult({ data, error: null }),
       (error: unknown) => !controller.signal.aborted && setResult((r) => ({ data: r.data, error: String((error as Error).message ?? error) })),
     );
     return () => controller.abort();
-  }, [document, variablesKey, useThrottledKey(key, intervalMs / 2), useTick(intervalMs), enabled]);
+  }, [document, variablesKey, useThrottledKey(key, intervalMs / 2), useTick(intervalMs), enabled, credentials, credential]);
   return result;
 }
 
