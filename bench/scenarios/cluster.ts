@@ -63,7 +63,7 @@ export async function clusterScenario(sizes: Sizes, notes: string[]): Promise<Ro
     for (const name of ["a", "b", "c"]) {
       const instance = await Instance.start(
         name,
-        { DATABASE_URL: db.url!, AMI_HOST: sim.host, AMI_PORT: String(sim.port), AMI_RECONNECT_MAX_MS: "300", WEB_UI: "false", LOG_LEVEL: "warn", CLUSTER_LEASE_MS: "2000", CLUSTER_POLL_MS: "200", CLUSTER_KEY_PREFIX: "bench" },
+        { DATABASE_URL: db.url!, AMI_HOST: sim.host, AMI_PORT: String(sim.port), AMI_RECONNECT_MAX_MS: "300", WEB_UI: "false", LOG_LEVEL: "info", CLUSTER_LEASE_MS: "2000", CLUSTER_POLL_MS: "200", CLUSTER_KEY_PREFIX: "bench" },
         { host: "127.0.0.1", port: redis.port },
       );
       cleanups.push(() => instance.stop());
