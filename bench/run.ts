@@ -17,9 +17,14 @@ import { sustainedLoad } from "./scenarios/sustained-load.ts";
 import { fullResync } from "./scenarios/full-resync.ts";
 import { restartBurst } from "./scenarios/restart-burst.ts";
 import { coldStart } from "./scenarios/cold-start.ts";
+import { ingest } from "./scenarios/ingest.ts";
+import { idleStalls } from "./scenarios/idle-stalls.ts";
+import { idleRss } from "./scenarios/idle-rss.ts";
 import { clusterScenario } from "./scenarios/cluster.ts";
 
-const SCENARIOS = ["coldstart", "queries", "fanout", "soak", "sustained", "burst", "resync", "cluster"] as const;
+const SCENARIOS = ["coldstart", "queries", "fanout", "soak", "sustained", "burst", "resync", "ingest", "idle", "rss", "cluster"] as const;
+// Scenarios that start their own services (registered here, run after the paired ones).
+const OWN_SERVICES = { ingest, idle: idleStalls, rss: idleRss, cluster: clusterScenario } as const;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -77,7 +82,7 @@ async function main(): Promise<void> {
       say("· coldstart");
       await guard("coldstart", () => coldStart(sizes, notes));
     }
-    const onFirstPair = SCENARIOS.filter((name) => wanted(name) && name !== "coldstart" && name !== "resync" && name !== "cluster" && (name !== "burst" || burstOnFirstPair));
+    const onFirstPair = SCENARIOS.filter((name) => wanted(name) && name !== "coldstart" && name !== "resync" && !(name in OWN_SERVICES) && (name !== "burst" || burstOnFirstPair));
     if (sizes.mode === "quick" && wanted("resync")) resyncPair = startResyncPair();
     if (onFirstPair.length) {
       const { real, naive } = await pair("a2k", sizes.queries.agents, 0.75, "simulator");
@@ -104,10 +109,10 @@ async function main(): Promise<void> {
       await guard("resync", () => fullResync(real, naive, sizes, notes));
       await stop(real, naive);
     }
-    // Several instances on a Redis of their own: last, alone.
-    if (wanted("cluster")) {
-      say("· cluster");
-      await guard("cluster", () => clusterScenario(sizes, notes));
+    for (const [name, scenario] of Object.entries(OWN_SERVICES)) {
+      if (!wanted(name as (typeof SCENARIOS)[number])) continue;
+      say(`· ${name}`);
+      await guard(name, () => scenario(sizes, notes));
     }
   } finally {
     await resyncPair?.catch(() => undefined);

@@ -20,7 +20,7 @@ import { StatusHub } from "./events/status-hub.ts";
 import { AvailabilityService } from "./service/availability-service.ts";
 import { buildSchema } from "./graphql/schema.ts";
 import type { GraphQLServices } from "./graphql/context.ts";
-import type { AmiStatusModel, SnapshotModel } from "./graphql/models.ts";
+import type { AmiStatusModel, DatabaseModeModel, SnapshotModel } from "./graphql/models.ts";
 import { compareExtensions } from "./cache/agent-reader.ts";
 import { createHttpServer } from "./http/server.ts";
 import { WEB_DIST_DIR } from "./http/static-files.ts";
@@ -64,10 +64,12 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     queryTimeoutMs: config.db.queryTimeoutMs,
     startupWaitMs: config.db.startupWaitMs,
     signal: options.signal,
+    realtime: config.db.realtime,
   });
   // Several instances (REDIS_URL): every write is fenced on this instance's leadership of the PBX.
   let cluster: ClusterNode | null = null;
-  const store = new PrismaStatusStore(db.prisma, config.cluster ? () => cluster?.fence() ?? "deposed" : undefined);
+  const store = new PrismaStatusStore(db.prisma, db.layout, config.cluster ? () => cluster?.fence() ?? "deposed" : undefined);
+  const databaseMode: DatabaseModeModel = db.layout.kind === "asterisk-realtime" ? "ASTERISK_REALTIME" : db.kind === "postgres" ? "POSTGRESQL" : "EMBEDDED";
   const writes = createWriteBuffer({ store, flushIntervalMs: config.db.flushIntervalMs, maxBatch: config.db.maxBatch, log: log.child({ module: "write-buffer" }) });
   const health = new DatabaseHealth({
     ping: () => store.ping(),
@@ -138,7 +140,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   const usersLog = log.child({ module: "users" });
   const loadUsers = async () => {
     try {
-      service.setDirectory(new Directory(await store.loadDirectory()));
+      const [users, endpointNames] = await Promise.all([store.loadDirectory(), store.loadEndpointNames()]);
+      service.setDirectory(new Directory(users, endpointNames));
     } catch (error) {
       usersLog.warn({ err: (error as Error).message }, "could not load users; agents keep their last grouping");
     }
@@ -181,6 +184,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       queueDataAvailable: link ? link.queueDataAvailable : ami.queueData.available,
       queueDataDetail: link ? link.queueDataDetail : ami.queueData.detail,
       cluster: cluster ? cluster.status() : null,
+      databaseMode,
     };
   };
 
@@ -276,7 +280,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       if (cluster) Object.assign(checks, clusterReadiness(cluster));
       // Informational: phones and presence are still right without queue data, so readiness does not depend on it.
       checks.queueData = ami.queueData.available ? { ok: true } : { ok: false, detail: ami.queueData.detail ?? "unknown" };
-      return { ready: checks.ami!.ok, checks };
+      return { ready: checks.ami!.ok, checks, databaseMode };
     },
   };
 

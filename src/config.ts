@@ -1,5 +1,6 @@
 // The only reader of process.env: every setting validated once at start, typed and frozen.
 import { z } from "zod";
+import { SQL_IDENTIFIER, type RealtimeSettings } from "./store/asterisk-realtime.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 // Durations end up in setTimeout, which treats anything above 2^31-1 ms as 1 ms.
@@ -13,6 +14,7 @@ const optionalBool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .optional()
   .transform((v) => (v === undefined ? undefined : v === "true" || v === "1" || v === "yes"));
+const sqlIdentifier = z.string().regex(SQL_IDENTIFIER, "must be a plain lower-case SQL identifier (a-z, 0-9, _; at most 63 characters)");
 const count = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const list = z
   .string()
@@ -51,6 +53,9 @@ const EnvSchema = z.object({
     .regex(/^(postgres(ql)?:\/\/|memory:$)/, "must be a postgresql:// URL (or memory: for an in-memory PGlite)")
     .optional(),
   DATA_DIR: z.string().min(1).default("./data"),
+  PJSIP_REALTIME: z.enum(["auto", "on", "off"]).default("auto"),
+  PJSIP_REALTIME_SCHEMA: sqlIdentifier.default("public"),
+  PJSIP_REALTIME_SERVICE_SCHEMA: sqlIdentifier.default("agent_availability"),
   WRITE_FLUSH_MS: ms(100),
   WRITE_MAX_BATCH: ms(1000),
   DB_READ_TIMEOUT_MS: ms(300, 10, 60_000),
@@ -62,6 +67,7 @@ const EnvSchema = z.object({
   AMI_MAX_LINE_BYTES: count(64 * 1024, 1024),
   AMI_MAX_MESSAGE_BYTES: count(1024 * 1024, 4 * 1024),
   AMI_MALFORMED_RESYNC_INTERVAL_MS: ms(5_000, 100),
+  AMI_MESSAGES_PER_TURN: count(200, 1, 100_000),
 
   STATUS_CACHE_TTL_MS: ms(5_000, 0),
   // Unset: on outside production, off in production.
@@ -190,10 +196,13 @@ export interface Config {
     maxLineBytes: number;
     maxMessageBytes: number;
     malformedResyncIntervalMs: number;
+    messagesPerTurn: number;
   };
   db: {
     url: string | undefined;
     dataDir: string;
+    /** Next to Asterisk's PJSIP realtime tables: auto-detected, required or refused; and the two schemas. */
+    realtime: RealtimeSettings;
     flushIntervalMs: number;
     maxBatch: number;
     /** Deadline of a database read on a request path or in a probe; past it, the live state answers. */
@@ -303,10 +312,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxLineBytes: e.AMI_MAX_LINE_BYTES,
       maxMessageBytes: e.AMI_MAX_MESSAGE_BYTES,
       malformedResyncIntervalMs: e.AMI_MALFORMED_RESYNC_INTERVAL_MS,
+      messagesPerTurn: e.AMI_MESSAGES_PER_TURN,
     },
     db: {
       url: e.DATABASE_URL,
       dataDir: e.DATA_DIR,
+      realtime: Object.freeze(realtimeSettings(e)),
       flushIntervalMs: e.WRITE_FLUSH_MS,
       maxBatch: e.WRITE_MAX_BATCH,
       readTimeoutMs: e.DB_READ_TIMEOUT_MS,
@@ -353,6 +364,20 @@ function clusterConfig(e: z.infer<typeof EnvSchema>, env: Record<string, string 
     redisGraceMs: e.CLUSTER_REDIS_GRACE_MS,
     streamMaxLen: e.CLUSTER_STREAM_MAXLEN,
   };
+}
+
+
+/** Asterisk cannot reach an embedded database, and the two schemas must differ. */
+function realtimeSettings(e: z.infer<typeof EnvSchema>): RealtimeSettings {
+  const problems: string[] = [];
+  if (e.PJSIP_REALTIME === "on" && !e.DATABASE_URL?.startsWith("postgres")) {
+    problems.push("PJSIP_REALTIME=on: needs DATABASE_URL=postgresql://… (the database Asterisk's res_config_pgsql uses; Asterisk cannot reach an embedded PGlite)");
+  }
+  if (e.PJSIP_REALTIME_SCHEMA === e.PJSIP_REALTIME_SERVICE_SCHEMA) {
+    problems.push(`PJSIP_REALTIME_SERVICE_SCHEMA=${JSON.stringify(e.PJSIP_REALTIME_SERVICE_SCHEMA)}: must differ from PJSIP_REALTIME_SCHEMA (the service's tables would collide with Asterisk's)`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { mode: e.PJSIP_REALTIME, asteriskSchema: e.PJSIP_REALTIME_SCHEMA, serviceSchema: e.PJSIP_REALTIME_SERVICE_SCHEMA };
 }
 
 const SECRET_SETTINGS = new Set(["AMI_SECRET", "AUTH_JWT_SECRET", "AUTH_API_KEYS", "REDIS_URL"]);

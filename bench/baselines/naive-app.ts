@@ -73,6 +73,7 @@ export async function startNaiveApp(config: Config, log: Log): Promise<App> {
         lastWriteError: null,
         lastWriteErrorAt: null,
         cluster: null,
+        databaseMode: "POSTGRESQL",
       };
     },
   };

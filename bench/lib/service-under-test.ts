@@ -25,12 +25,13 @@ export interface ServiceUnderTest {
 
 let instance = 0;
 
-export async function startServiceUnderTest(variant: Variant, label: string, agents: AgentSpec): Promise<ServiceUnderTest> {
+/** `sourceScript`: the bench/procs process that serves AMI (its `start(agents)` answers host and port). */
+export async function startServiceUnderTest(variant: Variant, label: string, agents: AgentSpec, sourceScript = "ami-source"): Promise<ServiceUnderTest> {
   const name = `${label}-${variant}-${++instance}`;
   const db = await createBenchDatabase(name);
   const children: Child[] = [];
   try {
-    const source = await startChild("ami-source", `${name}-ami`);
+    const source = await startChild(sourceScript, `${name}-ami`);
     children.push(source);
     const ami = await source.call<{ backend: string; host: string; port: number }>("start", agents);
     const service = await startChild(

@@ -5,6 +5,7 @@ import { createLogger } from "../../src/logger.ts";
 import { startApp, type App } from "../../src/app.ts";
 import { startNaiveApp } from "../baselines/naive-app.ts";
 import { serve } from "../lib/rpc.ts";
+import { windowProfiler } from "../lib/window-profiler.ts";
 
 const variant = process.argv[2] === "naive" ? "naive" : "real";
 const config = loadConfig();
@@ -16,6 +17,8 @@ serve({
   amiStatus: () => app.services.amiStatus(),
   hubSubscribers: () => app.services.hub.subscribers,
   memory: () => process.memoryUsage(),
+  // A CPU profile of one measured window (BENCH_CPU_PROF=1), written to bench/.logs/<label>.cpuprofile.
+  ...windowProfiler(),
   gc: () => {
     (globalThis as { gc?: () => void }).gc?.();
   },

@@ -42,6 +42,8 @@ export interface AmiBridgeOptions {
   /** Longest AMI line / largest message accepted; past either the session is dropped (defaults 64 KiB / 1 MiB). */
   maxLineBytes?: number;
   maxMessageBytes?: number;
+  /** AMI messages handled per event-loop turn before HTTP gets a turn (default 200). */
+  messagesPerTurn?: number;
   /** At most one resync per this long because of malformed input (default 5 s): a broken peer cannot make us hammer the PBX. */
   malformedResyncIntervalMs?: number;
   now?: () => number;
@@ -144,6 +146,7 @@ export class AmiBridge {
           ...(options.maxMessageBytes ? { maxMessageLength: options.maxMessageBytes } : {}),
         },
         ...(options.random ? { random: options.random } : {}),
+        ...(options.messagesPerTurn ? { messagesPerTurn: options.messagesPerTurn } : {}),
       },
       {
         onReady: () => this.onReady(),

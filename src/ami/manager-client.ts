@@ -5,11 +5,13 @@
 //
 // Nothing a peer sends may end the process. The library re-emits every response's ActionID as an
 // event name on its own emitter (`ActionID: rawevent` would recurse into its parser), so its parse
-// handler is replaced by ours: responses go to our pending actions by id and no peer-chosen name is
-// ever emitted, except the library's own login callback id. Its socket (caught through Node's
-// `net.client.socket` diagnostics channel) gets a guard in front of the library's reader: size caps
-// (StreamGuard) and the arrival time of bytes (so our own backlog cannot fail a Ping). Parsed messages
-// are handled a slice per event-loop turn with the socket paused meanwhile, so a flood cannot starve HTTP.
+// handler is removed: responses go to our pending actions by id and no peer-chosen name is ever
+// emitted, except the library's own login callback id. Its socket (caught through Node's
+// `net.client.socket` diagnostics channel) is read by us instead of the library's reader (which
+// re-splits its carry-over on every chunk): size caps (StreamGuard), the arrival time of bytes (so our
+// own backlog cannot fail a Ping), then AmiMessageReader, which yields the library's message shape.
+// Parsed messages are handled a slice per event-loop turn with the socket paused meanwhile, so a
+// flood cannot starve HTTP.
 //
 // One library instance per connection attempt: its parser state (partial lines) and its held-action
 // queue live per instance, so nothing from a dead socket can leak into the next session. Every
@@ -39,6 +41,7 @@ import {
 } from "./ami-messages.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { PendingActions } from "./pending-actions.ts";
+import { AmiMessageReader } from "./message-reader.ts";
 import { DEFAULT_STREAM_LIMITS, StreamGuard, type StreamLimits } from "./stream-guard.ts";
 
 type ManagerInstance = ReturnType<typeof Manager>;
@@ -256,18 +259,9 @@ export class AmiClient {
       socket: null,
     };
     this.session = session;
-    // Our parse handler instead of the library's (which emits peer-chosen ActionIDs as event names).
+    // The library's parse handler emits peer-chosen ActionIDs as event names: never let it run.
+    // (Its reader is replaced by ours in guard(), so nothing emits `rawevent` any more.)
     manager.removeAllListeners("rawevent");
-    manager.on("rawevent", (item: unknown) => {
-      if (this.session !== session) return;
-      session.backlog.push(item);
-      if (!session.draining) {
-        session.draining = true;
-        // The socket waits while we work through what it gave: HTTP gets a turn between slices.
-        session.socket?.pause();
-        setImmediate(() => this.drain(session));
-      }
-    });
 
     manager.on("error", (error) => {
       // The library passes socket errors here; an event named "Error" would arrive here too.
@@ -305,6 +299,22 @@ export class AmiClient {
       diagnostics.unsubscribe(SOCKET_CHANNEL, catchSocket);
     }
     if (socket) this.guard(session, socket);
+    else {
+      // Not seen on any supported Node; without the socket there are no caps, but nothing is lost.
+      this.log.warn({ host: this.options.host, port: this.options.port }, "AMI socket not caught: the library's reader parses it, without size caps");
+      manager.on("rawevent", (item: unknown) => this.enqueue(session, item === null || typeof item !== "object" ? item : stripNul(item as AmiRawMessage)));
+    }
+  }
+
+  /** A parsed message waits in the backlog; the socket waits while we work through what it gave (HTTP gets a turn between slices). */
+  private enqueue(session: Session, item: unknown): void {
+    if (this.session !== session) return;
+    session.backlog.push(item);
+    if (!session.draining) {
+      session.draining = true;
+      session.socket?.pause();
+      setImmediate(() => this.drain(session));
+    }
   }
 
   /** Handles up to `messagesPerTurn` parsed messages, then yields; resumes the socket once caught up. */
@@ -327,28 +337,37 @@ export class AmiClient {
     if (session.socket && !session.socket.destroyed) session.socket.resume();
   }
 
-  /** In front of the library's reader: caps and liveness. */
+  /** Our reader instead of the library's: caps, liveness, then messages into the backlog. */
   private guard(session: Session, socket: Socket): void {
     session.socket = socket;
     const guard = new StreamGuard({ ...DEFAULT_STREAM_LIMITS, ...this.options.limits }, () => {
       this.malformedFrames += 1;
       this.notify("onMalformed", () => this.handlers.onMalformed?.("a line that is not a header"));
     });
-    socket.prependListener("data", (chunk: string | Buffer) => {
+    const reader = new AmiMessageReader((item, hasNul) => this.enqueue(session, hasNul ? stripNul(item as AmiRawMessage) : item));
+    // The library's reader (the only other `data` listener) re-splits its whole carry-over on every
+    // chunk; ours parses each byte once into the same message shape (see message-reader.ts).
+    socket.removeAllListeners("data");
+    socket.on("data", (chunk: string | Buffer) => {
+      if (this.session !== session) return;
       session.lastDataAt = this.now();
-      const violation = guard.feed(typeof chunk === "string" ? chunk : chunk.toString("latin1"));
+      // The library set UTF-8 decoding on its socket: chunks are strings.
+      const text = typeof chunk === "string" ? chunk : chunk.toString("utf8");
+      const violation = guard.feed(text);
       if (violation !== null) {
         this.oversized += 1;
         socket.destroy();
         this.lose(session, "protocol-error", violation);
+        return;
       }
+      reader.feed(text);
     });
   }
 
   /** One parsed message from the library: a response to one of our actions, or an event. */
   private receive(session: Session, item: unknown): void {
     if (typeof item !== "object" || item === null || Array.isArray(item)) return;
-    const raw = stripNul(item as AmiRawMessage);
+    const raw = item as AmiRawMessage; // NUL already stripped by the reader
     if (typeof raw.response === "string" && raw.event === undefined) {
       const response = toAmiResponse(raw);
       if (!response) return;

@@ -29,6 +29,8 @@ export interface StatusStore {
   loadByExtensions(extensions: readonly string[]): Promise<Map<string, StoredAgent>>;
   /** Users with at least one extension (users.extension first, then user_extensions). */
   loadDirectory(): Promise<DirectoryUser[]>;
+  /** Display names of endpoints by extension (next to Asterisk's realtime tables: from ps_endpoints.callerid). */
+  loadEndpointNames(): Promise<Map<string, string>>;
   /** Throws when the database is unreachable. */
   ping(): Promise<void>;
 }

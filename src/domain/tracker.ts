@@ -37,6 +37,8 @@ interface ExtensionRecord {
   derived: Derived;
   /** What dashboards see (published fields), to tell a published change from a stored-only one. */
   published: string;
+  /** The contacts as the fingerprint has them; null after any change to them (computed again on demand). */
+  contactsJson: string | null;
 }
 
 export type Clock = () => number;
@@ -85,6 +87,7 @@ export class AvailabilityTracker {
     for (const state of states) {
       const record = this.newRecord(state.extension);
       for (const contact of state.contacts) record.contacts.set(contact.id, contact);
+      record.contactsJson = null;
       record.deviceState = state.deviceState;
       record.lastSeen = state.lastSeen;
       record.updatedAt = state.updatedAt;
@@ -128,10 +131,11 @@ export class AvailabilityTracker {
       case "contact": {
         const old = record.contacts.get(fact.contact.id);
         record.contacts.set(fact.contact.id, mergeContact(old, fact.contact));
+        record.contactsJson = null;
         break;
       }
       case "contactRemoved":
-        record.contacts.delete(fact.contactId);
+        if (record.contacts.delete(fact.contactId)) record.contactsJson = null;
         break;
       case "deviceState":
         if (fact.source === "device") record.deviceState = fact.state;
@@ -198,6 +202,7 @@ export class AvailabilityTracker {
       const fresh = new Map<string, Contact>();
       for (const contact of contactsByEndpoint.get(name) ?? []) fresh.set(contact.id, mergeContact(record.contacts.get(contact.id), contact));
       record.contacts = fresh;
+      record.contactsJson = null;
       record.deviceState = snapshot.deviceStates.get(name) ?? endpoint.deviceState ?? record.deviceState;
       this.records.set(name, record);
       const change = this.finish(record, before, previous, published);
@@ -302,7 +307,12 @@ export class AvailabilityTracker {
 
   private finish(record: ExtensionRecord, before: string | null, previous: Availability | null, published: string | null): TrackerChange | null {
     this.rederive(record);
-    if (record.contacts.size > 0 && [...record.contacts.values()].some(contactIsReachable)) record.lastSeen = this.now();
+    for (const contact of record.contacts.values()) {
+      if (contactIsReachable(contact)) {
+        record.lastSeen = this.now();
+        break;
+      }
+    }
     const after = this.fingerprint(record);
     if (before === after) return null;
     record.updatedAt = this.now();
@@ -326,10 +336,14 @@ export class AvailabilityTracker {
     record.published = JSON.stringify([record.derived, presence]);
   }
 
-  /** Everything persisted or served except timestamps: equal fingerprints mean "no change". */
+  /** Everything persisted or served except timestamps: equal fingerprints mean "no change".
+   * The contacts' part is kept until they change: most facts (device states, layers) leave them alone. */
   private fingerprint(record: ExtensionRecord): string {
-    const contacts = record.contacts.size > 1 ? [...record.contacts.values()].sort((a, b) => (a.id < b.id ? -1 : 1)) : [...record.contacts.values()];
-    return `${record.published}\u0000${record.deviceState ?? record.hintState}\u0000${JSON.stringify(contacts)}`;
+    if (record.contactsJson === null) {
+      const contacts = record.contacts.size > 1 ? [...record.contacts.values()].sort((a, b) => (a.id < b.id ? -1 : 1)) : [...record.contacts.values()];
+      record.contactsJson = JSON.stringify(contacts);
+    }
+    return `${record.published}\u0000${record.deviceState ?? record.hintState}\u0000${record.contactsJson}`;
   }
 
   private newRecord(extension: string): ExtensionRecord {
@@ -342,6 +356,7 @@ export class AvailabilityTracker {
       updatedAt: this.now(),
       derived: { status: "OFFLINE", online: false, available: false, reasons: [], dnd: false, queues: [] },
       published: "",
+      contactsJson: null,
     };
     this.rederive(record);
     return record;

@@ -35,10 +35,13 @@ export interface AmiStatusModel {
   queueDataDetail: string | null;
   /** Several instances: this one's role and who leads (null: one process). */
   cluster: ClusterStatusModel | null;
+  databaseMode: DatabaseModeModel;
 }
 
 export type { ClusterStatus as ClusterStatusModel } from "../cluster/cluster-node.ts";
 import type { ClusterStatus as ClusterStatusModel } from "../cluster/cluster-node.ts";
+
+export type DatabaseModeModel = "EMBEDDED" | "POSTGRESQL" | "ASTERISK_REALTIME";
 
 export type TransferRefusalModel = "UNKNOWN_EXTENSION" | "SAME_EXTENSION" | "NOT_AVAILABLE" | "STALE" | "NOT_IN_QUEUE";
 

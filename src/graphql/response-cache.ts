@@ -30,6 +30,9 @@ export function responseCachePlugin<TContext extends object>(options: {
     async requestDidStart() {
       let key: string | null = null;
       let version = "";
+      // A reused result must not renew its own validity: a client polling faster than the TTL would
+      // otherwise keep it forever while no event moves the version, and CRM data (names) never refreshes.
+      let reused = false;
       return {
         async responseForOperation(context): Promise<GraphQLResponse | null> {
           const operation = context.operation;
@@ -43,11 +46,12 @@ export function responseCachePlugin<TContext extends object>(options: {
           version = options.dataVersion(); // read before executing: a change during execution makes the result old
           const cached = responses.get(key);
           if (!cached || cached.version !== version || cached.expiresAt <= now()) return null;
+          reused = true;
           return { http: { headers: new HeaderMap(), status: undefined }, body: { kind: "single", singleResult: cached.result } };
         },
         async willSendResponse(context) {
           const body = context.response.body;
-          if (key === null || body.kind !== "single" || body.singleResult.errors) return;
+          if (key === null || reused || body.kind !== "single" || body.singleResult.errors) return;
           if (responses.size >= MAX_ENTRIES && !responses.has(key)) responses.clear();
           responses.set(key, { version, expiresAt: now() + options.ttlMs, result: body.singleResult as Record<string, unknown> });
         },

@@ -11,7 +11,7 @@ import { renderPrometheus, type MetricSample } from "./metrics.ts";
 
 export interface Probes {
   /** Database reachable and the first resync done; otherwise the reasons. */
-  readiness(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }>;
+  readiness(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }>; databaseMode?: string }>;
   /** Counters and gauges for GET /metrics. */
   metrics?(): MetricSample[];
 }
@@ -58,7 +58,7 @@ export async function handleRest(
       return true;
     case "GET /readyz": {
       const readiness = await probes.readiness();
-      sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", checks: readiness.checks });
+      sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", databaseMode: readiness.databaseMode, checks: readiness.checks });
       return true;
     }
     case "GET /metrics":

@@ -9,8 +9,10 @@ import type { Log } from "../domain/ports.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { DeadlineError, withDeadline } from "../deadline.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
+import { attachToAsteriskContacts, chooseLayout, findAsteriskTables, quoteIdentifier, STANDALONE, type RealtimeSettings, type StorageLayout } from "./asterisk-realtime.ts";
 import { deploy, type MigrationOptions, type MigrationTarget } from "./schema-engine.ts";
-import { applyMigrationsDirectly, type SqlRunner } from "./sql-migrations.ts";
+import { applyMigrationsDirectly, PRISMA_MIGRATE_LOCK, type SqlRunner } from "./sql-migrations.ts";
+import { openPgliteFromTemplate } from "./pglite-template.ts";
 
 export type { PrismaClient };
 
@@ -38,7 +40,16 @@ export interface OpenDatabaseOptions {
   checkAtStart?: boolean;
   /** Aborts the start-up wait (a stop signal during start-up). */
   signal?: AbortSignal;
+  /** Next to Asterisk's PJSIP realtime tables (default: auto-detected in schema public, ours in agent_availability). */
+  realtime?: RealtimeSettings;
+  /** Where a new PGlite directory is copied from (default: the one `npm install` makes; missing: initdb). */
+  pgliteTemplate?: string;
 }
+
+/** PostgreSQL's application_name of every connection the service opens. */
+export const APPLICATION_NAME = "agent-availability";
+
+export const DEFAULT_REALTIME: RealtimeSettings = { mode: "auto", asteriskSchema: "public", serviceSchema: "agent_availability" };
 
 export interface Database {
   prisma: PrismaClient;
@@ -47,6 +58,8 @@ export interface Database {
   where: string;
   /** How the schema engine reaches this database (for an embedded PGlite: this very instance). */
   migrationTarget: MigrationTarget;
+  /** Standalone (the service's tables in the default schema), or next to Asterisk's realtime tables. */
+  layout: StorageLayout;
   close(): Promise<void>;
 }
 
@@ -76,6 +89,15 @@ export async function openPglite(dataDir: string | null): Promise<PGlite> {
   return dataDir === null ? PGlite.create() : PGlite.create(dataDir);
 }
 
+/** Brings an embedded database's schema up to date (committed SQL, Prisma's bookkeeping). */
+export async function migrateEmbedded(pglite: PGlite, options: Pick<OpenDatabaseOptions, "log" | "schemaPath" | "migrationsDir">, log: Log): Promise<void> {
+  const runner: SqlRunner = {
+    query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
+    exec: async (script) => void (await pglite.exec(script)),
+  };
+  await applyMigrations(runner, false, { pglite }, options, log);
+}
+
 export function migrationOptions(options: Pick<OpenDatabaseOptions, "log" | "schemaPath" | "migrationsDir">): MigrationOptions {
   return {
     schemaPath: options.schemaPath ?? DEFAULT_SCHEMA_PATH,
@@ -94,23 +116,12 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log)
   const where = safeHost(url);
   const connectTimeoutMs = options.connectionTimeoutMs ?? 5_000;
   if (options.checkAtStart ?? true) await waitForPostgres(url, options, log);
-  if (options.migrate) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
-    client.on("error", () => undefined); // surfaces again on the next query
-    await withDeadline(client.connect(), connectTimeoutMs + 1_000, `database ${where}: connect`);
-    try {
-      const runner: SqlRunner = {
-        query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
-        exec: async (script) => void (await client.query(script)),
-      };
-      await applyMigrations(runner, true, { url }, options, log);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
+  const layout = options.migrate || options.realtime ? await preparePostgres(url, options, where, log) : STANDALONE;
   const queryTimeoutMs = options.queryTimeoutMs;
   const pool = new pg.Pool({
     connectionString: url,
+    // Seen in pg_stat_activity, and tells the service's statements from Asterisk's in a shared database.
+    application_name: APPLICATION_NAME,
     max: options.poolSize ?? 10,
     // Finite, so a query fails (and the write buffer retries) instead of hanging while PostgreSQL is down.
     connectionTimeoutMillis: connectTimeoutMs,
@@ -120,17 +131,21 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log)
     // The server cancels a slow statement; the client-side timeout, a little later, frees a connection whose
     // server answers nothing at all (a stalled link), so a stalled database cannot hold the pool forever.
     ...(queryTimeoutMs ? { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + 1_000 } : {}),
+    // Next to Asterisk the service's unqualified table names resolve in its own schema.
+    ...(layout.kind === "asterisk-realtime" ? { options: `-c search_path=${layout.serviceSchema}` } : {}),
   });
   // An idle client losing its server emits "error" on the pool; unhandled, that would crash the process.
   const onPoolError = (error: Error) => log.warn({ err: error.message }, "idle PostgreSQL connection failed");
   pool.on("error", onPoolError);
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { onPoolError, onConnectionError: onPoolError }) });
-  log.info({ host: where }, "database: PostgreSQL");
+  const schema = layout.kind === "asterisk-realtime" ? { schema: layout.serviceSchema } : {};
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { onPoolError, onConnectionError: onPoolError, ...schema }) });
+  log.info({ host: where, layout }, "database: PostgreSQL");
   return {
     prisma,
     kind: "postgres",
     where,
-    migrationTarget: { url },
+    migrationTarget: { url: urlWithSchema(url, layout) },
+    layout,
     close: async () => {
       await prisma.$disconnect();
       await pool.end();
@@ -138,36 +153,59 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log)
   };
 }
 
+/** One connection for finding the layout and migrating (not from the pool: Prisma's advisory lock is per session). */
+async function preparePostgres(url: string, options: OpenDatabaseOptions, where: string, log: Log): Promise<StorageLayout> {
+  const connectTimeoutMs = options.connectionTimeoutMs ?? 5_000;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, application_name: APPLICATION_NAME });
+  client.on("error", () => undefined); // surfaces again on the next query
+  await withDeadline(client.connect(), connectTimeoutMs + 1_000, `database ${where}: connect`);
+  try {
+    const runner: SqlRunner = {
+      query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+      exec: async (script) => void (await client.query(script)),
+    };
+    return await prepare(runner, true, { url }, options, where, log);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 async function openEmbedded(dataDir: string | null, options: OpenDatabaseOptions, log: Log): Promise<Database> {
   // Before PGlite touches the directory: a second process must not even open it.
   const lock = dataDir === null ? null : lockDataDir(dataDir);
   let pglite: PGlite;
   try {
-    pglite = await openPglite(dataDir);
+    if (dataDir === null) pglite = await openPglite(null);
+    else {
+      const opened = await openPgliteFromTemplate(dataDir, options.pgliteTemplate);
+      pglite = opened.pglite;
+      if (opened.fromTemplate) log.info({ dataDir }, "database: new PGlite directory made from the install-time template");
+    }
   } catch (error) {
     lock?.release();
     throw error;
   }
+  let layout: StorageLayout;
   try {
-    if (options.migrate) {
-      const runner: SqlRunner = {
-        query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
-        exec: async (script) => void (await pglite.exec(script)),
-      };
-      await applyMigrations(runner, false, { pglite }, options, log);
-    }
+    const runner: SqlRunner = {
+      query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
+      exec: async (script) => void (await pglite.exec(script)),
+    };
+    // One session: a search_path set here holds for everything the service runs on this instance.
+    layout = options.migrate || options.realtime ? await prepare(runner, false, { pglite }, options, dataDir ?? "memory", log) : STANDALONE;
   } catch (error) {
     await pglite.close();
     lock?.release();
     throw error;
   }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  log.info({ dataDir: dataDir ?? "memory" }, "database: embedded PGlite");
+  log.info({ dataDir: dataDir ?? "memory", layout }, "database: embedded PGlite");
   return {
     prisma,
     kind: "pglite",
     where: dataDir ?? "memory",
     migrationTarget: { pglite },
+    layout,
     close: async () => {
       try {
         await prisma.$disconnect();
@@ -179,8 +217,63 @@ async function openEmbedded(dataDir: string | null, options: OpenDatabaseOptions
   };
 }
 
+/**
+ * Finds out where the service's tables go (next to Asterisk's realtime tables: a schema of its own), applies
+ * the migrations there when asked, and attaches to Asterisk's ps_contacts. Leaves `runner` in that schema.
+ */
+async function prepare(runner: SqlRunner, lock: boolean, target: MigrationTarget, options: OpenDatabaseOptions, where: string, log: Log): Promise<StorageLayout> {
+  const settings = options.realtime ?? DEFAULT_REALTIME;
+  const layout = chooseLayout(settings, await findAsteriskTables(runner, settings.asteriskSchema), where);
+  if (layout.kind === "asterisk-realtime") {
+    const service = quoteIdentifier(layout.serviceSchema);
+    await runner.exec(`CREATE SCHEMA IF NOT EXISTS ${service}; SET search_path TO ${service}`);
+    log.info({ asteriskSchema: layout.asteriskSchema, serviceSchema: layout.serviceSchema }, "next to Asterisk's PJSIP realtime tables");
+  }
+  if (!options.migrate) return layout;
+  const engineTarget = "url" in target ? { url: urlWithSchema(target.url, layout) } : target;
+  await applyMigrations(runner, lock, engineTarget, options, log);
+  if (layout.kind === "asterisk-realtime") {
+    // Under the migrations' lock: instances starting together attach one after the other.
+    if (lock) await runner.query(`SELECT pg_advisory_lock(${PRISMA_MIGRATE_LOCK})`);
+    try {
+      await attachToAsteriskContacts(runner, layout);
+    } finally {
+      if (lock) await runner.query(`SELECT pg_advisory_unlock(${PRISMA_MIGRATE_LOCK})`);
+    }
+  }
+  return layout;
+}
+
+/**
+ * Where `npm run db:migrate` must point the schema engine: next to Asterisk's realtime tables, the service's
+ * own schema (created if missing), else the URL as given.
+ */
+export async function migrationUrlFor(url: string, settings: RealtimeSettings): Promise<{ url: string; layout: StorageLayout }> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: APPLICATION_NAME });
+  await client.connect();
+  try {
+    const runner: SqlRunner = {
+      query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+      exec: async (script) => void (await client.query(script)),
+    };
+    const layout = chooseLayout(settings, await findAsteriskTables(runner, settings.asteriskSchema), safeHost(url));
+    if (layout.kind === "asterisk-realtime") await runner.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(layout.serviceSchema)}`);
+    return { url: urlWithSchema(url, layout), layout };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Prisma's schema engine takes the schema from the URL. */
+function urlWithSchema(url: string, layout: StorageLayout): string {
+  if (layout.kind !== "asterisk-realtime") return url;
+  const parsed = new URL(url);
+  parsed.searchParams.set("schema", layout.serviceSchema);
+  return parsed.href;
+}
+
 /** Committed SQL applied directly (fast); the wasm engine only when the history needs its judgement. */
-async function applyMigrations(runner: SqlRunner, lock: boolean, target: MigrationTarget, options: OpenDatabaseOptions, log: Log): Promise<void> {
+async function applyMigrations(runner: SqlRunner, lock: boolean, target: MigrationTarget, options: Pick<OpenDatabaseOptions, "log" | "schemaPath" | "migrationsDir">, log: Log): Promise<void> {
   const started = Date.now();
   const direct = await applyMigrationsDirectly(runner, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, { lock });
   let applied: string[];

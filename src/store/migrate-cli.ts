@@ -4,7 +4,7 @@
 import { pino } from "pino";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
-import { locateDatabase, migrationOptions, openPglite } from "./database.ts";
+import { locateDatabase, migrationOptions, migrationUrlFor, openPglite } from "./database.ts";
 import { create, deploy, status, type MigrationTarget } from "./schema-engine.ts";
 
 const USAGE = "usage: migrate-cli deploy | status | create <name> [--draft]";
@@ -18,7 +18,9 @@ async function main(args: string[]): Promise<number> {
   const config = loadConfig();
   const location = locateDatabase(config.db.url, config.db.dataDir);
   const pglite = location.kind === "pglite" ? await openPglite(location.dataDir) : null;
-  const target: MigrationTarget = pglite ? { pglite } : { url: (location as { url: string }).url };
+  // Next to Asterisk's realtime tables the service's migrations live in its own schema (the columns and the
+  // trigger on Asterisk's ps_contacts are added by the service at start).
+  const target: MigrationTarget = pglite ? { pglite } : { url: (await migrationUrlFor((location as { url: string }).url, config.db.realtime)).url };
   // Logs to stderr so stdout carries only the result; LOG_LEVEL=debug shows the engine's output.
   const options = migrationOptions({ log: createLogger({ level: config.log.level === "info" ? "warn" : config.log.level }, pino.destination(2)) });
   try {

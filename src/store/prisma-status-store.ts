@@ -4,6 +4,7 @@
 import type { DirectoryUser, ExtensionWrite, StatusStore, StoredAgent } from "../domain/ports.ts";
 import type { AgentState, Contact, ContactStatus, DeviceState, AgentStatus, Presence, QueueMembership, UnavailableReason } from "../domain/types.ts";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
+import { callerIdName, quoteIdentifier, STANDALONE, type StorageLayout } from "./asterisk-realtime.ts";
 
 interface EndpointRow {
   id: string;
@@ -18,6 +19,8 @@ interface EndpointRow {
   last_seen: Date | null;
   updated_at: Date;
   reasons: string[] | null;
+  /** Asterisk's ps_endpoints.callerid (realtime only). */
+  callerid?: string | null;
   dnd: boolean;
   /** jsonb, as text (parsed here). */
   presence: string | null;
@@ -47,8 +50,8 @@ const OWNER_OF = (extension: "c.endpoint" | "e.id") =>
               SELECT o.id, o.name FROM user_extensions x JOIN users o ON o.id = x.user_id WHERE x.extension = ${extension}
               LIMIT 1`);
 
-export function createPrismaStatusStore(prisma: PrismaClient): StatusStore {
-  return new PrismaStatusStore(prisma);
+export function createPrismaStatusStore(prisma: PrismaClient, layout: StorageLayout = STANDALONE): StatusStore {
+  return new PrismaStatusStore(prisma, layout);
 }
 
 /**
@@ -65,11 +68,16 @@ export class FencedWriteError extends Error {
 export class PrismaStatusStore implements StatusStore {
   /** Writes dropped or refused because this instance no longer leads its PBX. */
   fencedWrites = 0;
+  /** Asterisk's schema, quoted, next to its realtime tables; null standalone. */
+  private readonly asterisk: Prisma.Sql | null;
 
   constructor(
     private readonly prisma: PrismaClient,
+    layout: StorageLayout = STANDALONE,
     private readonly fence: () => WriteFence = () => null,
-  ) {}
+  ) {
+    this.asterisk = layout.kind === "asterisk-realtime" ? Prisma.raw(quoteIdentifier(layout.asteriskSchema)) : null;
+  }
 
   /**
    * Several instances may write the same rows (a rolling update, a delayed link): a write never replaces a
@@ -113,6 +121,7 @@ export class PrismaStatusStore implements StatusStore {
     if (removed.length) statements.push(this.deleteEndpointsOlderThan(removed));
     if (states.length) statements.push(this.upsertEndpoints(states), this.deleteContactsNotIn(states, [...contacts.keys()]));
     if (contacts.size) statements.push(this.upsertContacts([...contacts.values()]));
+    if (this.asterisk && states.length) statements.push(this.copyToAsteriskContacts(this.asterisk, states));
     if (statements.length === 0) return;
     try {
       await this.prisma.$transaction(statements);
@@ -143,6 +152,21 @@ export class PrismaStatusStore implements StatusStore {
                        WHERE x.user_id = u.id AND x.extension IS DISTINCT FROM u.extension), '{}') AS extensions
       FROM users u`;
     return rows.filter((row) => row.extensions.length > 0).map((row) => ({ userId: row.id, name: row.name, extensions: row.extensions }));
+  }
+
+  async loadEndpointNames(): Promise<Map<string, string>> {
+    if (this.asterisk) {
+      const rows = await this.prisma.$queryRaw<Array<{ id: string; callerid: string }>>`
+        SELECT id, callerid FROM ${this.asterisk}.ps_endpoints WHERE callerid IS NOT NULL AND callerid <> ''`;
+      const names = new Map<string, string>();
+      for (const row of rows) {
+        const name = callerIdName(row.callerid);
+        if (name) names.set(row.id, name);
+      }
+      return names;
+    }
+    const rows = await this.prisma.$queryRaw<Array<{ id: string; name: string }>>`SELECT id, name FROM ps_endpoints WHERE name IS NOT NULL AND name <> ''`;
+    return new Map(rows.map((row) => [row.id, row.name]));
   }
 
   async ping(): Promise<void> {
@@ -226,10 +250,26 @@ export class PrismaStatusStore implements StatusStore {
         qualify_timeout = EXCLUDED.qualify_timeout, updated_at = EXCLUDED.updated_at`;
   }
 
+  /**
+   * Next to Asterisk: its ps_contacts rows of the written extensions take the status the service holds (set
+   * above, same transaction). Only UPDATE: a row Asterisk has not inserted yet gets it from the insert
+   * trigger, a row it deleted stays deleted. A row the service has no contact for gets NULL (unknown).
+   */
+  private copyToAsteriskContacts(asterisk: Prisma.Sql, states: AgentState[]) {
+    // Asterisk's ids are stored escaped (`1000^3B@…`); decoded, they are the service's (`1000;@…`, its primary key).
+    return this.prisma.$executeRaw`
+      UPDATE ${asterisk}.ps_contacts a
+      SET status = c.status, roundtrip_usec = c.roundtrip_usec, user_id = c.user_id, updated_at = COALESCE(c.updated_at, now())
+      FROM ${asterisk}.ps_contacts r
+      LEFT JOIN ps_contacts c ON c.id = replace(replace(r.id, '^3B', ';'), '^5E', '^')
+      WHERE r.endpoint = ANY(${states.map((s) => s.extension)}::text[]) AND a.id = r.id
+        AND (a.status, a.roundtrip_usec, a.user_id) IS DISTINCT FROM (c.status, c.roundtrip_usec, c.user_id)`;
+  }
+
   /** Endpoints and their contacts from one snapshot (one statement); `extensions` null means all. */
   private async load(extensions: string[] | null): Promise<StoredAgent[]> {
     const rows = await this.prisma.$queryRaw<EndpointRow[]>`
-      SELECT e.id, COALESCE(u.name, e.name) AS name, u.id AS user_id, e.device_state, e.status, e.online,
+      SELECT e.id, COALESCE(u.name, e.name) AS name, u.id AS user_id, ${this.callerIdColumn()} AS callerid, e.device_state, e.status, e.online,
              e.available, e.last_seen, e.updated_at, e.reasons, e.dnd, e.presence::text AS presence, e.queues::text AS queues,
              COALESCE((SELECT json_agg(json_build_object(
                          'id', c.id, 'uri', c.uri, 'endpoint', c.endpoint, 'status', c.status,
@@ -243,6 +283,11 @@ export class PrismaStatusStore implements StatusStore {
       ORDER BY e.id`;
     return rows.map((row) => toStoredAgent(row, (JSON.parse(row.contacts) as ContactJson[]).map(toContact)));
   }
+
+  /** Next to Asterisk, an agent with no CRM user is named by its endpoint's CallerID (`"Eria Motto" <1010>`). */
+  private callerIdColumn(): Prisma.Sql {
+    return this.asterisk ? Prisma.sql`(SELECT a.callerid FROM ${this.asterisk}.ps_endpoints a WHERE a.id = e.id)` : Prisma.sql`NULL::text`;
+  }
 }
 
 /** A ContactRow as json_build_object renders it: bigint as a JSON number. */
@@ -251,7 +296,7 @@ type ContactJson = Omit<ContactRow, "expiration_time"> & { expiration_time: numb
 function toStoredAgent(row: EndpointRow, contacts: Contact[]): StoredAgent {
   return {
     extension: row.id,
-    name: row.name,
+    name: row.name ?? callerIdName(row.callerid ?? null),
     userId: row.user_id,
     status: row.status as AgentStatus,
     online: row.online,

@@ -262,10 +262,15 @@ function toDriverError(error: unknown): never {
 function postgresFactory(url: string): SessionFactory {
   const connect = async (connectionString: string, onDispose = async () => {}) => {
     // One connection, like the native engine: its advisory lock and its statements share a session.
-    const pool = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: 10_000 });
+    // `?schema=` (Prisma's URL convention; the service's own schema next to Asterisk's realtime tables).
+    const parsed = new URL(connectionString);
+    const schema = parsed.searchParams.get("schema");
+    parsed.searchParams.delete("schema");
+    const inSchema = schema ? { options: `-c search_path=${schema}` } : {};
+    const pool = new pg.Pool({ connectionString: parsed.href, max: 1, connectionTimeoutMillis: 10_000, ...inSchema });
     pool.on("error", () => {}); // an idle client's error surfaces again on its next query
     reportCharAsText(pool);
-    const adapter = await new PrismaPg(pool).connect();
+    const adapter = await new PrismaPg(pool, schema ? { schema } : {}).connect();
     return withScriptRunner(adapter, (script) => pool.query(script), async () => {
       await pool.end();
       await onDispose();

@@ -27,7 +27,7 @@ const MIGRATIONS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 )`;
 
 /** Prisma's advisory lock key for migrations: the engine and this path exclude each other. */
-const PRISMA_MIGRATE_LOCK = 72707369;
+export const PRISMA_MIGRATE_LOCK = 72707369;
 
 export interface LocalMigration {
   name: string;

@@ -13,6 +13,7 @@ const stalledStore: StatusStore = {
   loadAll: never,
   loadByExtensions: never,
   loadDirectory: never,
+  loadEndpointNames: never,
   ping: never,
 };
 

@@ -64,15 +64,15 @@ describe("leadership through PostgreSQL", () => {
 
     // A write under a's epoch: refused by cluster_fence, nothing stored. Under b's: stored.
     const fenceOf = (epoch: number): WriteFence => ({ pbx: "pbx-1", epoch });
-    const old = new PrismaStatusStore(database.db.prisma, () => fenceOf(firstEpoch));
+    const old = new PrismaStatusStore(database.db.prisma, undefined, () => fenceOf(firstEpoch));
     await expect(old.writeExtensions([{ extension: "3000", state: agent("3000", [contact("3000", 1)]) }])).rejects.toBeInstanceOf(FencedWriteError);
     expect(events.join("; ")).not.toMatch(/b deposed/);
-    const current = new PrismaStatusStore(database.db.prisma, () => fenceOf(b.epoch!));
+    const current = new PrismaStatusStore(database.db.prisma, undefined, () => fenceOf(b.epoch!));
     expect(await current.loadAll()).toEqual([]);
     await current.writeExtensions([{ extension: "3001", state: agent("3001", [contact("3001", 1)]) }]);
     expect((await current.loadAll()).map((a) => a.extension)).toEqual(["3001"]);
     // A deposed instance's store drops its writes without a round trip.
-    const deposed = new PrismaStatusStore(database.db.prisma, () => "deposed");
+    const deposed = new PrismaStatusStore(database.db.prisma, undefined, () => "deposed");
     await deposed.writeExtensions([{ extension: "3002", state: agent("3002", []) }]);
     expect(deposed.fencedWrites).toBe(1);
     expect((await current.loadAll()).map((a) => a.extension)).toEqual(["3001"]);

@@ -40,6 +40,16 @@ describe("responseCachePlugin", () => {
     expect(await t.run("query($n: Int) { list(n: $n) }", { n: 1 })).toEqual({ list: [1, 3] });
   });
 
+  it("expires after the TTL also while it is hit all the time (a reuse does not renew it)", async () => {
+    const t = setup(1_000);
+    await t.run("{ list }");
+    for (let i = 0; i < 5; i++) {
+      t.advance(300);
+      await t.run("{ list }");
+    }
+    expect(t.executions.list).toBe(2); // executed again once 1 s had passed since the first execution
+  });
+
   it("never caches amiStatus (counters) or mutations", async () => {
     const t = setup();
     expect(await t.run("{ amiStatus }")).toEqual({ amiStatus: 1 });

@@ -259,7 +259,7 @@ class PortTakenError extends Error {
 
 /** The test runner's own settings must not leak into the service (e.g. a developer's DATABASE_URL). */
 function withoutServiceSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const names = /^(AMI_|DATABASE_URL$|DATA_DIR$|DB_|PORT$|HOST$|LOG_LEVEL$|LOG_FORMAT$|STATUS_CACHE_TTL_MS$|WRITE_|GRAPHIQL$|GRAPHQL_|SHUTDOWN_TIMEOUT_MS$|NODE_ENV$)/;
+  const names = /^(AMI_|DATABASE_URL$|DATA_DIR$|DB_|PJSIP_REALTIME|PORT$|HOST$|LOG_LEVEL$|LOG_FORMAT$|STATUS_CACHE_TTL_MS$|WRITE_|GRAPHIQL$|GRAPHQL_|SHUTDOWN_TIMEOUT_MS$|NODE_ENV$)/;
   return Object.fromEntries(Object.entries(env).filter(([name]) => !names.test(name)));
 }
 

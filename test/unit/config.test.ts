@@ -54,6 +54,12 @@ describe("loadConfig", () => {
     expect((error as ConfigError).problems).toHaveLength(5);
   });
 
+  it("reads and bounds the AMI messages handled per event-loop turn", () => {
+    expect(loadConfig({}).ami.messagesPerTurn).toBe(200);
+    expect(loadConfig({ AMI_MESSAGES_PER_TURN: "50" }).ami.messagesPerTurn).toBe(50);
+    for (const bad of ["0", "100001", "many", "1.5"]) expect(() => loadConfig({ AMI_MESSAGES_PER_TURN: bad })).toThrow(/AMI_MESSAGES_PER_TURN/);
+  });
+
   it("validates every limit of the database, stop and log settings", () => {
     expect(loadConfig({})).toMatchObject({
       db: { readTimeoutMs: 300, queryTimeoutMs: 5_000, connectTimeoutMs: 2_000, startupWaitMs: 30_000, healthIntervalMs: 2_000 },

@@ -83,8 +83,10 @@ export class AgentRoster {
     const changes: AgentChange[] = [];
     // Agents that went first: a subscriber keyed by main extension must not see the new user agent of
     // 1001 and then the removal of the lone agent 1001.
-    const gone = (key: string) => (key.startsWith("ext:") ? directory.keyOf(key.slice(4)) !== key : !directory.users.some((u) => `user:${u.userId}` === key));
-    for (const key of [...keys].sort((a, b) => Number(gone(b)) - Number(gone(a)))) {
+    // By key (not a scan of the users per key, inside the sort: seconds of blocked loop for 2,000 users).
+    const gone = (key: string) => (key.startsWith("ext:") ? directory.keyOf(key.slice(4)) !== key : directory.userOfKey(key) === null);
+    const goneFirst = [...keys].filter(gone);
+    for (const key of [...goneFirst, ...[...keys].filter((key) => !gone(key))]) {
       const change = this.recomputeKey(key);
       if (change) changes.push(change);
     }
@@ -120,7 +122,7 @@ export class AgentRoster {
 
   private named(state: AgentState): StoredAgent {
     const owner = this.directory.ownerOf(state.extension);
-    return { ...state, name: owner?.name ?? null, userId: owner?.userId ?? null };
+    return { ...state, name: owner?.name ?? this.directory.endpointName(state.extension), userId: owner?.userId ?? null };
   }
 }
 

@@ -112,6 +112,8 @@ export type AmiStatus = {
   connected: Scalars['Boolean']['output'];
   /** Why the database is not up (no answer, refused, or the last write error such as a full disk). */
   databaseError?: Maybe<Scalars['String']['output']>;
+  /** Where the state is kept: embedded PGlite, a PostgreSQL of its own, or next to Asterisk's PJSIP realtime tables. */
+  databaseMode: DatabaseMode;
   /** The database answers within DB_READ_TIMEOUT_MS and accepts writes. While false, answers come from memory. */
   databaseUp?: Maybe<Scalars['Boolean']['output']>;
   eventsIgnored: Scalars['Int']['output'];
@@ -196,6 +198,15 @@ export type Contact = {
   uri: Scalars['String']['output'];
   userAgent?: Maybe<Scalars['String']['output']>;
 };
+
+/** How the service stores its state (see the README's deployments). */
+export type DatabaseMode =
+  /** The PostgreSQL database of Asterisk's PJSIP realtime: Asterisk writes ps_contacts, the service keeps their status. */
+  | 'ASTERISK_REALTIME'
+  /** Embedded PGlite in DATA_DIR. */
+  | 'EMBEDDED'
+  /** A PostgreSQL database of its own (DATABASE_URL). */
+  | 'POSTGRESQL';
 
 /** One extension of an agent (an agent with a desk phone and a softphone has two). */
 export type ExtensionDetail = {
@@ -582,6 +593,7 @@ export type ResolversTypes = {
   CompatEvent: ResolverTypeWrapper<CompatEventModel>;
   CompatEventKind: CompatEventKind;
   Contact: ResolverTypeWrapper<ContactModel>;
+  DatabaseMode: DatabaseMode;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ExtensionDetail: ResolverTypeWrapper<ExtensionModel>;
   ExtensionStatus: ResolverTypeWrapper<ExtensionModel>;
@@ -697,6 +709,7 @@ export type AmiStatusResolvers<ContextType = GraphQLContext, ParentType extends 
   cluster?: Resolver<Maybe<ResolversTypes['ClusterStatus']>, ParentType, ContextType>;
   connected?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   databaseError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  databaseMode?: Resolver<ResolversTypes['DatabaseMode'], ParentType, ContextType>;
   databaseUp?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   eventsIgnored?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   eventsProcessed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
