@@ -20,10 +20,11 @@ import { coldStart } from "./scenarios/cold-start.ts";
 import { ingest } from "./scenarios/ingest.ts";
 import { idleStalls } from "./scenarios/idle-stalls.ts";
 import { idleRss } from "./scenarios/idle-rss.ts";
+import { clusterScenario } from "./scenarios/cluster.ts";
 
-const SCENARIOS = ["coldstart", "queries", "fanout", "soak", "sustained", "burst", "resync", "ingest", "idle", "rss"] as const;
+const SCENARIOS = ["coldstart", "queries", "fanout", "soak", "sustained", "burst", "resync", "ingest", "idle", "rss", "cluster"] as const;
 // Scenarios that start their own services (registered here, run after the paired ones).
-const OWN_SERVICES = { ingest, idle: idleStalls, rss: idleRss } as const;
+const OWN_SERVICES = { ingest, idle: idleStalls, rss: idleRss, cluster: clusterScenario } as const;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));

@@ -32,6 +32,11 @@ import { limitRefresh } from "./graphql/refresh-limiter.ts";
 import { DatabaseHealth } from "./store/database-health.ts";
 import { settledWithin } from "./deadline.ts";
 import type { Probes } from "./http/rest.ts";
+import type { AmiListener } from "./domain/ports.ts";
+import type { AgentState } from "./domain/types.ts";
+import type { ChangeEvent, CompatEventModel } from "./events/status-hub.ts";
+import { ClusterNode } from "./cluster/cluster-node.ts";
+import { clusterMetrics, clusterReadiness } from "./cluster/cluster-probes.ts";
 
 export interface App {
   /** Listening URL (http://host:port). */
@@ -61,7 +66,9 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     signal: options.signal,
     realtime: config.db.realtime,
   });
-  const store = new PrismaStatusStore(db.prisma, db.layout);
+  // Several instances (REDIS_URL): every write is fenced on this instance's leadership of the PBX.
+  let cluster: ClusterNode | null = null;
+  const store = new PrismaStatusStore(db.prisma, db.layout, config.cluster ? () => cluster?.fence() ?? "deposed" : undefined);
   const databaseMode: DatabaseModeModel = db.layout.kind === "asterisk-realtime" ? "ASTERISK_REALTIME" : db.kind === "postgres" ? "POSTGRESQL" : "EMBEDDED";
   const writes = createWriteBuffer({ store, flushIntervalMs: config.db.flushIntervalMs, maxBatch: config.db.maxBatch, log: log.child({ module: "write-buffer" }) });
   const health = new DatabaseHealth({
@@ -83,8 +90,33 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0); // one listener per subscriber: thousands are expected
   const hub = new StatusHub(new PubSub({ eventEmitter: emitter }));
-  const service = new AvailabilityService(tracker, roster, writes, cache, hub, log.child({ module: "service" }));
-  const bridge = new AmiBridge({ ...config.ami, naming: config.agents.naming, listener: service, log: log.child({ module: "ami" }) });
+  // One process: the service feeds the cache and the hub directly. Several: it publishes into the Redis
+  // stream, and every instance (the leader too) feeds its cache and hub from there.
+  const toCluster = {
+    applyState: (extension: string, state: AgentState | null) => cluster?.publisher.applyState(extension, state),
+    publishChange: (event: ChangeEvent) => cluster?.publisher.publishChange(event),
+    publishCompat: (event: CompatEventModel) => cluster?.publisher.publishCompat(event),
+  };
+  const service = new AvailabilityService(tracker, roster, writes, config.cluster ? toCluster : cache, config.cluster ? toCluster : hub, log.child({ module: "service" }));
+  const newBridge = (listener: AmiListener) => new AmiBridge({ ...config.ami, naming: config.agents.naming, listener, log: log.child({ module: "ami" }) });
+  // In a cluster this one is never started: it stands for "no AMI here" on a follower.
+  const localBridge = newBridge(service);
+  if (config.cluster) {
+    cluster = new ClusterNode({
+      config: config.cluster,
+      databaseUrl: config.db.url!,
+      connectTimeoutMs: config.db.connectTimeoutMs,
+      log: log.child({ module: "cluster" }),
+      tracker,
+      roster,
+      hub,
+      cache,
+      service,
+      newReader: newBridge,
+    });
+  }
+  /** The AMI bridge of this instance: the leader's current one in a cluster. */
+  const amiBridge = (): AmiBridge => (cluster?.reader as AmiBridge | null) ?? localBridge;
   if (config.auth.mode === "open") {
     // Said at every start, so an open production deployment is never a surprise.
     log.warn({ authMode: "open", env: config.env }, "authentication is OFF (AUTH_MODE=open): anyone who reaches this port can read every agent and force resyncs");
@@ -98,8 +130,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     timeoutMs: config.db.queryTimeoutMs,
     log: log.child({ module: "auth" }),
   });
-  const reader = new AgentReader(store, cache, tracker, log.child({ module: "reader" }), config.db.readTimeoutMs);
-  const commands = new AgentCommands((fields) => bridge.command(fields), config.agents.naming, (extension, queue) => {
+  const reader = new AgentReader(store, cache, cluster ? cluster.replica : tracker, log.child({ module: "reader" }), config.db.readTimeoutMs);
+  const commands = new AgentCommands((fields) => amiBridge().command(fields), config.agents.naming, (extension, queue) => {
     const member = tracker.get(extension)?.queues.find((m) => queue === null || m.queue === queue);
     return member?.interface ?? null;
   });
@@ -127,12 +159,14 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   service.onResync(() => void loadUsers());
 
   const amiStatus = (): AmiStatusModel => {
-    const ami = bridge.stats();
+    const ami = amiBridge().stats();
     const stored = writes.stats();
     const database = health.state();
+    // A follower reports the leader's AMI link, as the stream says.
+    const link = cluster && !cluster.isLeader ? cluster.replica.link : null;
     return {
-      connected: service.isConnected,
-      synced: service.isSynced,
+      connected: link ? link.connected : service.isConnected,
+      synced: link ? link.synced : service.isSynced,
       reconnects: ami.reconnects,
       lastEventAt: ami.lastEventAt,
       lastResyncAt: ami.lastResyncAt,
@@ -147,8 +181,9 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       oldestPendingWriteAgeMs: stored.oldestPendingAt === null ? null : Date.now() - stored.oldestPendingAt,
       lastWriteError: stored.lastError,
       lastWriteErrorAt: stored.lastErrorAt,
-      queueDataAvailable: ami.queueData.available,
-      queueDataDetail: ami.queueData.detail,
+      queueDataAvailable: link ? link.queueDataAvailable : ami.queueData.available,
+      queueDataDetail: link ? link.queueDataDetail : ami.queueData.detail,
+      cluster: cluster ? cluster.status() : null,
       databaseMode,
     };
   };
@@ -156,16 +191,18 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   const snapshot = async (extensions: readonly string[] | null): Promise<SnapshotModel> => {
     // The live roster, read synchronously: it matches `seq` exactly, names included, no database.
     // Only the watched agents: 10,000 dashboards must not each copy every agent.
-    const seq = roster.lastSeq;
+    // In a cluster: the replica, as of the last record this instance delivered to its subscribers.
+    const live = cluster ? { seq: cluster.replica.seq, agentOf: (e: string) => cluster!.replica.agentOf(e), views: () => cluster!.replica.agentViews() } : null;
+    const seq = live ? live.seq : roster.lastSeq;
     let agents;
     if (extensions && extensions.length > 0) {
-      const byId = new Map(extensions.map((e) => roster.agentOf(e)).filter((a) => a !== null).map((a) => [a.id, a]));
+      const byId = new Map(extensions.map((e) => (live ? live.agentOf(e) : roster.agentOf(e))).filter((a) => a !== null).map((a) => [a.id, a]));
       agents = [...byId.values()];
     } else {
-      agents = roster.views();
+      agents = live ? live.views() : roster.views();
     }
     agents.sort((a, b) => compareExtensions(a.extension, b.extension));
-    return { kind: "snapshot", agents, seq, ts: Date.now() };
+    return { kind: "snapshot", agents, seq, ts: Date.now(), ...(cluster ? { epoch: cluster.replica.epoch ?? hub.epoch } : {}) };
   };
 
   const services: GraphQLServices = {
@@ -178,7 +215,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     // Concurrent callers share one resync; a new one at most once per REFRESH_MIN_INTERVAL_MS.
     refresh: limitRefresh(async () => {
       await settledWithin(loadUsers(), config.db.readTimeoutMs);
-      return service.nextSnapshot(() => bridge.refresh());
+      return service.nextSnapshot(() => amiBridge().refresh());
     }, config.refresh.minIntervalMs),
     directory: () => roster.currentDirectory,
     commands,
@@ -187,7 +224,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
 
   const probes: Probes = {
     metrics: () => {
-      const ami = bridge.stats();
+      const ami = amiBridge().stats();
       const store = writes.stats();
       const database = health.state();
       const byStatus = new Map<string, number>();
@@ -226,6 +263,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
           ...gauge("agents_unavailable", "agents (users merged) by reason they cannot take a call", byReason.get(reason) ?? 0),
           labels: { reason },
         })),
+        ...(cluster ? clusterMetrics(cluster) : []),
       ];
     },
     // Ready = AMI logged in and resynced: then every answer is Asterisk's current state, served from memory.
@@ -233,12 +271,13 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     // the CRM's users table may be missing) and writes wait in memory, so a database outage must not
     // take every instance out of a load balancer. Alert on database_up instead. Answers from memory only.
     async readiness() {
-      const ami = bridge.stats();
+      const ami = amiBridge().stats();
       const database = health.state();
       const checks: Record<string, { ok: boolean; detail?: string }> = {
         ami: service.isSynced ? { ok: true } : { ok: false, detail: ami.lastError ?? (service.isConnected ? "resync in progress" : "not connected") },
         database: database.up ? { ok: true } : { ok: false, detail: database.detail ?? "down" },
       };
+      if (cluster) Object.assign(checks, clusterReadiness(cluster));
       // Informational: phones and presence are still right without queue data, so readiness does not depend on it.
       checks.queueData = ami.queueData.available ? { ok: true } : { ok: false, detail: ami.queueData.detail ?? "unknown" };
       return { ready: checks.ami!.ok, checks, databaseMode };
@@ -280,7 +319,17 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     throw error;
   }
   health.start();
-  bridge.start();
+  if (cluster) {
+    try {
+      await cluster.start();
+    } catch (error) {
+      await http.close().catch(() => undefined);
+      await db.close().catch(() => undefined);
+      throw error;
+    }
+  } else {
+    localBridge.start();
+  }
   log.info({ url, graphiql: config.graphql.graphiql ? `${url}/graphiql` : undefined, database: db.kind, ami: `${config.ami.host}:${config.ami.port}` }, "service started");
 
   let stopping: Promise<void> | undefined;
@@ -301,7 +350,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         clearInterval(usersTimer);
         service.stop();
         // Logoff is answered in milliseconds by a live Asterisk; a frozen one must not hold the stop.
-        if (!(await settledWithin(bridge.stop(), Math.min(250, left())))) log.warn({}, "AMI logoff unanswered; closing anyway");
+        if (!(await settledWithin(cluster ? cluster.stopReading() : localBridge.stop(), Math.min(250, left())))) log.warn({}, "AMI logoff unanswered; closing anyway");
         // Keep ~20 % of the budget for closing the database.
         const flushed = writes.flush(deadline - Math.floor(config.shutdownTimeoutMs / 5)).then(
           () => true,
@@ -312,6 +361,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         );
         const drained = http.close();
         const [stored] = await Promise.all([flushed, settledWithin(drained, left())]);
+        // The lead is released only now, once this leader's writes are stored (or given up).
+        if (cluster && !(await settledWithin(cluster.stop(), Math.min(250, left())))) log.warn({}, "cluster stop unfinished; exiting anyway");
         // PGlite closes in-process and writes its files as it closes: always wait for it. A PostgreSQL
         // server that does not answer gets what is left of the budget.
         if (db.kind === "pglite") await db.close();

@@ -125,6 +125,16 @@ const EnvSchema = z.object({
       .transform((origins) => origins.map((origin) => origin.toLowerCase())),
   ),
   WEB_UI: bool(true),
+
+  // Several instances (README "Several instances"): unset = one process, in-process fan-out, as before.
+  REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]+$/, "must be a redis:// or rediss:// URL").optional(),
+  PBX_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, _ . -").default("default"),
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, "1-100 letters, digits, _ . : -").optional(),
+  CLUSTER_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, "1-100 letters, digits, _ . : -").default("agent-availability"),
+  CLUSTER_LEASE_MS: ms(3_000, 1_000, 60_000),
+  CLUSTER_POLL_MS: ms(500, 50, 10_000),
+  CLUSTER_REDIS_GRACE_MS: ms(2_000, 200, 60_000),
+  CLUSTER_STREAM_MAXLEN: count(100_000, 100, 100_000_000),
 });
 
 export interface ApiKeyConfig {
@@ -236,6 +246,25 @@ export interface Config {
   };
   /** Whole stop budget: AMI logoff, flushing pending writes, draining HTTP, closing the database. */
   shutdownTimeoutMs: number;
+  /** null: one process (no Redis). Otherwise several instances share one AMI reader and a Redis stream. */
+  cluster: ClusterConfig | null;
+}
+
+export interface ClusterConfig {
+  redisUrl: string;
+  /** Names the PBX this deployment watches (its leader lock, its fencing epoch, its Redis keys). */
+  pbx: string;
+  /** This instance, as /readyz and amiStatus name the leader. */
+  instanceId: string;
+  keyPrefix: string;
+  /** A leader that stops renewing (frozen, cut off) loses the lock after this long (PostgreSQL idle_session_timeout). */
+  leaseMs: number;
+  /** How often a follower tries to take the lock. */
+  pollMs: number;
+  /** A leader that cannot reach Redis this long resigns, so that one that can takes over. */
+  redisGraceMs: number;
+  /** Deltas kept in the Redis stream (approximate): how far a follower can replay after losing Redis. */
+  streamMaxLen: number;
 }
 
 export class ConfigError extends Error {
@@ -323,8 +352,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxCost: e.GRAPHQL_MAX_COST,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    cluster: clusterConfig(e, env),
   });
 }
+
+function clusterConfig(e: z.infer<typeof EnvSchema>, env: Record<string, string | undefined>): ClusterConfig | null {
+  if (!e.REDIS_URL) return null;
+  // Leadership and fencing live in the one shared database: an embedded PGlite cannot be shared.
+  if (!e.DATABASE_URL?.startsWith("postgres")) throw new ConfigError(["REDIS_URL: several instances need a shared PostgreSQL (DATABASE_URL=postgresql://...)"]);
+  if (e.CLUSTER_LEASE_MS <= e.CLUSTER_POLL_MS) throw new ConfigError([`CLUSTER_LEASE_MS=${e.CLUSTER_LEASE_MS}: must be longer than CLUSTER_POLL_MS (${e.CLUSTER_POLL_MS})`]);
+  return {
+    redisUrl: e.REDIS_URL,
+    pbx: e.PBX_NAME,
+    instanceId: e.INSTANCE_ID ?? `${env.HOSTNAME ?? "instance"}-${process.pid}`,
+    keyPrefix: e.CLUSTER_KEY_PREFIX,
+    leaseMs: e.CLUSTER_LEASE_MS,
+    pollMs: e.CLUSTER_POLL_MS,
+    redisGraceMs: e.CLUSTER_REDIS_GRACE_MS,
+    streamMaxLen: e.CLUSTER_STREAM_MAXLEN,
+  };
+}
+
 
 /** Asterisk cannot reach an embedded database, and the two schemas must differ. */
 function realtimeSettings(e: z.infer<typeof EnvSchema>): RealtimeSettings {
@@ -339,7 +387,7 @@ function realtimeSettings(e: z.infer<typeof EnvSchema>): RealtimeSettings {
   return { mode: e.PJSIP_REALTIME, asteriskSchema: e.PJSIP_REALTIME_SCHEMA, serviceSchema: e.PJSIP_REALTIME_SERVICE_SCHEMA };
 }
 
-const SECRET_SETTINGS = new Set(["AMI_SECRET", "AUTH_JWT_SECRET", "AUTH_API_KEYS"]);
+const SECRET_SETTINGS = new Set(["AMI_SECRET", "AUTH_JWT_SECRET", "AUTH_API_KEYS", "REDIS_URL"]);
 
 /** Safe default: production never runs open by accident; outside production open is the default (demo, tests). */
 function authConfig(e: z.infer<typeof EnvSchema>): AuthConfig {

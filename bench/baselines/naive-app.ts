@@ -72,6 +72,7 @@ export async function startNaiveApp(config: Config, log: Log): Promise<App> {
         oldestPendingWriteAgeMs: null,
         lastWriteError: null,
         lastWriteErrorAt: null,
+        cluster: null,
         databaseMode: "POSTGRESQL",
       };
     },

@@ -99,6 +99,21 @@ export class AvailabilityTracker {
     }
   }
 
+  /**
+   * Forget everything and take these states as the truth (an instance becoming the AMI reader takes over
+   * what the cluster's subscribers were last told); `stale` as the previous reader last said.
+   */
+  replaceAll(states: readonly AgentState[], stale: boolean): void {
+    this.records.clear();
+    this.dndDevice.clear();
+    this.presence.clear();
+    this.members.clear();
+    this.wrappingUp.clear();
+    this.stale = stale;
+    this.synced = false;
+    this.restore(states);
+  }
+
   apply(fact: Fact): TrackerChange | null {
     // Layer facts about an extension Asterisk has not reported: keep them for when it appears.
     if (!this.records.has(fact.endpoint) && isLayerFact(fact)) {

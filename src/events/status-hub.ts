@@ -34,6 +34,8 @@ export interface CompatEventModel {
 export interface ChangeEvent extends AgentChange {
   kind: "change";
   ts: number;
+  /** The stream this change belongs to; absent: the hub's own (one process). */
+  epoch?: string;
 }
 
 /** What a subscriber gets first: the agents it watches, as of change `seq`. */
@@ -42,6 +44,8 @@ export interface SnapshotEvent {
   agents: AgentView[];
   seq: number;
   ts: number;
+  /** The stream `seq` belongs to; absent: the hub's own (one process). */
+  epoch?: string;
 }
 
 export type AgentStatusEventModel = SnapshotEvent | ChangeEvent;
@@ -52,7 +56,9 @@ export class StatusHub {
   subscribers = 0;
   /** Names this stream of `seq` numbers: a hub (a process start) has its own, so a client that sees a
    * new epoch knows `seq` started again and drops its state for the new snapshot. */
-  readonly epoch: string = randomUUID();
+  epoch: string = randomUUID();
+  /** Live agentStatus subscriptions, each able to take and push a new snapshot (see resnapshot). */
+  private readonly snapshotTakers = new Set<() => void>();
 
   /** Agent-change listeners by watched extension, and those watching every agent. */
   private readonly watchers = new Map<string, Set<ChangeListener>>();
@@ -132,18 +138,32 @@ export class StatusHub {
     unwatch = this.watch(wanted, (change) => {
       if (snapshotSeq === Number.POSITIVE_INFINITY) pending.push(change); // snapshot still being built
       else if (change.seq > snapshotSeq) queue.push(change);
-    });
-    const snapshotPromise = takeSnapshot();
-    void snapshotPromise.then(
-      (snapshot) => {
-        snapshotSeq = snapshot.seq;
-        const agents = wanted ? snapshot.agents.filter((agent) => watches(agent.extensions.map((e) => e.extension))) : snapshot.agents;
-        queue.push({ ...snapshot, agents });
-        for (const change of pending.splice(0)) if (change.seq > snapshotSeq) queue.push(change);
-      },
-      () => queue.close(),
-    );
+    }, () => this.snapshotTakers.delete(snapshotNow));
+    const snapshotNow = () => {
+      snapshotSeq = Number.POSITIVE_INFINITY;
+      pending.length = 0;
+      void takeSnapshot().then(
+        (snapshot) => {
+          snapshotSeq = snapshot.seq;
+          const agents = wanted ? snapshot.agents.filter((agent) => watches(agent.extensions.map((e) => e.extension))) : snapshot.agents;
+          queue.push({ ...snapshot, agents });
+          for (const change of pending.splice(0)) if (change.seq > snapshotSeq) queue.push(change);
+        },
+        () => queue.close(),
+      );
+    };
+    this.snapshotTakers.add(snapshotNow);
+    snapshotNow();
     return queue;
+  }
+
+  /**
+   * Every agentStatus subscriber gets a new snapshot now (with the current epoch): the stream they
+   * follow could not be continued without a gap (a replica that lost its place, a new stream epoch).
+   * A snapshot replaces whatever a client holds, so it needs no resubscription.
+   */
+  resnapshot(): void {
+    for (const snapshotNow of [...this.snapshotTakers]) snapshotNow();
   }
 
   extensionEvents(kinds: readonly CompatKind[] | null, extensions: readonly string[] | null): AsyncIterableIterator<CompatEventModel> {
@@ -157,12 +177,13 @@ export class StatusHub {
     return queue;
   }
 
-  private register<T>(topic: string, keyOf: (item: T) => string | null, onMessage: (payload: never) => void): SubscriberQueue<T> {
+  private register<T>(topic: string, keyOf: (item: T) => string | null, onMessage: (payload: never) => void, onClosed?: () => void): SubscriberQueue<T> {
     let subscriptionId: number | undefined;
     let closed = false;
     const queue = new SubscriberQueue<T>(keyOf, this.maxQueue, () => {
       closed = true;
       this.subscribers--;
+      onClosed?.();
       if (subscriptionId !== undefined) this.pubsub.unsubscribe(subscriptionId);
     });
     this.subscribers++;

@@ -33,8 +33,13 @@ export interface AmiStatusModel {
   /** Queue data is known, or why not (read class `agent` missing, QueueStatus refused...). */
   queueDataAvailable: boolean;
   queueDataDetail: string | null;
+  /** Several instances: this one's role and who leads (null: one process). */
+  cluster: ClusterStatusModel | null;
   databaseMode: DatabaseModeModel;
 }
+
+export type { ClusterStatus as ClusterStatusModel } from "../cluster/cluster-node.ts";
+import type { ClusterStatus as ClusterStatusModel } from "../cluster/cluster-node.ts";
 
 export type DatabaseModeModel = "EMBEDDED" | "POSTGRESQL" | "ASTERISK_REALTIME";
 

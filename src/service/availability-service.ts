@@ -33,8 +33,8 @@ export class AvailabilityService implements AmiListener {
     private readonly tracker: AvailabilityTracker,
     private readonly roster: AgentRoster,
     private readonly writes: WriteSink,
-    private readonly cache: StatusCache,
-    private readonly hub: StatusHub,
+    private readonly cache: Pick<StatusCache, "applyState">,
+    private readonly hub: Pick<StatusHub, "publishChange" | "publishCompat">,
     private readonly log: Log,
     private readonly now: () => number = Date.now,
   ) {}

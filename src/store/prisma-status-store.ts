@@ -54,13 +54,27 @@ export function createPrismaStatusStore(prisma: PrismaClient, layout: StorageLay
   return new PrismaStatusStore(prisma, layout);
 }
 
+/**
+ * The leadership a write is made under (several instances): the write's transaction first calls
+ * cluster_fence, which refuses it once a newer leader of the PBX exists. "deposed": this instance knows it
+ * no longer leads, so the write is dropped (the new leader's resync writes the truth).
+ */
+export type WriteFence = { pbx: string; epoch: number; /** A writer frozen inside its transaction holds the fence's row lock (and so a new leader's take-over) at most this long. */ maxIdleInTransactionMs?: number } | "deposed" | null;
+
+export class FencedWriteError extends Error {
+  override readonly name = "FencedWriteError";
+}
+
 export class PrismaStatusStore implements StatusStore {
+  /** Writes dropped or refused because this instance no longer leads its PBX. */
+  fencedWrites = 0;
   /** Asterisk's schema, quoted, next to its realtime tables; null standalone. */
   private readonly asterisk: Prisma.Sql | null;
 
   constructor(
     private readonly prisma: PrismaClient,
     layout: StorageLayout = STANDALONE,
+    private readonly fence: () => WriteFence = () => null,
   ) {
     this.asterisk = layout.kind === "asterisk-realtime" ? Prisma.raw(quoteIdentifier(layout.asteriskSchema)) : null;
   }
@@ -90,13 +104,34 @@ export class PrismaStatusStore implements StatusStore {
     }
     const contacts = new Map([...claimed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
+    const fence = this.fence();
+    if (fence === "deposed") {
+      this.fencedWrites += writes.length;
+      return;
+    }
     const statements = [];
+    // First, so that a deposed leader's transaction writes nothing (cluster_fence raises).
+    if (fence && (removed.length || states.length)) {
+      // A leader frozen (SIGSTOP) between two statements would keep the share lock on its leader row, and
+      // the next leader's epoch bump would wait for it: the server aborts such a transaction instead.
+      if (fence.maxIdleInTransactionMs) statements.push(this.prisma.$executeRaw`SELECT set_config('idle_in_transaction_session_timeout', ${String(fence.maxIdleInTransactionMs)}, true)`);
+      statements.push(this.prisma.$executeRaw`SELECT cluster_fence(${fence.pbx}, ${fence.epoch}::bigint)`);
+    }
     // ON DELETE CASCADE removes their contacts.
     if (removed.length) statements.push(this.deleteEndpointsOlderThan(removed));
     if (states.length) statements.push(this.upsertEndpoints(states), this.deleteContactsNotIn(states, [...contacts.keys()]));
     if (contacts.size) statements.push(this.upsertContacts([...contacts.values()]));
     if (this.asterisk && states.length) statements.push(this.copyToAsteriskContacts(this.asterisk, states));
-    if (statements.length) await this.prisma.$transaction(statements);
+    if (statements.length === 0) return;
+    try {
+      await this.prisma.$transaction(statements);
+    } catch (error) {
+      if (fence && /fenced: PBX/.test(error instanceof Error ? error.message : String(error))) {
+        this.fencedWrites += writes.length;
+        throw new FencedWriteError(`not written: a newer leader of PBX ${fence.pbx} than epoch ${fence.epoch} exists`);
+      }
+      throw error;
+    }
   }
 
   async loadAll(): Promise<StoredAgent[]> {

@@ -98,6 +98,23 @@ describe("loadConfig: security settings", () => {
     expect(() => loadConfig({ AUTH_MODE: "token" })).toThrow(/AUTH_MODE=token: set/);
   });
 
+  it("several instances: REDIS_URL turns the cluster on, needs PostgreSQL, validates its limits and never echoes the URL", () => {
+    expect(loadConfig({}).cluster).toBeNull();
+    const pg = "postgresql://crm@db/crm";
+    const cluster = loadConfig({ REDIS_URL: "redis://:pw@redis:6379/2", DATABASE_URL: pg, PBX_NAME: "east", INSTANCE_ID: "a" }).cluster;
+    expect(cluster).toMatchObject({ redisUrl: "redis://:pw@redis:6379/2", pbx: "east", instanceId: "a", leaseMs: 3_000, pollMs: 500, redisGraceMs: 2_000, streamMaxLen: 100_000 });
+    expect(() => loadConfig({ REDIS_URL: "redis://redis" })).toThrow(/REDIS_URL: several instances need a shared PostgreSQL/);
+    expect(() => loadConfig({ REDIS_URL: "redis://redis", DATABASE_URL: pg, CLUSTER_LEASE_MS: "1000", CLUSTER_POLL_MS: "1000" })).toThrow(/CLUSTER_LEASE_MS=1000: must be longer than CLUSTER_POLL_MS/);
+    let error: unknown;
+    try {
+      loadConfig({ REDIS_URL: "http://:secretpw@redis", PBX_NAME: "a b" });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems.map((p) => p.split("=")[0]).sort()).toEqual(["PBX_NAME", "REDIS_URL"]);
+    expect((error as ConfigError).message).not.toContain("secretpw");
+  });
+
   it("GraphiQL and introspection are off in production unless enabled", () => {
     expect(loadConfig({ NODE_ENV: "production", AUTH_MODE: "open" }).graphql).toMatchObject({ graphiql: false, introspection: false });
     expect(loadConfig({ NODE_ENV: "production", AUTH_MODE: "open", GRAPHIQL: "true", GRAPHQL_INTROSPECTION: "yes" }).graphql).toMatchObject({ graphiql: true, introspection: true });

@@ -61,6 +61,14 @@ export class AgentRoster {
     return this.recomputeKey(key, extension, published && key.startsWith("ext:"));
   }
 
+  /** Start again from these extension states, continuing the sequence after `seq` (a new AMI reader in a cluster). */
+  reset(states: readonly AgentState[], seq: number): void {
+    this.states.clear();
+    this.agents.clear();
+    for (const state of states) this.apply(state.extension, state);
+    this.seq = seq;
+  }
+
   /** The CRM's users changed: regroup, and publish every agent that changed (or appeared, or went). */
   setDirectory(directory: Directory): AgentChange[] {
     if (directory.fingerprint === this.directory.fingerprint) return [];

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AgentModel, SnapshotModel, ChangeModel, ExtensionModel, PresenceModel, QueueMembershipModel, CommandResultModel, AmiStatusModel, ContactModel, TransferCheckModel, RevocationModel } from '../models.ts';
+import type { AgentModel, SnapshotModel, ChangeModel, ExtensionModel, PresenceModel, QueueMembershipModel, CommandResultModel, AmiStatusModel, ClusterStatusModel, ContactModel, TransferCheckModel, RevocationModel } from '../models.ts';
 import type { CompatEventModel } from '../../events/status-hub.ts';
 import type { ResyncResult } from '../../service/availability-service.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -107,6 +107,8 @@ export type AmiStatus = {
   __typename?: 'AmiStatus';
   cacheHits: Scalars['Int']['output'];
   cacheMisses: Scalars['Int']['output'];
+  /** Several instances (REDIS_URL): this instance's role and who reads the PBX's AMI. Null for a single process. */
+  cluster?: Maybe<ClusterStatus>;
   connected: Scalars['Boolean']['output'];
   /** Why the database is not up (no answer, refused, or the last write error such as a full disk). */
   databaseError?: Maybe<Scalars['String']['output']>;
@@ -133,6 +135,30 @@ export type AmiStatus = {
   reconnects: Scalars['Int']['output'];
   /** Logged in and the first full resync has completed. */
   synced: Scalars['Boolean']['output'];
+};
+
+/** One instance of several: which instance reads the PBX's AMI, and where this one is in the change stream. */
+export type ClusterStatus = {
+  __typename?: 'ClusterStatus';
+  /** A gap was seen and this instance waits for a snapshot. */
+  awaitingSnapshot: Scalars['Boolean']['output'];
+  /** This instance (INSTANCE_ID). */
+  instance: Scalars['String']['output'];
+  /** Age of the newest stream record applied here, in ms. */
+  lagMs?: Maybe<Scalars['Int']['output']>;
+  /** The instance that reads the PBX's AMI, as the stream last said. */
+  leader?: Maybe<Scalars['String']['output']>;
+  /** Fencing epoch of the current leader (rises at every change of leader). */
+  leaderEpoch?: Maybe<Scalars['Int']['output']>;
+  /** The PBX (PBX_NAME). */
+  pbx: Scalars['String']['output'];
+  redisConnected: Scalars['Boolean']['output'];
+  /** LEADER reads the PBX's AMI; FOLLOWER serves from the Redis stream. */
+  role: Scalars['String']['output'];
+  /** seq of the last agent change delivered by this instance. */
+  seq: Scalars['Int']['output'];
+  /** The stream's epoch (the same on every instance). */
+  streamEpoch?: Maybe<Scalars['String']['output']>;
 };
 
 /** A command sent to Asterisk. The state shown changes when Asterisk reports it, not when this returns. */
@@ -562,6 +588,7 @@ export type ResolversTypes = {
   AgentsSnapshot: ResolverTypeWrapper<SnapshotModel>;
   AmiStatus: ResolverTypeWrapper<AmiStatusModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ClusterStatus: ResolverTypeWrapper<ClusterStatusModel>;
   CommandResult: ResolverTypeWrapper<CommandResultModel>;
   CompatEvent: ResolverTypeWrapper<CompatEventModel>;
   CompatEventKind: CompatEventKind;
@@ -597,6 +624,7 @@ export type ResolversParentTypes = {
   AgentsSnapshot: SnapshotModel;
   AmiStatus: AmiStatusModel;
   Boolean: Scalars['Boolean']['output'];
+  ClusterStatus: ClusterStatusModel;
   CommandResult: CommandResultModel;
   CompatEvent: CompatEventModel;
   Contact: ContactModel;
@@ -678,6 +706,7 @@ export type AgentsSnapshotResolvers<ContextType = GraphQLContext, ParentType ext
 export type AmiStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AmiStatus'] = ResolversParentTypes['AmiStatus']> = {
   cacheHits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   cacheMisses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cluster?: Resolver<Maybe<ResolversTypes['ClusterStatus']>, ParentType, ContextType>;
   connected?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   databaseError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   databaseMode?: Resolver<ResolversTypes['DatabaseMode'], ParentType, ContextType>;
@@ -695,6 +724,19 @@ export type AmiStatusResolvers<ContextType = GraphQLContext, ParentType extends 
   queueDataDetail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reconnects?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   synced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type ClusterStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ClusterStatus'] = ResolversParentTypes['ClusterStatus']> = {
+  awaitingSnapshot?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  instance?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lagMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  leader?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  leaderEpoch?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  pbx?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  redisConnected?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  streamEpoch?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type CommandResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CommandResult'] = ResolversParentTypes['CommandResult']> = {
@@ -828,6 +870,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AgentStatusEvent?: AgentStatusEventResolvers<ContextType>;
   AgentsSnapshot?: AgentsSnapshotResolvers<ContextType>;
   AmiStatus?: AmiStatusResolvers<ContextType>;
+  ClusterStatus?: ClusterStatusResolvers<ContextType>;
   CommandResult?: CommandResultResolvers<ContextType>;
   CompatEvent?: CompatEventResolvers<ContextType>;
   Contact?: ContactResolvers<ContextType>;

@@ -27,7 +27,7 @@ export function presenceStateFromGraphQL(state: PresenceState): DomainPresenceSt
 
 export const typeResolvers: Pick<
   Resolvers,
-  "Contact" | "ExtensionStatus" | "AgentStatusEvent" | "AgentsSnapshot" | "AgentStatusChanged" | "Presence" | "QueueMembership" | "Revocation"
+  "Contact" | "ExtensionStatus" | "AgentStatusEvent" | "AgentsSnapshot" | "AgentStatusChanged" | "Presence" | "QueueMembership" | "ClusterStatus" | "Revocation"
 > = {
   Contact: {
     expiresAt: (contact) => (contact.expirationTime === null ? null : contact.expirationTime * 1000),
@@ -39,7 +39,7 @@ export const typeResolvers: Pick<
     __resolveType: (event) => (event.kind === "snapshot" ? "AgentsSnapshot" : "AgentStatusChanged"),
   },
   AgentsSnapshot: {
-    epoch: (_snapshot, _args, { services }) => services.hub.epoch,
+    epoch: (snapshot, _args, { services }) => snapshot.epoch ?? services.hub.epoch,
   },
   // A delta's flat fields are its agent's (a removed agent reads OFFLINE, as before).
   AgentStatusChanged: {
@@ -51,7 +51,11 @@ export const typeResolvers: Pick<
     dnd: (event) => event.agent.dnd,
     presence: (event) => event.agent.presence,
     queues: (event) => event.agent.queues,
-    epoch: (_event, _args, { services }) => services.hub.epoch,
+    epoch: (event, _args, { services }) => event.epoch ?? services.hub.epoch,
+  },
+  ClusterStatus: {
+    role: (status) => status.role.toUpperCase(),
+    leader: (status) => (status.role === "leader" ? status.instance : (status.link?.leader ?? null)),
   },
   Revocation: {
     kind: (revocation) => (revocation.kind === "token" ? "TOKEN" : "SUBJECT"),

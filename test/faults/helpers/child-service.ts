@@ -53,9 +53,9 @@ export class ChildService {
   }
 
   /** Starts `src/main.ts` with exactly these settings (plus PORT, HOST, LOG_FORMAT=json). */
-  static async spawn(env: Record<string, string>): Promise<ChildService> {
-    const port = await freePort();
-    const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AMI_|DATABASE_URL$|DATA_DIR$|DB_|PORT$|HOST$|LOG_|SHUTDOWN_|WRITE_|NODE_ENV$)/.test(name)));
+  static async spawn(env: Record<string, string>, fixedPort?: number): Promise<ChildService> {
+    const port = fixedPort ?? (await freePort());
+    const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AMI_|DATABASE_URL$|DATA_DIR$|DB_|PORT$|HOST$|LOG_|SHUTDOWN_|WRITE_|NODE_ENV$|REDIS_URL$|PBX_|CLUSTER_|INSTANCE_ID$)/.test(name)));
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: REPO,
       env: { ...base, HOST: "127.0.0.1", PORT: String(port), LOG_FORMAT: "json", AMI_SECRET: "crmsecret", ...env },

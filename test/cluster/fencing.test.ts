@@ -1,0 +1,128 @@
+// Leadership and fencing against the real engines: the PostgreSQL advisory lock elects one instance per
+// PBX and moves on when the holder's session dies or goes silent; a write under an older epoch is
+// refused by the database and leaves nothing; an append under an older epoch is refused by Redis.
+import { Redis } from "ioredis";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChangeStream } from "../../src/cluster/change-stream.ts";
+import { PgLeaderLock } from "../../src/store/pg-leader-lock.ts";
+import { FencedWriteError, PrismaStatusStore, type WriteFence } from "../../src/store/prisma-status-store.ts";
+import { agent, contact } from "../helpers/agents.ts";
+import { createTestPostgres, silentLog, type TestDatabase } from "../helpers/databases.ts";
+import { sleep, waitFor } from "../helpers/wait-for.ts";
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/0";
+
+describe("leadership through PostgreSQL", () => {
+  let database: TestDatabase;
+  const locks: PgLeaderLock[] = [];
+  beforeAll(async () => {
+    database = await createTestPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    for (const lock of locks) await lock.stop();
+    await database?.drop();
+  });
+
+  function lock(name: string, events: string[], leaseMs = 3_000, pbx = "pbx-1"): PgLeaderLock {
+    const created = new PgLeaderLock({
+      url: database.url!,
+      pbx,
+      instanceId: name,
+      leaseMs,
+      pollMs: 100,
+      connectTimeoutMs: 2_000,
+      log: silentLog(),
+      canLead: () => true,
+      onElected: (epoch) => void events.push(`${name} elected ${epoch}`),
+      onDeposed: (reason) => void events.push(`${name} deposed: ${reason}`),
+    });
+    locks.push(created);
+    return created;
+  }
+
+  it("elects one of two, then the other when the leader's session is terminated, with a higher epoch; the old epoch's writes are refused and write nothing", async () => {
+    const events: string[] = [];
+    const a = lock("a", events);
+    const b = lock("b", events);
+    a.start();
+    await waitFor(() => a.isLeader, { timeoutMs: 5_000, message: "a elected" });
+    b.start();
+    await sleep(400);
+    expect(b.isLeader).toBe(false);
+    const firstEpoch = a.epoch!;
+
+    // The leader's session dies (as with kill -9): PostgreSQL releases the lock, b takes over.
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE '%leader-lock a'");
+    await admin.end();
+    await waitFor(() => b.isLeader, { timeoutMs: 3_000, message: "b elected" });
+    expect(b.epoch).toBe(firstEpoch + 1);
+    await waitFor(() => !a.isLeader, { timeoutMs: 3_000, message: "a deposed" });
+    expect(events.filter((e) => e.startsWith("a deposed"))).toHaveLength(1);
+
+    // A write under a's epoch: refused by cluster_fence, nothing stored. Under b's: stored.
+    const fenceOf = (epoch: number): WriteFence => ({ pbx: "pbx-1", epoch });
+    const old = new PrismaStatusStore(database.db.prisma, undefined, () => fenceOf(firstEpoch));
+    await expect(old.writeExtensions([{ extension: "3000", state: agent("3000", [contact("3000", 1)]) }])).rejects.toBeInstanceOf(FencedWriteError);
+    expect(events.join("; ")).not.toMatch(/b deposed/);
+    const current = new PrismaStatusStore(database.db.prisma, undefined, () => fenceOf(b.epoch!));
+    expect(await current.loadAll()).toEqual([]);
+    await current.writeExtensions([{ extension: "3001", state: agent("3001", [contact("3001", 1)]) }]);
+    expect((await current.loadAll()).map((a) => a.extension)).toEqual(["3001"]);
+    // A deposed instance's store drops its writes without a round trip.
+    const deposed = new PrismaStatusStore(database.db.prisma, undefined, () => "deposed");
+    await deposed.writeExtensions([{ extension: "3002", state: agent("3002", []) }]);
+    expect(deposed.fencedWrites).toBe(1);
+    expect((await current.loadAll()).map((a) => a.extension)).toEqual(["3001"]);
+  });
+
+  it("a leader that stops renewing (frozen) loses the lock after the lease: the server ends its session", async () => {
+    const events: string[] = [];
+    const frozen = lock("frozen", events, 1_000, "pbx-2");
+    frozen.start();
+    await waitFor(() => frozen.isLeader, { timeoutMs: 5_000, message: "elected" });
+    // Freeze: stop its renewals (what SIGSTOP does to the whole process).
+    (frozen as unknown as { stopped: boolean; timer: NodeJS.Timeout }).stopped = true;
+    clearTimeout((frozen as unknown as { timer: NodeJS.Timeout }).timer);
+    const started = Date.now();
+    const other = lock("other", events, 1_000, "pbx-2");
+    other.start();
+    await waitFor(() => other.isLeader, { timeoutMs: 5_000, message: "the other elected after the lease" });
+    const ms = Date.now() - started;
+    expect(ms).toBeGreaterThanOrEqual(800);
+    expect(ms).toBeLessThan(3_000);
+  });
+});
+
+describe("the Redis stream's fence", () => {
+  const prefix = `test-fence-${process.pid}-${Date.now()}`;
+  let stream: ChangeStream;
+  beforeAll(async () => {
+    stream = new ChangeStream({ url: REDIS_URL, keyPrefix: prefix, pbx: "p", maxLen: 1_000, log: silentLog() });
+    await stream.connect();
+  });
+  afterAll(async () => {
+    const redis = new Redis(REDIS_URL);
+    await redis.del(stream.keys.stream, stream.keys.fence, stream.keys.snapshot);
+    redis.disconnect();
+    await stream.close();
+  });
+
+  it("refuses appends and snapshots of an older leader once a newer one claimed the stream, and reports a lost fence as a reset", async () => {
+    const first = await stream.append(1, { n: 1, k: "link", link: { connected: true, synced: true, leader: "a", lastError: null, queueDataAvailable: true, queueDataDetail: null } });
+    expect(first.reset).toBe(true); // nothing claimed before: a fresh (or emptied) Redis
+    const second = await stream.append(1, { n: 2, k: "state", ext: "1000", state: null });
+    expect(second.reset).toBe(false);
+    expect(await stream.claim(2)).toBe(second.id);
+    await expect(stream.append(1, { n: 3, k: "state", ext: "1000", state: null })).rejects.toThrow(/^FENCED/);
+    await expect(stream.saveSnapshot(1, second.id, { epoch: "e", seq: 0, n: 2, stale: false, link: null, states: [], views: [] })).rejects.toThrow(/FENCED/);
+    await expect(stream.claim(1)).rejects.toThrow(/FENCED/);
+    const entries = await stream.read("0", 10, 10);
+    expect(entries.map((e) => [e.leaderEpoch, e.record.n])).toEqual([
+      [1, 1],
+      [1, 2],
+    ]);
+  });
+});
