@@ -133,12 +133,13 @@ export class StatusHub {
     const queue = new SubscriberQueue<AgentStatusEventModel>((event) => (event.kind === "change" ? event.extension : null), this.maxQueue, () => {
       this.subscribers--;
       unwatch();
+      this.snapshotTakers.delete(snapshotNow);
     });
     this.subscribers++;
     unwatch = this.watch(wanted, (change) => {
       if (snapshotSeq === Number.POSITIVE_INFINITY) pending.push(change); // snapshot still being built
       else if (change.seq > snapshotSeq) queue.push(change);
-    }, () => this.snapshotTakers.delete(snapshotNow));
+    });
     const snapshotNow = () => {
       snapshotSeq = Number.POSITIVE_INFINITY;
       pending.length = 0;
