@@ -18,6 +18,9 @@ import { createPrismaStatusStore } from "../../src/store/prisma-status-store.ts"
 import { agent, contact } from "../helpers/agents.ts";
 import { ADMIN_POSTGRES_URL, adminQuery, silentLog, withDatabase } from "../helpers/databases.ts";
 
+/** Every table the committed migrations create (sorted), wherever they go. */
+const OUR_TABLES = ["_prisma_migrations", "cluster_leaders", "ps_contacts", "ps_endpoints", "revoked_credentials", "user_extensions", "users"];
+
 const ASTERISK_DDL = readFileSync(path.join(import.meta.dirname, "../fixtures/asterisk-realtime/realtime-schema.sql"), "utf8");
 const AUTO: RealtimeSettings = { mode: "auto", asteriskSchema: "public", serviceSchema: "agent_availability" };
 const HASH = "e8fa77a71c4017dddb7584685f802864";
@@ -109,7 +112,7 @@ describe("migrations next to Asterisk's realtime tables (PostgreSQL)", () => {
       ["ps_contacts", "updated_at", "YES", null],
     ]);
     const ours = await sql.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'agent_availability' ORDER BY table_name`);
-    expect(ours.rows.map((r) => r.table_name)).toEqual(["_prisma_migrations", "ps_contacts", "ps_endpoints", "revoked_credentials", "user_extensions", "users"]);
+    expect(ours.rows.map((r) => r.table_name)).toEqual(OUR_TABLES);
     const publicTables = await sql.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`);
     expect(publicTables.rows.map((r) => r.table_name)).toEqual(["ps_aors", "ps_auths", "ps_contacts", "ps_endpoints"]);
 
@@ -134,7 +137,7 @@ describe("migrations next to Asterisk's realtime tables (PostgreSQL)", () => {
     const db = await open(url);
     expect(db.layout).toEqual({ kind: "standalone" });
     const tables = await sql.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`);
-    expect(tables.rows.map((r) => r.table_name)).toEqual(["_prisma_migrations", "ps_contacts", "ps_endpoints", "revoked_credentials", "user_extensions", "users"]);
+    expect(tables.rows.map((r) => r.table_name)).toEqual(OUR_TABLES);
     const schemas = await sql.query(`SELECT 1 FROM information_schema.schemata WHERE schema_name = 'agent_availability'`);
     expect(schemas.rowCount).toBe(0);
   });
@@ -186,7 +189,7 @@ describe("npm run db:migrate next to Asterisk's realtime tables (the wasm schema
     expect(await status({ url: target.url }, options)).toMatchObject({ upToDate: true });
     expect(await asteriskColumns(sql.query.bind(sql))).toEqual(before);
     const ours = await sql.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'agent_availability' ORDER BY table_name`);
-    expect(ours.rows.map((r) => r.table_name)).toEqual(["_prisma_migrations", "ps_contacts", "ps_endpoints", "revoked_credentials", "user_extensions", "users"]);
+    expect(ours.rows.map((r) => r.table_name)).toEqual(OUR_TABLES);
     // The service then starts on it without applying anything again.
     const db = await open(url);
     expect(db.layout.kind).toBe("asterisk-realtime");
