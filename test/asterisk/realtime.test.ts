@@ -110,7 +110,7 @@ describe("next to Asterisk's PJSIP realtime tables", () => {
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ databaseMode: "ASTERISK_REALTIME" });
     const ours = await sql.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'agent_availability' ORDER BY table_name`);
-    expect(ours.rows.map((r) => r.table_name)).toEqual(["_prisma_migrations", "ps_contacts", "ps_endpoints", "revoked_credentials", "user_extensions", "users"]);
+    expect(ours.rows.map((r) => r.table_name)).toEqual(["_prisma_migrations", "cluster_leaders", "ps_contacts", "ps_endpoints", "revoked_credentials", "user_extensions", "users"]);
     // The lab's endpoints say callerid "Lab N" <N>.
     await service.waitFor(
       async () => {
