@@ -2,12 +2,16 @@
 // both served with their PBX; one PBX down marks only its own agents stale, and its resync after it comes
 // back makes them fresh; commands go to the extension's own PBX; an extension two PBXs report is served
 // from one and reported as a collision.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, type Client } from "graphql-ws";
+import WebSocket from "ws";
 import { startApp, type App } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { startSimulator, type Simulator } from "../../src/simulator/simulator.ts";
 import { MemoryLog } from "../helpers/memory-log.ts";
-import { sleep } from "../helpers/wait-for.ts";
+import { adminQuery, ADMIN_POSTGRES_URL, withDatabase } from "../helpers/databases.ts";
+import { sleep, waitFor } from "../helpers/wait-for.ts";
 
 interface AgentRow {
   extension: string;
@@ -28,13 +32,13 @@ interface PbxRow {
 
 const simOptions = { qualifyDelayMs: 50, restartQualifyMs: 200, loginFailureDelayMs: 20 };
 
-async function startFor(sims: Record<string, Simulator>, log: MemoryLog): Promise<App> {
+async function startFor(sims: Record<string, { host: string; port: number }>, log: MemoryLog, database: Record<string, string> = { DATABASE_URL: "memory:" }): Promise<App> {
   const pbxs = Object.entries(sims).map(([name, sim]) => ({ name, host: sim.host, port: sim.port, username: "crm", secret: "crmsecret" }));
   return startApp(
     loadConfig({
       HOST: "127.0.0.1",
       PORT: "0",
-      DATABASE_URL: "memory:",
+      ...database,
       AMI_PBXS: JSON.stringify(pbxs),
       AMI_PING_INTERVAL_MS: "1000",
       AMI_RECONNECT_MAX_MS: "200",
@@ -66,20 +70,44 @@ async function until(app: App, what: string, done: (state: State) => boolean, ti
   }
 }
 
+/** A new database on the machine's PostgreSQL (faster to start than PGlite on a busy machine). */
+async function freshPostgres(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const name = `test_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  return { env: { DATABASE_URL: withDatabase(ADMIN_POSTGRES_URL, name) }, drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
 const byPbx = (state: State, pbx: string) => state.agents.filter((agent) => agent.pbx === pbx);
 
-describe("two PBXs, distinct extensions", () => {
+interface StreamEvent {
+  __typename: string;
+  seq: number;
+  agents?: Array<{ extension: string; pbx: string }>;
+  agent?: { extension: string; pbx: string; stale: boolean };
+}
+
+describe("two PBXs, distinct extensions (PGlite)", () => {
   let east: Simulator;
   let west: Simulator;
   let app: App;
+  let ws: Client;
+  const events: StreamEvent[] = [];
   const log = new MemoryLog();
 
   beforeAll(async () => {
     east = await startSimulator({ ...simOptions, agents: 3, firstExtension: 1000 });
     west = await startSimulator({ ...simOptions, agents: 3, firstExtension: 2000 });
     app = await startFor({ east, west }, log);
+    await until(app, "both PBXs synced", (s) => s.amiStatus.synced && s.agents.length === 6 && s.agents.every((a) => !a.stale && a.status === "AVAILABLE"));
+    ws = createClient({ url: app.url.replace("http", "ws") + "/graphql", webSocketImpl: WebSocket, retryAttempts: 0 });
+    ws.subscribe<{ agentStatus: StreamEvent }>(
+      { query: "subscription { agentStatus { __typename ... on AgentsSnapshot { seq agents { extension pbx } } ... on AgentStatusChanged { seq agent { extension pbx stale } } } }" },
+      { next: (r) => r.data && events.push(r.data.agentStatus), error: () => {}, complete: () => {} },
+    );
+    await waitFor(() => events.length > 0, { timeoutMs: 5_000, message: "the subscription's snapshot" });
   });
   afterAll(async () => {
+    await ws?.dispose();
     await app?.stop();
     await east?.close();
     await west?.close();
@@ -122,6 +150,15 @@ describe("two PBXs, distinct extensions", () => {
   });
 
   it("one PBX down: only its agents are stale, the other's stay fresh; back: resynced and fresh", async () => {
+    expect(events[0]!.agents!.map((a) => [a.extension, a.pbx])).toEqual([
+      ["1000", "east"],
+      ["1001", "east"],
+      ["1002", "east"],
+      ["2000", "west"],
+      ["2001", "west"],
+      ["2002", "west"],
+    ]);
+    const from = events.length;
     const back = west.restart({ downMs: 2_000 });
     const down = await until(app, "west's agents stale", (s) => byPbx(s, "west").every((a) => a.stale));
     expect(byPbx(down, "west").map((a) => [a.extension, a.stale, a.available])).toEqual([
@@ -157,24 +194,33 @@ describe("two PBXs, distinct extensions", () => {
       ["east", true, 3],
       ["west", true, 3],
     ]);
+    // The subscriber saw it the same way: one gap-free stream, only west's agents went stale, and back.
+    await waitFor(() => events.slice(from).filter((e) => e.agent?.pbx === "west" && !e.agent.stale).length >= 3, { timeoutMs: 5_000, message: "west's fresh deltas" });
+    const deltas = events.slice(from);
+    expect(deltas.every((e, i) => e.__typename === "AgentStatusChanged" && e.seq === events[from - 1]!.seq + i + 1)).toBe(true);
+    expect(new Set(deltas.filter((e) => e.agent!.stale).map((e) => e.agent!.pbx))).toEqual(new Set(["west"]));
+    expect(new Set(deltas.filter((e) => e.agent!.stale).map((e) => e.agent!.extension))).toEqual(new Set(["2000", "2001", "2002"]));
   });
 });
 
-describe("two PBXs reporting the same extensions", () => {
+describe("two PBXs reporting the same extensions (PostgreSQL)", () => {
   let a: Simulator;
   let b: Simulator;
   let app: App;
+  let database: Awaited<ReturnType<typeof freshPostgres>>;
   const log = new MemoryLog();
 
   beforeAll(async () => {
+    database = await freshPostgres();
     a = await startSimulator({ ...simOptions, agents: 2, firstExtension: 1000 });
     b = await startSimulator({ ...simOptions, agents: 3, firstExtension: 1000 });
-    app = await startFor({ a, b }, log);
+    app = await startFor({ a, b }, log, database.env);
   });
   afterAll(async () => {
     await app?.stop();
     await a?.close();
     await b?.close();
+    await database?.drop();
   });
 
   it("serves each extension from the PBX that reported it first and reports the collision", async () => {
@@ -194,5 +240,52 @@ describe("two PBXs reporting the same extensions", () => {
       ["1002", "b"],
     ]);
     expect(log.text()).toMatch(/extension reported by two PBXs/);
+  });
+});
+
+describe("a restart while one PBX is down (PostgreSQL)", () => {
+  let database: Awaited<ReturnType<typeof freshPostgres>>;
+  const apps: App[] = [];
+  const sims: Simulator[] = [];
+
+  beforeAll(async () => {
+    database = await freshPostgres();
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.stop().catch(() => undefined);
+    for (const sim of sims) await sim.close().catch(() => undefined);
+    await database?.drop();
+  });
+
+  it("serves the down PBX's stored agents, stale and on their own PBX, and the other's fresh", async () => {
+    const east = await startSimulator({ ...simOptions, agents: 2, firstExtension: 1000 });
+    let west = await startSimulator({ ...simOptions, agents: 2, firstExtension: 2000 });
+    sims.push(east, west);
+    const log = new MemoryLog();
+    const first = await startFor({ east, west }, log, database.env);
+    apps.push(first);
+    await until(first, "both synced", (s) => s.amiStatus.synced && s.agents.length === 4 && s.agents.every((a) => a.available));
+    await sleep(200); // WRITE_FLUSH_MS is 20: the states are stored
+    await first.stop();
+
+    const westAddress = { host: west.host, port: west.port };
+    await west.close();
+    const second = await startFor({ east, west: westAddress }, log, database.env);
+    apps.push(second);
+    const restarted = await until(second, "east synced, west down", (s) => s.amiStatus.pbxs[0]!.synced && s.agents.length === 4);
+    expect(restarted.agents.map((a) => [a.extension, a.pbx, a.stale])).toEqual([
+      ["1000", "east", false],
+      ["1001", "east", false],
+      ["2000", "west", true],
+      ["2001", "west", true],
+    ]);
+    expect(restarted.amiStatus.pbxs.map((p) => [p.name, p.connected, p.synced])).toEqual([
+      ["east", true, true],
+      ["west", false, false],
+    ]);
+
+    west = await startSimulator({ ...simOptions, agents: 2, firstExtension: 2000, port: westAddress.port });
+    sims.push(west);
+    await until(second, "west back and resynced", (s) => s.amiStatus.synced && s.agents.length === 4 && s.agents.every((a) => !a.stale && a.available));
   });
 });
