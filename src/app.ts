@@ -2,7 +2,7 @@
 // No environment access and no process handling here: main.ts owns those.
 import { EventEmitter } from "node:events";
 import { PubSub } from "graphql-subscriptions";
-import type { Config } from "./config.ts";
+import type { Config, PbxConfig } from "./config.ts";
 import type { Log } from "./domain/ports.ts";
 import { AvailabilityTracker } from "./domain/tracker.ts";
 import { AgentRoster } from "./domain/agent/roster.ts";
@@ -37,7 +37,6 @@ import type { AgentState } from "./domain/types.ts";
 import type { ChangeEvent, CompatEventModel } from "./events/status-hub.ts";
 import { ClusterNode } from "./cluster/cluster-node.ts";
 import { clusterMetrics, clusterReadiness } from "./cluster/cluster-probes.ts";
-import type { PbxConfig } from "./config.ts";
 import { ExtensionOwners } from "./domain/pbx/extension-owners.ts";
 import { PbxGate } from "./service/pbx-gate.ts";
 import { combinedStats, PbxFleet, type PbxMember } from "./service/pbx-fleet.ts";

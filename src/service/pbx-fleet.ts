@@ -68,7 +68,7 @@ export class PbxFleet implements LiveState {
   }
 
   list(): AgentState[] {
-    return this.members.flatMap((member) => member.tracker.list());
+    return this.members.length === 1 ? this.first.tracker.list() : this.members.flatMap((member) => member.tracker.list());
   }
 
   /** Some PBX's agents are stale (per agent: staleOf). */
