@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type Client } from "graphql-ws";
+import { Redis } from "ioredis";
 import WebSocket from "ws";
 import { startApp, type App } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -130,6 +131,8 @@ describe("two PBXs, distinct extensions (PGlite)", () => {
     ]);
     const { extension } = await graphql<{ extension: { pbx: string } }>(app, '{ extension(id: "2001") { pbx } }');
     expect(extension.pbx).toBe("west");
+    const rest = (await (await fetch(`${app.url}/api/ami/extensions`)).json()) as Array<{ extension: string; pbx: string }>;
+    expect(rest.map((e) => `${e.extension}@${e.pbx}`)).toEqual(["1000@east", "1001@east", "1002@east", "2000@west", "2001@west", "2002@west"]);
     const ready = await fetch(`${app.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks).toMatchObject({ ami: { ok: true }, "ami:east": { ok: true }, "ami:west": { ok: true } });
@@ -287,5 +290,69 @@ describe("a restart while one PBX is down (PostgreSQL)", () => {
     west = await startSimulator({ ...simOptions, agents: 2, firstExtension: 2000, port: westAddress.port });
     sims.push(west);
     await until(second, "west back and resynced", (s) => s.amiStatus.synced && s.agents.length === 4 && s.agents.every((a) => !a.stale && a.available));
+  });
+});
+
+describe("one PBX of AMI_PBXS, two instances (REDIS_URL, PostgreSQL)", () => {
+  const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/0";
+  // Its own Redis keys: other tests (and engineers) share the machine's Redis.
+  const keyPrefix = `test-pbxs-${randomUUID().slice(0, 8)}`;
+  let database: Awaited<ReturnType<typeof freshPostgres>>;
+  let sim: Simulator;
+  const apps: App[] = [];
+  const log = new MemoryLog();
+
+  beforeAll(async () => {
+    database = await freshPostgres();
+    sim = await startSimulator({ ...simOptions, agents: 2, firstExtension: 3000 });
+    const pbxs = JSON.stringify([{ name: "solo", host: sim.host, port: sim.port, secret: "crmsecret" }]);
+    const config = (instance: string) =>
+      loadConfig({
+        HOST: "127.0.0.1",
+        PORT: "0",
+        ...database.env,
+        AMI_PBXS: pbxs,
+        AMI_PING_INTERVAL_MS: "1000",
+        AMI_RECONNECT_MAX_MS: "200",
+        WRITE_FLUSH_MS: "20",
+        WEB_UI: "false",
+        REDIS_URL: redisUrl,
+        CLUSTER_KEY_PREFIX: keyPrefix,
+        CLUSTER_POLL_MS: "100",
+        INSTANCE_ID: instance,
+      });
+    apps.push(await startApp(config("a"), log));
+    apps.push(await startApp(config("b"), log));
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.stop().catch(() => undefined);
+    await sim?.close();
+    await database?.drop();
+    const redis = new Redis(redisUrl, { lazyConnect: true });
+    await redis.connect();
+    const keys = await redis.keys(`${keyPrefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it("every instance says which instance leads the PBX, and serves its agents with their pbx", async () => {
+    const leaderOf = (state: State & { amiStatus: { pbxs: Array<PbxRow & { leader: string | null }> } }) => state.amiStatus.pbxs[0]!.leader;
+    const query = "{ agents { extension pbx stale } amiStatus { synced pbxs { name synced leader } } }";
+    const states = async () => Promise.all(apps.map((app) => graphql<State & { amiStatus: { pbxs: Array<PbxRow & { leader: string | null }> } }>(app, query)));
+    const deadline = Date.now() + 15_000;
+    let seen = await states();
+    while (!seen.every((s) => s.amiStatus.synced && s.agents.length === 2 && leaderOf(s) !== null) && Date.now() < deadline) {
+      await sleep(50);
+      seen = await states();
+    }
+    const leader = leaderOf(seen[0]!);
+    expect(["a", "b"]).toContain(leader);
+    for (const state of seen) {
+      expect(state.amiStatus.pbxs).toEqual([{ name: "solo", synced: true, leader }]);
+      expect(state.agents.map((a) => [a.extension, a.pbx, a.stale])).toEqual([
+        ["3000", "solo", false],
+        ["3001", "solo", false],
+      ]);
+    }
   });
 });
