@@ -150,7 +150,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   });
   const reader = new AgentReader(store, cache, cluster ? cluster.replica : fleet, log.child({ module: "reader" }), config.db.readTimeoutMs);
   // To the PBX the extension is on (one PBX: its bridge, the leader's in a cluster).
-  const bridgeOf = (extension: string): AmiBridge => (several ? (fleet.memberOf(extension) ?? fleet.first).bridge : amiBridge());
+  const bridgeOf = (extension: string | undefined): AmiBridge => (several && extension !== undefined ? (fleet.memberOf(extension) ?? fleet.first).bridge : amiBridge());
   const trackerOf = (extension: string): AvailabilityTracker => (several ? (fleet.memberOf(extension) ?? fleet.first).tracker : tracker);
   const commands = new AgentCommands((fields, extension) => bridgeOf(extension).command(fields), config.agents.naming, (extension, queue) => {
     const member = trackerOf(extension).get(extension)?.queues.find((m) => queue === null || m.queue === queue);

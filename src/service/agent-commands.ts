@@ -3,8 +3,9 @@
 // what we serve: the state moves when Asterisk reports it (the events), not when the command returns.
 import type { PresenceState } from "../domain/types.ts";
 
-/** Sends one AMI action (to the PBX `extension` is on); rejects with Asterisk's own error text (AmiResponseError) or a link error. */
-export type SendAction = (fields: { Action: string } & Record<string, string>, extension: string) => Promise<{ message: string | null }>;
+/** Sends one AMI action; rejects with Asterisk's own error text (AmiResponseError) or a link error.
+ * `extension`: the command's, so that with several PBXs it goes to the PBX that extension is on. */
+export type SendAction = (fields: { Action: string } & Record<string, string>, extension?: string) => Promise<{ message: string | null }>;
 
 export interface CommandNaming {
   /** e.g. `Custom:DND{ext}` */
