@@ -31,6 +31,8 @@ export interface AmiLoadSource {
   changeQuietly(): Map<string, string>;
   /** Live AMI events written so far (each event once). */
   eventsSent(): number;
+  /** Resolves once the service's socket has taken everything queued for it. */
+  flushed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function startSimulatorSource(spec: AgentSpec): Promise<AmiLoadSour
       throw new Error("the simulator cannot change state without events; use the peer backend");
     },
     eventsSent: () => sim.stats().eventsEmitted,
+    flushed: () => sim.flushed(),
     close: () => sim.close(),
   };
 }
@@ -138,6 +141,8 @@ export async function startPeerSource(spec: AgentSpec): Promise<AmiLoadSource> {
       return statuses;
     },
     eventsSent: () => sent,
+    // replay() writes at once; what the kernel has not taken yet is not tracked here.
+    flushed: async () => {},
     close: () => peer.close(),
   };
 }

@@ -13,6 +13,9 @@ export interface SentEvents {
   statuses: string[];
   /** AMI events these flips produced (a flip may take several). */
   amiEvents: number;
+  /** flipAll: when every event was queued (the source's own work done), and when the socket had taken them all. */
+  queuedAt?: number;
+  flushedAt?: number;
 }
 
 let source: AmiLoadSource | undefined;
@@ -69,12 +72,14 @@ serve({
   },
 
   /** Every extension flipped at once, in one write: the burst after an Asterisk restart. */
-  flipAll(extensions: string[]): SentEvents {
+  async flipAll(extensions: string[]): Promise<SentEvents> {
     const src = started();
     const eventsBefore = src.eventsSent();
     const at = nowMs();
     const statuses = src.flip(extensions);
-    return { extensions, sentAt: extensions.map(() => at), statuses, amiEvents: src.eventsSent() - eventsBefore };
+    const queuedAt = nowMs();
+    await src.flushed();
+    return { extensions, sentAt: extensions.map(() => at), statuses, amiEvents: src.eventsSent() - eventsBefore, queuedAt, flushedAt: nowMs() };
   },
 
   changeQuietly(): Array<[string, string]> {

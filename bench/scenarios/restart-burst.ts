@@ -13,6 +13,10 @@ import { waitForWritesToSettle, type ServiceUnderTest } from "../lib/service-und
 import type { SentEvents } from "../procs/ami-source.ts";
 
 interface BurstRun {
+  /** The source's own share: all events queued, then all taken by the service's socket (ms after the flip began). */
+  queuedMs: number;
+  flushedMs: number;
+  amiEvents: number;
   notStored: number;
   storeMs: number;
   subscribersMs: number;
@@ -44,7 +48,7 @@ async function measure(sut: ServiceUnderTest, sizes: Sizes, notes: string[]): Pr
       const after = sut.usage();
       if (profile) notes.push(profileNote("restart burst", await sut.service.call<string>("profileStop", "burst")));
       const store = storeLatency(sent, await takeWrites(sut.db), Infinity, nowMs());
-      runs.push({ notStored: store.missing, storeMs: store.missing ? Number.NaN : store.lastStoredAt - t0, subscribersMs: agreed === null ? Number.NaN : agreed - t0, cpu: cpuPercent(before, after) });
+      runs.push({ queuedMs: (sent.queuedAt ?? t0) - t0, flushedMs: (sent.flushedAt ?? t0) - t0, amiEvents: sent.amiEvents, notStored: store.missing, storeMs: store.missing ? Number.NaN : store.lastStoredAt - t0, subscribersMs: agreed === null ? Number.NaN : agreed - t0, cpu: cpuPercent(before, after) });
     }
     return runs;
   } finally {
@@ -64,6 +68,7 @@ export async function restartBurst(real: ServiceUnderTest, naive: ServiceUnderTe
     `restart burst: ${sizes.burst.contacts} contacts flipped in one write, ${sizes.burst.subscribers} subscribers in teams of ${sizes.burst.teamSize}; ` +
       `ours: store ${fmt.s(median(ours.map((r) => r.storeMs)))}, subscribers ${fmt.s(median(ours.map((r) => r.subscribersMs)))}; ` +
       `${ours.map((r) => r.notStored).join("/")} states not stored (ours), ${theirs[0]!.notStored} (baseline); ` +
+      `${ours[0]!.amiEvents.toLocaleString("en-US")} AMI events per burst, queued by the source in ${fmt.s(median(ours.map((r) => r.queuedMs)))} and taken by our socket ${fmt.s(median(ours.map((r) => r.flushedMs)))} after the burst began; ` +
       `baseline: store ${fmt.s(theirs[0]!.storeMs)}, subscribers ${fmt.s(theirs[0]!.subscribersMs)} (n/a = not within ${fmt.s(sizes.burst.timeoutMs)}).`,
   );
   return [

@@ -151,6 +151,8 @@ export interface Simulator {
   /** Burst: ExtensionStatus + DeviceStateChange + PeerStatus + ContactStatus Reachable for every reachable agent;
    * resolves when handed to every client (one that stopped reading is waited for at most 5 s). */
   reannounceAll(): Promise<void>;
+  /** Resolves once every client has been handed all that was queued for it (or is gone). */
+  flushed(): Promise<void>;
   /** FreePBX's DND toggle (`Custom:DND<N>` + presence dnd / available). */
   dnd(ext: string, on: boolean): Promise<void>;
   /** `presencestate change CustomPresence:<N>`; state: available, away, xa, chat, dnd, unavailable, not_set. */
@@ -331,6 +333,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       scenarios.reannounceAll();
       await server.flushed();
     },
+    flushed: () => server.flushed(),
     contacts: () =>
       model.list().flatMap((agent) => (agent.contact ? [{ extension: agent.extension, uri: agent.contact.uri, status: agent.contact.status }] : [])),
     endpoints: () => model.list().map((agent) => ({ extension: agent.extension, deviceState: DEVICE_STATE_WORDS[model.deviceState(agent)] })),

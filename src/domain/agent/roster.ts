@@ -21,6 +21,8 @@ export interface AgentChange {
 
 interface Published {
   view: AgentView;
+  /** publishedFingerprint(view), once some comparison needed it. */
+  fingerprint?: string;
 }
 
 export class AgentRoster {
@@ -52,13 +54,15 @@ export class AgentRoster {
   /**
    * An extension's new state (null: gone from Asterisk) → the change of its agent, if one is published.
    * `published`: the tracker already knows that something a dashboard shows changed, which for an agent
-   * of one extension is the answer (no comparison needed on this hot path).
+   * of one extension (its user's only one, or no user's) is the answer (no comparison on this hot path).
    */
   apply(extension: string, state: AgentState | null, published = false): AgentChange | null {
     if (state) this.states.set(extension, this.named(state));
     else this.states.delete(extension);
     const key = this.directory.keyOf(extension);
-    return this.recomputeKey(key, extension, published && key.startsWith("ext:"));
+    // An agent of one extension (alone, or its user's only one) changes exactly when the tracker says.
+    const lone = key.startsWith("ext:") || this.directory.siblingsOf(extension).length === 1;
+    return this.recomputeKey(key, extension, published && lone);
   }
 
   /** Start again from these extension states, continuing the sequence after `seq` (a new AMI reader in a cluster). */
@@ -106,8 +110,13 @@ export class AgentRoster {
     }
     const owner = key.startsWith("user:") ? this.directory.ownerOf(parts[0]!.extension) : null;
     const view = mergeAgent(owner, parts, this.now());
-    this.agents.set(key, { view });
-    if (old && !knownChanged && publishedFingerprint(old.view) === publishedFingerprint(view)) return null;
+    const entry: Published = { view };
+    this.agents.set(key, entry);
+    if (old && !knownChanged) {
+      old.fingerprint ??= publishedFingerprint(old.view);
+      entry.fingerprint = publishedFingerprint(view);
+      if (old.fingerprint === entry.fingerprint) return null;
+    }
     return { seq: ++this.seq, extension: view.extension, extensions: view.extensions.map((e) => e.extension), agent: view, removed: false, previous: old ? flags(old.view) : null };
   }
 
