@@ -35,7 +35,7 @@ import type { Probes } from "./http/rest.ts";
 import type { AmiListener } from "./domain/ports.ts";
 import type { AgentState } from "./domain/types.ts";
 import type { ChangeEvent, CompatEventModel } from "./events/status-hub.ts";
-import { ClusterNode } from "./cluster/cluster-node.ts";
+import type { ClusterNode } from "./cluster/cluster-node.ts";
 import { clusterMetrics, clusterReadiness } from "./cluster/cluster-probes.ts";
 
 export interface App {
@@ -65,6 +65,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     startupWaitMs: config.db.startupWaitMs,
     signal: options.signal,
     realtime: config.db.realtime,
+    pglite: config.db.pglite,
   });
   // Several instances (REDIS_URL): every write is fenced on this instance's leadership of the PBX.
   let cluster: ClusterNode | null = null;
@@ -102,6 +103,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   // In a cluster this one is never started: it stands for "no AMI here" on a follower.
   const localBridge = newBridge(service);
   if (config.cluster) {
+    // Loaded only here: Redis's client is a good share of module loading, and one instance never needs it.
+    const { ClusterNode } = await import("./cluster/cluster-node.ts");
     cluster = new ClusterNode({
       config: config.cluster,
       databaseUrl: config.db.url!,
