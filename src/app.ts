@@ -116,6 +116,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       cache,
       service,
       newReader: newBridge,
+      forwardTimeoutMs: config.ami.actionTimeoutMs + 2_000,
     });
   }
   /** The AMI bridge of this instance: the leader's current one in a cluster. */
@@ -134,7 +135,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     log: log.child({ module: "auth" }),
   });
   const reader = new AgentReader(store, cache, cluster ? cluster.replica : tracker, log.child({ module: "reader" }), config.db.readTimeoutMs);
-  const commands = new AgentCommands((fields) => amiBridge().command(fields), config.agents.naming, (extension, queue) => {
+  // In a cluster a follower's commands go to the leader's AMI session (through Redis).
+  const commands = new AgentCommands((fields) => (cluster ? cluster.sendAction(fields) : amiBridge().command(fields)), config.agents.naming, (extension, queue) => {
     const member = tracker.get(extension)?.queues.find((m) => queue === null || m.queue === queue);
     return member?.interface ?? null;
   });

@@ -150,6 +150,16 @@ serve({
     return { latency: summarize(samples), expected, missing, errors: subscribers.flatMap((s) => s.errors).slice(0, 5) };
   },
 
+  /**
+   * Server stamp → arrival of every change message so far (the delta's `ts`, stamped by the service that
+   * published it: in a cluster, the leader; Redis and a follower's replay included).
+   */
+  publishLatencies(): { latency: LatencySummary; deliveries: number; errors: string[] } {
+    const samples: number[] = [];
+    for (const sub of subscribers) for (const list of sub.messages.values()) for (const message of list) samples.push(message.at - message.ts);
+    return { latency: summarize(samples), deliveries: samples.length, errors: subscribers.flatMap((s) => s.errors).slice(0, 5) };
+  },
+
   /** When every subscriber had seen every watched extension reach its expected status (epoch ms; null if never). */
   agreedAt(expected: Array<[string, string]>, since: number): number | null {
     let latest = 0;

@@ -7,6 +7,7 @@ import { cpuPercent } from "../lib/proc-usage.ts";
 import { startChild } from "../lib/rpc.ts";
 import { median } from "../lib/stats.ts";
 import { fmt, type Row } from "../lib/table.ts";
+import { profileNote } from "./ingest.ts";
 import type { Sizes } from "../lib/sizes.ts";
 import { waitForWritesToSettle, type ServiceUnderTest } from "../lib/service-under-test.ts";
 import type { SentEvents } from "../procs/ami-source.ts";
@@ -18,7 +19,7 @@ interface BurstRun {
   cpu: number;
 }
 
-async function measure(sut: ServiceUnderTest, sizes: Sizes): Promise<BurstRun[]> {
+async function measure(sut: ServiceUnderTest, sizes: Sizes, notes: string[]): Promise<BurstRun[]> {
   const { subscribers, teamSize, contacts, timeoutMs } = sizes.burst;
   const clients = await startChild("subscribers", `burst-${sut.variant}`);
   try {
@@ -28,6 +29,9 @@ async function measure(sut: ServiceUnderTest, sizes: Sizes): Promise<BurstRun[]>
       await clients.call("reset");
       await takeWrites(sut.db);
       const before = sut.usage();
+      // BENCH_CPU_PROF=1: a CPU profile of our first burst (bench/.logs/burst.cpuprofile).
+      const profile = Boolean(process.env.BENCH_CPU_PROF) && rep === 0 && sut.variant === "real";
+      if (profile) await sut.service.call("profileStart");
       const sent = await sut.source.call<SentEvents>("flipAll", sut.extensions);
       const t0 = sent.sentAt[0]!;
       const expected = sent.extensions.map((e, i) => [e, sent.statuses[i]!] as [string, string]);
@@ -38,6 +42,7 @@ async function measure(sut: ServiceUnderTest, sizes: Sizes): Promise<BurstRun[]>
       }
       await waitForWritesToSettle(sut.db, 300, Math.max(0, timeoutMs - (nowMs() - t0)));
       const after = sut.usage();
+      if (profile) notes.push(profileNote("restart burst", await sut.service.call<string>("profileStop", "burst")));
       const store = storeLatency(sent, await takeWrites(sut.db), Infinity, nowMs());
       runs.push({ notStored: store.missing, storeMs: store.missing ? Number.NaN : store.lastStoredAt - t0, subscribersMs: agreed === null ? Number.NaN : agreed - t0, cpu: cpuPercent(before, after) });
     }
@@ -49,8 +54,8 @@ async function measure(sut: ServiceUnderTest, sizes: Sizes): Promise<BurstRun[]>
 }
 
 export async function restartBurst(real: ServiceUnderTest, naive: ServiceUnderTest, sizes: Sizes, notes: string[]): Promise<Row[]> {
-  const ours = await measure(real, sizes);
-  const theirs = await measure(naive, { ...sizes, reps: 1 });
+  const ours = await measure(real, sizes, notes);
+  const theirs = await measure(naive, { ...sizes, reps: 1 }, notes);
   // Agreement needs both; NaN (never, within the timeout) wins over any number.
   const agree = (r: BurstRun) => (Number.isNaN(r.storeMs) || Number.isNaN(r.subscribersMs) ? Number.NaN : Math.max(r.storeMs, r.subscribersMs));
   const oursMs = median(ours.map(agree));

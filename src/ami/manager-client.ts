@@ -10,8 +10,10 @@
 // `net.client.socket` diagnostics channel) is read by us instead of the library's reader (which
 // re-splits its carry-over on every chunk): size caps (StreamGuard), the arrival time of bytes (so our
 // own backlog cannot fail a Ping), then AmiMessageReader, which yields the library's message shape.
-// Parsed messages are handled a slice per event-loop turn with the socket paused meanwhile, so a
-// flood cannot starve HTTP.
+// Parsed messages are handled a slice per event-loop turn, so a flood cannot starve HTTP. The socket
+// keeps being read meanwhile: Asterisk drops a session whose write blocks longer than its
+// `writetimeout` (100 ms by default), so leaving a restart burst in the kernel's buffers would lose the
+// session in the middle of it. Only a backlog past `maxBacklog` messages pauses the socket (memory bound).
 //
 // One library instance per connection attempt: its parser state (partial lines) and its held-action
 // queue live per instance, so nothing from a dead socket can leak into the next session. Every
@@ -68,6 +70,8 @@ export interface AmiClientOptions {
   limits?: Partial<StreamLimits>;
   /** Messages handled per event-loop turn before yielding to other work (default 200). */
   messagesPerTurn?: number;
+  /** Parsed messages waiting to be handled past which the socket is paused until half of them are (default 100,000). */
+  maxBacklog?: number;
   /** [0, 1); injectable for deterministic backoff. */
   random?: () => number;
   now?: () => number;
@@ -132,9 +136,12 @@ interface Session {
   socketError: string | null;
   /** When the last bytes arrived (a flood delays our Pong behind our own backlog, not a dead peer). */
   lastDataAt: number;
-  /** Messages parsed by the library but not handled yet: handled a slice per event-loop turn. */
-  readonly backlog: unknown[];
+  /** Messages parsed but not handled yet (from backlogHead on): handled a slice per event-loop turn. */
+  backlog: unknown[];
+  backlogHead: number;
   draining: boolean;
+  /** The socket is paused because the backlog reached maxBacklog. */
+  backlogFull: boolean;
   socket: Socket | null;
 }
 
@@ -154,6 +161,9 @@ export class AmiClient {
   private readonly now: () => number;
   private readonly endpoint: string;
   private readonly messagesPerTurn: number;
+  private readonly maxBacklog: number;
+  /** Times the backlog reached maxBacklog and the socket was paused. */
+  backlogPauses = 0;
 
   private state: AmiClientState = "stopped";
   private session: Session | null = null;
@@ -186,6 +196,7 @@ export class AmiClient {
     this.now = options.now ?? Date.now;
     this.endpoint = `${options.host}:${options.port}`;
     this.messagesPerTurn = options.messagesPerTurn ?? 200;
+    this.maxBacklog = Math.max(this.messagesPerTurn, options.maxBacklog ?? 100_000);
   }
 
   start(): void {
@@ -255,7 +266,9 @@ export class AmiClient {
       socketError: null,
       lastDataAt: 0,
       backlog: [],
+      backlogHead: 0,
       draining: false,
+      backlogFull: false,
       socket: null,
     };
     this.session = session;
@@ -306,35 +319,55 @@ export class AmiClient {
     }
   }
 
-  /** A parsed message waits in the backlog; the socket waits while we work through what it gave (HTTP gets a turn between slices). */
+  /** A parsed message waits in the backlog; HTTP gets a turn between slices. The socket is paused only when the backlog is full. */
   private enqueue(session: Session, item: unknown): void {
     if (this.session !== session) return;
     session.backlog.push(item);
+    if (!session.backlogFull && session.backlog.length - session.backlogHead >= this.maxBacklog) {
+      session.backlogFull = true;
+      this.backlogPauses += 1;
+      session.socket?.pause();
+      this.log.warn({ backlog: this.maxBacklog }, "AMI backlog full: reading paused until half of it is handled (Asterisk drops a session whose writes block past its writetimeout)");
+    }
     if (!session.draining) {
       session.draining = true;
-      session.socket?.pause();
       setImmediate(() => this.drain(session));
     }
   }
 
-  /** Handles up to `messagesPerTurn` parsed messages, then yields; resumes the socket once caught up. */
+  /** Handles up to `messagesPerTurn` parsed messages, then yields; resumes a paused socket once half the backlog is handled. */
   private drain(session: Session): void {
     if (this.session !== session) return;
-    const slice = session.backlog.splice(0, this.messagesPerTurn);
-    for (const item of slice) {
+    const end = Math.min(session.backlog.length, session.backlogHead + this.messagesPerTurn);
+    for (let i = session.backlogHead; i < end; i++) {
       if (this.session !== session) return;
+      const item = session.backlog[i];
+      session.backlog[i] = undefined; // let it be collected while the rest waits
+      session.backlogHead = i + 1;
       try {
         this.receive(session, item);
       } catch (error) {
         this.log.error({ err: errorText(error) }, "AMI message handling threw");
       }
     }
-    if (session.backlog.length > 0) {
+    const waiting = session.backlog.length - session.backlogHead;
+    if (waiting === 0) {
+      session.backlog = [];
+      session.backlogHead = 0;
+    } else if (session.backlogHead >= 4096 && session.backlogHead * 2 >= session.backlog.length) {
+      // Drop the handled front now and then (amortised O(1) per message).
+      session.backlog = session.backlog.slice(session.backlogHead);
+      session.backlogHead = 0;
+    }
+    if (session.backlogFull && waiting <= this.maxBacklog / 2) {
+      session.backlogFull = false;
+      if (session.socket && !session.socket.destroyed) session.socket.resume();
+    }
+    if (waiting > 0) {
       setImmediate(() => this.drain(session));
       return;
     }
     session.draining = false;
-    if (session.socket && !session.socket.destroyed) session.socket.resume();
   }
 
   /** Our reader instead of the library's: caps, liveness, then messages into the backlog. */
@@ -437,7 +470,7 @@ export class AmiClient {
         if (this.session === session) this.scheduleHeartbeat(session);
       },
       (error: unknown) => {
-        // Bytes still arriving, or a backlog of ours still being worked through (the socket is paused
+        // Bytes still arriving, or a backlog of ours still being worked through (the socket may be paused
         // meanwhile), mean a live peer whose Pong waits behind our own work: ask again.
         const alive = session.draining || this.now() - session.lastDataAt < timeoutMs;
         if (error instanceof AmiTimeoutError && !alive) this.lose(session, "heartbeat-timeout", `no answer to Ping within ${timeoutMs} ms`);

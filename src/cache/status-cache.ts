@@ -38,10 +38,15 @@ export class StatusCache {
     return this.listExpiresAt > this.now();
   }
 
-  /** undefined on a miss; null when the extension is known not to exist. */
-  get(extension: string): StoredAgent | null | undefined {
+  /** A full list was loaded and nothing has invalidated it since, though its TTL may have run out. */
+  get listComplete(): boolean {
+    return this.listExpiresAt > 0;
+  }
+
+  /** undefined on a miss; null when the extension is known not to exist. `expired`: an entry past its TTL counts. */
+  get(extension: string, expired = false): StoredAgent | null | undefined {
     const entry = this.entries.get(extension);
-    if (entry && entry.expiresAt > this.now()) {
+    if (entry && (expired || entry.expiresAt > this.now())) {
       this.hits++;
       return entry.agent;
     }
@@ -49,8 +54,9 @@ export class StatusCache {
     return undefined;
   }
 
-  getAll(): StoredAgent[] | undefined {
-    if (this.listValid) {
+  /** The full list; `expired`: also when its TTL has run out (but nothing invalidated it). */
+  getAll(expired = false): StoredAgent[] | undefined {
+    if (expired ? this.listComplete : this.listValid) {
       this.hits++;
       const agents: StoredAgent[] = [];
       for (const entry of this.entries.values()) if (entry.agent) agents.push(entry.agent);

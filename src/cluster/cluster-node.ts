@@ -17,12 +17,16 @@ import type { WriteFence } from "../store/prisma-status-store.ts";
 import { PgLeaderLock } from "../store/pg-leader-lock.ts";
 import { ChangeStream, compareIds, type StreamEntry } from "./change-stream.ts";
 import { Replica, type LinkRecord, type ReplicaSnapshot, type StreamRecord } from "./replica.ts";
+import { ActionForwarding } from "./action-forwarding.ts";
+import type { SendAction } from "../service/agent-commands.ts";
 
 /** The AMI reader of one leadership term (a new AmiBridge each time this instance is elected). */
 export interface AmiReader {
   start(): void;
   stop(): Promise<void>;
   stats(): AmiBridgeStats;
+  /** Sends one command action (presence, DND, queue pause) on this reader's AMI session. */
+  command: SendAction;
 }
 
 export interface ClusterNodeOptions {
@@ -39,6 +43,8 @@ export interface ClusterNodeOptions {
   service: AmiListener;
   /** A new AMI reader that reports to `listener`. */
   newReader: (listener: AmiListener) => AmiReader;
+  /** A follower's commands wait this long for the leader's answer. */
+  forwardTimeoutMs: number;
 }
 
 export interface ClusterStatus {
@@ -81,12 +87,16 @@ export class ClusterNode {
   private lastRecordAt: number | null = null;
   private lastSnapshotLoadAt = 0;
   private lastLink: LinkRecord | null = null;
+  /** The CRM's commands: sent by the leader's AMI session, forwarded there from a follower. */
+  private readonly forwarding: ActionForwarding;
+  private releaseForwarding: (() => Promise<void>) | null = null;
   /** Counters for /metrics. */
   readonly counters = { recordsApplied: 0, gaps: 0, snapshotsLoaded: 0, resnapshots: 0, fencedAppends: 0, appendFailures: 0, staleLeaderRecords: 0 };
 
   constructor(private readonly options: ClusterNodeOptions) {
     const { config, log } = options;
     this.stream = new ChangeStream({ url: config.redisUrl, keyPrefix: config.keyPrefix, pbx: config.pbx, maxLen: config.streamMaxLen, log });
+    this.forwarding = new ActionForwarding({ url: config.redisUrl, keyPrefix: config.keyPrefix, instanceId: config.instanceId, timeoutMs: options.forwardTimeoutMs, log });
     this.lock = new PgLeaderLock({
       url: options.databaseUrl,
       pbx: config.pbx,
@@ -130,6 +140,14 @@ export class ClusterNode {
     return this.term?.reader ?? null;
   }
 
+  /** Sends a command action on the PBX's AMI session: this instance's while it leads, else the leader's. */
+  readonly sendAction: SendAction = (fields) => (this.term ? this.term.reader.command(fields) : this.forwarding.send(this.options.config.pbx)(fields));
+
+  /** Commands this instance forwarded to the leader, and sent for followers (for /metrics). */
+  get forwardedActions(): { forwarded: number; served: number } {
+    return { forwarded: this.forwarding.forwardedActions, served: this.forwarding.servedActions };
+  }
+
   /** The write fence of the store: the current term's epoch, or "deposed" (never written by a follower). */
   fence(): WriteFence {
     return this.term ? { pbx: this.options.config.pbx, epoch: this.term.epoch, maxIdleInTransactionMs: Math.max(200, Math.floor(this.options.config.leaseMs / 2)) } : "deposed";
@@ -137,6 +155,7 @@ export class ClusterNode {
 
   async start(): Promise<void> {
     await this.stream.connect();
+    await this.forwarding.start();
     this.following = this.follow();
     this.lock.start();
     this.watchdog = setInterval(() => this.checkRedis(), this.options.config.pollMs);
@@ -154,6 +173,8 @@ export class ClusterNode {
     clearInterval(this.watchdog);
     clearInterval(this.snapshotTimer);
     await this.lock.stop();
+    await this.releaseForwarding?.();
+    await this.forwarding.stop();
     await this.stream.close();
     await this.following?.catch(() => undefined);
   }
@@ -300,6 +321,7 @@ export class ClusterNode {
     this.options.log.info({ epoch, streamEpoch: this.term.streamEpoch, continuous, seq: roster.lastSeq }, "taking over the PBX's AMI");
     this.publishLink();
     this.term.reader.start();
+    this.serveForwardedActions(this.term);
     this.lastSavedId = "";
     clearInterval(this.snapshotTimer);
     this.snapshotTimer = setInterval(() => void this.saveSnapshot(), Math.max(1_000, this.options.config.leaseMs));
@@ -312,8 +334,22 @@ export class ClusterNode {
     clearInterval(this.snapshotTimer);
     if (!term) return;
     this.options.log.warn({ epoch: term.epoch, reason }, "stepping down: AMI closed, serving from the stream");
+    const release = this.releaseForwarding;
+    this.releaseForwarding = null;
+    await release?.();
     // What was queued for Redis under the old term must not reach it later.
     await Promise.all([term.reader.stop().catch(() => undefined), this.stream.resetWriter()]);
+  }
+
+  /** While `term` lasts, followers' commands for this PBX are sent on its reader. */
+  private serveForwardedActions(term: Term): void {
+    this.forwarding.serve(this.options.config.pbx, (fields) => term.reader.command(fields)).then(
+      (release) => {
+        if (this.term === term) this.releaseForwarding = release;
+        else void release();
+      },
+      (error: unknown) => this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, "cannot serve forwarded commands (Redis): followers' commands fail until it is back"),
+    );
   }
 
   private append(body: DistributiveOmit<StreamRecord, "n">): void {

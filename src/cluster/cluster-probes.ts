@@ -44,5 +44,7 @@ export function clusterMetrics(cluster: ClusterNode): MetricSample[] {
     counter("cluster_resnapshots_total", "times every subscriber here was sent a new snapshot", c.resnapshots),
     counter("cluster_fenced_appends_total", "records refused by Redis because a newer leader exists", c.fencedAppends),
     counter("cluster_stale_leader_records_total", "records of a deposed leader ignored", c.staleLeaderRecords),
+    counter("cluster_forwarded_commands_total", "CRM commands this follower sent to the PBX's leader", cluster.forwardedActions.forwarded),
+    counter("cluster_served_commands_total", "followers' commands this leader sent to Asterisk", cluster.forwardedActions.served),
   ];
 }

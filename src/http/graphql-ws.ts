@@ -56,8 +56,13 @@ export const CLOSE_TOO_MANY = 4429;
  * (where a slow dashboard gets the latest state per agent rather than every step). */
 const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
 
-/** Writes a subscription's frames to its socket without a promise per message; see Delivery. */
-function deliveryTo(socket: WebSocket, id: string): Delivery {
+/**
+ * Writes a subscription's frames to its socket without a promise per message; see Delivery. The frames of
+ * one event-loop turn go out in one write per socket: `corker` corks the TCP socket at the first and
+ * uncorks it when the turn's synchronous work is done. ws writes every frame as a writev of its own
+ * otherwise, a quarter of the service's CPU in a 5,000-contact restart burst.
+ */
+function deliveryTo(socket: WebSocket, id: string, corker: TurnCorker): Delivery {
   // Text frames, as graphql-ws sends (a Buffer would otherwise go as a binary frame).
   const text = { binary: false };
   return {
@@ -65,6 +70,7 @@ function deliveryTo(socket: WebSocket, id: string): Delivery {
     write(frame, drained) {
       // A closing socket gets nothing more (graphql-ws's own send does the same).
       if (socket.readyState !== socket.OPEN) return true;
+      corker.cork(socket);
       if (socket.bufferedAmount + frame.length <= SOCKET_HIGH_WATER_BYTES) {
         socket.send(frame, text);
         return true;
@@ -76,6 +82,28 @@ function deliveryTo(socket: WebSocket, id: string): Delivery {
   };
 }
 
+interface TurnCorker {
+  cork(socket: WebSocket): void;
+}
+
+/** Corks a WebSocket's TCP socket until the end of the current turn (once per socket per turn). */
+function turnCorker(): TurnCorker {
+  const corked = new WeakSet<Duplex>();
+  return {
+    cork(socket) {
+      // ws keeps its net.Socket in `_socket` (ws 8); without it frames simply go one by one.
+      const raw = (socket as unknown as { _socket?: Duplex })._socket;
+      if (!raw || corked.has(raw)) return;
+      corked.add(raw);
+      raw.cork();
+      process.nextTick(() => {
+        corked.delete(raw);
+        raw.uncork();
+      });
+    },
+  };
+}
+
 export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<void>; connections(): number } {
   const now = options.now ?? Date.now;
   // noServer: upgrades are routed here by hand. With `server:` ws re-emits the HTTP server's own errors
@@ -83,6 +111,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const perAddress = new Map<string, number>();
   const connections = new WeakMap<WebSocket, Connection>();
+  const corker = turnCorker();
 
   options.httpServer.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Until ws owns the socket, its errors are ours: a client resetting a refused upgrade must not
@@ -188,7 +217,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
         const operation = getOperationAST(prepared, payload.operationName);
         if (!operation) return [new GraphQLError("no operation to execute", { extensions: { code: "BAD_USER_INPUT" } })];
         const contextValue = options.createContext(connection?.principal ?? null);
-        if (shared) deliveries.set(contextValue, deliveryTo(ctx.extra.socket, id));
+        if (shared) deliveries.set(contextValue, deliveryTo(ctx.extra.socket, id, corker));
         return {
           schema: options.schema,
           document: prepared,

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GraphQLServices } from "../graphql/context.ts";
 import { RateLimitedError } from "../graphql/refresh-limiter.ts";
+import { AmiConnectionLostError, AmiNotConnectedError, AmiTimeoutError } from "../ami/ami-errors.ts";
 import { credentialsFromHeaders, hasRole, type Authenticator } from "./auth.ts";
 import { renderPrometheus, type MetricSample } from "./metrics.ts";
 
@@ -91,10 +92,17 @@ export async function handleRest(
       try {
         result = await services.refresh();
       } catch (error) {
-        if (!(error instanceof RateLimitedError)) throw error;
-        res.setHeader("retry-after", String(Math.ceil(error.retryAfterMs / 1000)));
-        sendJson(res, 429, { error: error.message });
-        return true;
+        if (error instanceof RateLimitedError) {
+          res.setHeader("retry-after", String(Math.ceil(error.retryAfterMs / 1000)));
+          sendJson(res, 429, { error: error.message });
+          return true;
+        }
+        // Asterisk away, or the session lost mid-resync: the next login resyncs by itself.
+        if (error instanceof AmiNotConnectedError || error instanceof AmiConnectionLostError || error instanceof AmiTimeoutError) {
+          sendJson(res, 503, { error: error.message });
+          return true;
+        }
+        throw error;
       }
       sendJson(res, 200, toJson(result));
       return true;

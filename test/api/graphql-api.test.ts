@@ -311,6 +311,10 @@ describe("wrong AMI secret", () => {
       const line = JSON.parse(svc.logLines.find((l) => /authentication failed/i.test(l))!);
       expect(line).toMatchObject({ level: "error", host: "127.0.0.1", username: "crm" });
       expect(svc.app.services.amiStatus()).toMatchObject({ connected: false, synced: false });
+      // A refresh cannot run without a session: a clear 503, not an internal error.
+      const refresh = await fetch(`${svc.url}/api/ami/refresh`, { method: "POST", headers: { "content-type": "application/json" } });
+      expect(refresh.status).toBe(503);
+      expect((await refresh.json()).error).toMatch(/AMI|Asterisk|connect/i);
 
       peer.secret = "wrong-secret-123"; // the operator fixes manager.conf
       await waitFor(() => svc.app.services.amiStatus().synced, { timeoutMs: 10_000, message: "recovered" });

@@ -5,47 +5,28 @@
 // graphql-ws subscriber connected from the first case to the last, and its log, against Asterisk's
 // CLI (`core show hint`, `queue show`). Extensions 1010-1018, which the other suite does not use.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTestPostgres, insertUser, type TestDatabase } from "../helpers/databases.ts";
-import { AGENT_LAYER_EXTENSIONS, agentLayerCases, agentOf, waitForQueueAgreement, type AgentLayersContext } from "../scenarios/agent-layers.ts";
+import type { TestDatabase } from "../helpers/databases.ts";
+import { agentLayerCases, agentOf, type AgentLayersContext } from "../scenarios/agent-layers.ts";
+import { startAgentLayersSuite, wholeRunAgreementCase } from "../scenarios/agent-layers-suite.ts";
 import { AMI_QUEUE_STATUS_QUERY, PAUSE_AGENT_MUTATION } from "../scenarios/agent-api.ts";
 import { AsteriskDriver, LAB_ENV } from "../scenarios/asterisk-driver.ts";
 import { printLatencies } from "../scenarios/latency-report.ts";
-import { FAST_AMI_ENV, ServiceProcess } from "../scenarios/service-process.ts";
 import { seriousLogLines } from "../scenarios/service-log.ts";
-import type { SubscriptionRecorder } from "../scenarios/subscription-recorder.ts";
-import { waitForStreamAgreement } from "../scenarios/stream-agreement.ts";
 
 const WRAPUP_SECONDS = Number(LAB_ENV.LAB_WRAPUP_SECS);
 
 let pbx: AsteriskDriver;
 let database: TestDatabase;
-let service: ServiceProcess;
-let stream: SubscriptionRecorder;
 let ctx: AgentLayersContext;
 const latencies = new Map<string, number>();
 
 beforeAll(async () => {
   pbx = await AsteriskDriver.start({ env: LAB_ENV });
-  database = await createTestPostgres();
-  service = await ServiceProcess.start({
-    name: "agent-layers",
-    ami: pbx.ami(),
-    database: { kind: "postgres", url: database.url! },
-    env: {
-      ...FAST_AMI_ENV,
-      QUEUE_WRAPUP_SECONDS: `support=${WRAPUP_SECONDS},sales=${WRAPUP_SECONDS}`,
-      QUEUE_SHARED_LASTCALL: "true",
-      USERS_REFRESH_MS: "60000",
-    },
-  });
-  await service.waitSynced();
-  stream = service.subscribe();
-  await stream.waitUntil((agents) => agents.size === 20, { timeoutMs: 5_000, message: "the snapshot of the lab's 20 endpoints" });
-  ctx = { pbx, service, stream, latencies, addUser: (name, extensions) => insertUser(database.url!, name, extensions), wrapUpSeconds: WRAPUP_SECONDS };
+  ({ ctx, database } = await startAgentLayersSuite(pbx, { name: "agent-layers", wrapUpSeconds: WRAPUP_SECONDS, latencies }));
 });
 
 afterAll(async () => {
-  if (service) expect((await service.stop()).code, "agent-layers service exit code").toBe(0);
+  if (ctx) expect((await ctx.service.stop()).code, "agent-layers service exit code").toBe(0);
   await database?.drop();
   await pbx?.close();
   printLatencies(latencies);
@@ -53,24 +34,15 @@ afterAll(async () => {
 
 describe("real Asterisk 22: agent layers (presence, DND, queues, wrap-up, several extensions)", () => {
   test("queue data is available with read class agent", async () => {
-    expect(await service.query(AMI_QUEUE_STATUS_QUERY)).toEqual({ amiStatus: { connected: true, synced: true, queueDataAvailable: true, queueDataDetail: null } });
+    expect(await ctx.service.query(AMI_QUEUE_STATUS_QUERY)).toEqual({ amiStatus: { connected: true, synced: true, queueDataAvailable: true, queueDataDetail: null } });
   });
 
   agentLayerCases(() => ctx);
 
-  // (The phone-only oracle of the other suite does not apply here: DND, pauses and the merged user
-  // make agents unavailable or absent on purpose; memberships are compared with queue show instead.)
-  test("the subscriber connected since the start: no gap, duplicate or reordering; final state equals a fresh query and queue show", async () => {
-    expect(stream.connectionCount, "one websocket connection for the whole run").toBe(1);
-    expect(stream.snapshotCount, "one snapshot, then deltas only").toBe(1);
-    expect(stream.problems()).toEqual([]);
-    await waitForStreamAgreement(stream, service);
-    await waitForQueueAgreement(ctx, AGENT_LAYER_EXTENSIONS);
-    console.info(`agent layers: whole-run subscriber got 1 snapshot and ${stream.deltasSince(0).length} deltas`);
-    expect(seriousLogLines(service)).toEqual([]);
-  });
+  wholeRunAgreementCase(() => ctx, "agent layers");
 
   test("write class without `agent` → pauseAgent is AMI_REFUSED (Permission denied), the service keeps running", async () => {
+    const { service } = ctx;
     await pbx.kill();
     await pbx.startPbx({ LAB_AMI_WRITE: "system,call" });
     await service.waitSynced(20_000);

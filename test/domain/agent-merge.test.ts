@@ -120,4 +120,27 @@ describe("AgentRoster", () => {
       ["ext:1011", false],
     ]);
   });
+
+  it("a directory reload regroups only the extensions whose user or name changed (the rest keep their view)", () => {
+    const roster = new AgentRoster(() => 0);
+    const users = Array.from({ length: 2_000 }, (_, i) => ({ userId: `u${i}`, name: `Agent ${i}`, extensions: [String(2000 + i)] }));
+    roster.setDirectory(new Directory(users));
+    for (let i = 0; i < 2_000; i++) roster.apply(String(2000 + i), ext(String(2000 + i), "AVAILABLE"));
+    roster.apply("1005", ext("1005", "AVAILABLE"));
+    const untouched = roster.agentOf("2001");
+    // One user renamed, one added (claiming the lone 1005), one removed.
+    const next = users.filter((u) => u.userId !== "u7").map((u) => (u.userId === "u3" ? { ...u, name: "Renamed" } : u));
+    const changes = roster.setDirectory(new Directory([...next, { userId: "new", name: "New", extensions: ["1005"] }]));
+    expect(changes.map((c) => [c.agent.id, c.agent.name, c.removed]).sort()).toEqual(
+      [
+        ["ext:1005", null, true],
+        ["user:u7", "Agent 7", true],
+        ["ext:2007", null, false],
+        ["user:u3", "Renamed", false],
+        ["user:new", "New", false],
+      ].sort(),
+    );
+    expect(roster.agentOf("2001")).toBe(untouched);
+    expect(roster.views()).toHaveLength(2_001);
+  });
 });

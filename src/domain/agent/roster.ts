@@ -3,7 +3,7 @@
 // Pure and synchronous; the service feeds it the tracker's changes and the directory's reloads.
 import type { Clock } from "../tracker.ts";
 import type { AgentState, AgentStatus } from "../types.ts";
-import type { StoredAgent } from "../ports.ts";
+import type { DirectoryUser, StoredAgent } from "../ports.ts";
 import { Directory, mergeAgent, type AgentView } from "./merge.ts";
 
 export interface AgentChange {
@@ -74,9 +74,12 @@ export class AgentRoster {
     if (directory.fingerprint === this.directory.fingerprint) return [];
     const before = this.directory;
     this.directory = directory;
-    for (const [extension, state] of this.states) this.states.set(extension, this.named(state));
+    // Only the extensions whose owner or name changed: a CRM adding one user must not regroup (and block
+    // the event loop for) every agent. Asterisk drops an AMI reader that stops reading for its writetimeout.
     const keys = new Set<string>();
-    for (const extension of this.states.keys()) {
+    for (const [extension, state] of this.states) {
+      if (sameOwner(before.ownerOf(extension), directory.ownerOf(extension)) && before.endpointName(extension) === directory.endpointName(extension)) continue;
+      this.states.set(extension, this.named(state));
       keys.add(before.keyOf(extension));
       keys.add(directory.keyOf(extension));
     }
@@ -124,6 +127,13 @@ export class AgentRoster {
     const owner = this.directory.ownerOf(state.extension);
     return { ...state, name: owner?.name ?? this.directory.endpointName(state.extension), userId: owner?.userId ?? null };
   }
+}
+
+/** The same user, named the same, with the same extensions in the same order (or no user for both). */
+function sameOwner(a: DirectoryUser | null, b: DirectoryUser | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.userId !== b.userId || a.name !== b.name || a.extensions.length !== b.extensions.length) return false;
+  return a.extensions.every((extension, i) => extension === b.extensions[i]);
 }
 
 /** What a dashboard shows of an agent: a change of anything here is a delta. */
