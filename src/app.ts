@@ -2,7 +2,7 @@
 // No environment access and no process handling here: main.ts owns those.
 import { EventEmitter } from "node:events";
 import { PubSub } from "graphql-subscriptions";
-import type { Config } from "./config.ts";
+import type { Config, PbxConfig } from "./config.ts";
 import type { Log } from "./domain/ports.ts";
 import { AvailabilityTracker } from "./domain/tracker.ts";
 import { AgentRoster } from "./domain/agent/roster.ts";
@@ -37,6 +37,10 @@ import type { AgentState } from "./domain/types.ts";
 import type { ChangeEvent, CompatEventModel } from "./events/status-hub.ts";
 import type { ClusterNode } from "./cluster/cluster-node.ts";
 import { clusterMetrics, clusterReadiness } from "./cluster/cluster-probes.ts";
+import { ExtensionOwners } from "./domain/pbx/extension-owners.ts";
+import { PbxGate } from "./service/pbx-gate.ts";
+import { combinedStats, PbxFleet, type PbxMember } from "./service/pbx-fleet.ts";
+import type { PbxStatusModel } from "./graphql/models.ts";
 
 export interface App {
   /** Listening URL (http://host:port). */
@@ -69,7 +73,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   });
   // Several instances (REDIS_URL): every write is fenced on this instance's leadership of the PBX.
   let cluster: ClusterNode | null = null;
-  const store = new PrismaStatusStore(db.prisma, db.layout, config.cluster ? () => cluster?.fence() ?? "deposed" : undefined);
+  const store = new PrismaStatusStore(db.prisma, db.layout, config.cluster ? () => cluster?.fence() ?? "deposed" : undefined, config.pbxs[0]!.name);
   const databaseMode: DatabaseModeModel = db.layout.kind === "asterisk-realtime" ? "ASTERISK_REALTIME" : db.kind === "postgres" ? "POSTGRESQL" : "EMBEDDED";
   const writes = createWriteBuffer({ store, flushIntervalMs: config.db.flushIntervalMs, maxBatch: config.db.maxBatch, log: log.child({ module: "write-buffer" }) });
   const health = new DatabaseHealth({
@@ -84,7 +88,6 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     wrapUpSeconds: (queue) => config.agents.wrapUpSeconds[queue] ?? config.agents.defaultWrapUpSeconds,
     sharedLastCall: config.agents.sharedLastCall,
   };
-  const tracker = new AvailabilityTracker(Date.now, queuePolicy);
   const roster = new AgentRoster();
 
   const cache = new StatusCache(config.cache.ttlMs);
@@ -98,10 +101,25 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     publishChange: (event: ChangeEvent) => cluster?.publisher.publishChange(event),
     publishCompat: (event: CompatEventModel) => cluster?.publisher.publishCompat(event),
   };
-  const service = new AvailabilityService(tracker, roster, writes, config.cluster ? toCluster : cache, config.cluster ? toCluster : hub, log.child({ module: "service" }));
-  const newBridge = (listener: AmiListener) => new AmiBridge({ ...config.ami, naming: config.agents.naming, listener, log: log.child({ module: "ami" }) });
+  // Several PBXs (AMI_PBXS): each its own AMI bridge, tracker (so its own staleness) and service, all
+  // feeding one roster, cache, hub and write buffer. The owners keep an extension on one PBX.
+  const several = config.pbxs.length > 1;
+  const pbxLog = (module: string, pbx: PbxConfig) => log.child(several ? { module, pbx: pbx.name } : { module });
+  const owners = new ExtensionOwners((pbx, collision) =>
+    log.warn({ module: "pbx", pbx, extension: collision.extension, owner: collision.owner }, "extension reported by two PBXs: served from the PBX that reported it first only"),
+  );
+  const newBridge = (pbx: PbxConfig, listener: AmiListener) =>
+    new AmiBridge({ ...config.ami, host: pbx.host, port: pbx.port, username: pbx.username, secret: pbx.secret, naming: config.agents.naming, listener, log: pbxLog("ami", pbx) });
+  const members = config.pbxs.map((pbx): PbxMember => {
+    const tracker = new AvailabilityTracker(Date.now, queuePolicy, pbx.name);
+    const service = new AvailabilityService(tracker, roster, writes, config.cluster ? toCluster : cache, config.cluster ? toCluster : hub, pbxLog("service", pbx));
+    return { name: pbx.name, tracker, service, bridge: newBridge(pbx, new PbxGate(pbx.name, owners, service)) };
+  });
+  const fleet = new PbxFleet(members as [PbxMember, ...PbxMember[]], owners);
+  // A cluster watches one PBX (config refuses more): these are it.
+  const { tracker, service } = fleet.first;
   // In a cluster this one is never started: it stands for "no AMI here" on a follower.
-  const localBridge = newBridge(service);
+  const localBridge = fleet.first.bridge;
   if (config.cluster) {
     // Loaded only here: Redis's client is a good share of module loading, and one instance never needs it.
     const { ClusterNode } = await import("./cluster/cluster-node.ts");
@@ -115,7 +133,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       hub,
       cache,
       service,
-      newReader: newBridge,
+      newReader: (listener) => newBridge(config.pbxs[0]!, listener),
       forwardTimeoutMs: config.ami.actionTimeoutMs + 2_000,
     });
   }
@@ -134,10 +152,13 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     timeoutMs: config.db.queryTimeoutMs,
     log: log.child({ module: "auth" }),
   });
-  const reader = new AgentReader(store, cache, cluster ? cluster.replica : tracker, log.child({ module: "reader" }), config.db.readTimeoutMs);
-  // In a cluster a follower's commands go to the leader's AMI session (through Redis).
-  const commands = new AgentCommands((fields) => (cluster ? cluster.sendAction(fields) : amiBridge().command(fields)), config.agents.naming, (extension, queue) => {
-    const member = tracker.get(extension)?.queues.find((m) => queue === null || m.queue === queue);
+  const reader = new AgentReader(store, cache, cluster ? cluster.replica : fleet, log.child({ module: "reader" }), config.db.readTimeoutMs);
+  // To the PBX the extension is on (one PBX: its bridge; in a cluster a follower's commands go to the
+  // leader's AMI session, through Redis).
+  const bridgeOf = (extension: string | undefined): AmiBridge => (several && extension !== undefined ? (fleet.memberOf(extension) ?? fleet.first).bridge : amiBridge());
+  const trackerOf = (extension: string): AvailabilityTracker => (several ? (fleet.memberOf(extension) ?? fleet.first).tracker : tracker);
+  const commands = new AgentCommands((fields, extension) => (cluster ? cluster.sendAction(fields) : bridgeOf(extension).command(fields)), config.agents.naming, (extension, queue) => {
+    const member = trackerOf(extension).get(extension)?.queues.find((m) => queue === null || m.queue === queue);
     return member?.interface ?? null;
   });
 
@@ -153,25 +174,55 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   };
   try {
     await loadUsers();
-    // Serve the persisted state at once (stale) and reconcile when AMI is up.
-    service.restore(await store.loadAll());
+    // Serve the persisted state at once (stale) and reconcile when AMI is up: each row to its own PBX.
+    fleet.restore(await store.loadAll());
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error;
   }
   const usersTimer = setInterval(() => void loadUsers(), config.agents.usersRefreshMs);
   usersTimer.unref();
-  service.onResync(() => void loadUsers());
+  for (const member of fleet.members) member.service.onResync(() => void loadUsers());
+
+  /** One PBX's AMI stats: the cluster leader's reader for the one PBX of a cluster. */
+  const statsOf = (member: PbxMember) => (cluster ? amiBridge().stats() : member.bridge.stats());
+  /** Every PBX's AMI stats as one (one PBX: its own). */
+  const amiStats = () => combinedStats(fleet.members.map((member) => ({ name: member.name, stats: statsOf(member) })));
+  const pbxStatuses = (link: { connected: boolean; synced: boolean } | null): PbxStatusModel[] =>
+    fleet.statuses().map((status) => {
+      const ami = cluster ? amiBridge().stats() : status.ami;
+      return {
+        name: status.name,
+        connected: link ? link.connected : status.connected,
+        synced: link ? link.synced : status.synced,
+        agents: cluster ? cluster.replica.list().length : status.agents,
+        reconnects: ami.reconnects,
+        lastEventAt: ami.lastEventAt,
+        lastResyncAt: ami.lastResyncAt,
+        lastError: ami.lastError,
+        collisions: status.collisions,
+        leader: cluster ? (cluster.isLeader ? cluster.status().instance : (cluster.replica.link?.leader ?? null)) : null,
+      };
+    });
+
+  /** Per PBX, labelled `pbx` (several PBXs only: the unlabelled series above combine them). */
+  const pbxMetrics = () =>
+    fleet.statuses().flatMap((status) => [
+      { name: "pbx_ami_connected", help: "1 when logged in to this PBX's AMI", type: "gauge" as const, value: status.connected ? 1 : 0, labels: { pbx: status.name } },
+      { name: "pbx_synced", help: "1 when this PBX's agents are fresh (logged in and resynced)", type: "gauge" as const, value: status.synced ? 1 : 0, labels: { pbx: status.name } },
+      { name: "pbx_agents", help: "extensions served from this PBX", type: "gauge" as const, value: status.agents, labels: { pbx: status.name } },
+      { name: "pbx_extension_collisions", help: "extensions this PBX reports that another PBX owns (not served from it)", type: "gauge" as const, value: status.collisions.length, labels: { pbx: status.name } },
+    ]);
 
   const amiStatus = (): AmiStatusModel => {
-    const ami = amiBridge().stats();
+    const ami = amiStats();
     const stored = writes.stats();
     const database = health.state();
     // A follower reports the leader's AMI link, as the stream says.
     const link = cluster && !cluster.isLeader ? cluster.replica.link : null;
     return {
-      connected: link ? link.connected : service.isConnected,
-      synced: link ? link.synced : service.isSynced,
+      connected: link ? link.connected : fleet.isConnected,
+      synced: link ? link.synced : fleet.isSynced,
       reconnects: ami.reconnects,
       lastEventAt: ami.lastEventAt,
       lastResyncAt: ami.lastResyncAt,
@@ -190,6 +241,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       queueDataDetail: link ? link.queueDataDetail : ami.queueData.detail,
       cluster: cluster ? cluster.status() : null,
       databaseMode,
+      pbxs: pbxStatuses(link),
     };
   };
 
@@ -220,7 +272,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     // Concurrent callers share one resync; a new one at most once per REFRESH_MIN_INTERVAL_MS.
     refresh: limitRefresh(async () => {
       await settledWithin(loadUsers(), config.db.readTimeoutMs);
-      return service.nextSnapshot(() => amiBridge().refresh());
+      return cluster ? service.nextSnapshot(() => amiBridge().refresh()) : fleet.refresh();
     }, config.refresh.minIntervalMs),
     directory: () => roster.currentDirectory,
     commands,
@@ -229,18 +281,18 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
 
   const probes: Probes = {
     metrics: () => {
-      const ami = amiBridge().stats();
+      const ami = amiStats();
       const store = writes.stats();
       const database = health.state();
       const byStatus = new Map<string, number>();
-      for (const agent of tracker.list()) byStatus.set(agent.status, (byStatus.get(agent.status) ?? 0) + 1);
+      for (const agent of (cluster ? tracker : fleet).list()) byStatus.set(agent.status, (byStatus.get(agent.status) ?? 0) + 1);
       const byReason = new Map<string, number>();
       for (const agent of roster.views()) for (const reason of agent.reasons) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       const gauge = (name: string, help: string, value: number) => ({ name, help, type: "gauge" as const, value });
       const counter = (name: string, help: string, value: number) => ({ name, help, type: "counter" as const, value });
       return [
         gauge("ami_connected", "1 when logged in to AMI", ami.connected ? 1 : 0),
-        gauge("ami_synced", "1 when the last (re)connect has been followed by a full resync", service.isSynced ? 1 : 0),
+        gauge("ami_synced", "1 when the last (re)connect has been followed by a full resync", fleet.isSynced ? 1 : 0),
         counter("ami_reconnects_total", "AMI reconnections", ami.reconnects),
         counter("ami_events_processed_total", "AMI events used", ami.eventsProcessed),
         counter("ami_events_ignored_total", "AMI events not used by this service", ami.eventsIgnored),
@@ -269,23 +321,32 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
           labels: { reason },
         })),
         ...(cluster ? clusterMetrics(cluster) : []),
+        ...(several ? pbxMetrics() : []),
       ];
     },
     // Ready = AMI logged in and resynced: then every answer is Asterisk's current state, served from memory.
     // The database is reported, not required: with it away the API still answers correctly (names from
     // the CRM's users table may be missing) and writes wait in memory, so a database outage must not
     // take every instance out of a load balancer. Alert on database_up instead. Answers from memory only.
+    // Several PBXs: ready while at least one is synced (every instance sees the same PBX down, and taking
+    // them all out of the load balancer would also hide the agents of the PBXs that are up); `ami:<name>`
+    // says each one, and its agents are stale meanwhile.
     async readiness() {
-      const ami = amiBridge().stats();
+      const ami = amiStats();
       const database = health.state();
+      const amiCheck = (member: PbxMember, stats: { lastError: string | null }) =>
+        member.service.isSynced ? { ok: true } : { ok: false, detail: stats.lastError ?? (member.service.isConnected ? "resync in progress" : "not connected") };
+      const perPbx = fleet.members.map((member) => [`ami:${member.name}`, amiCheck(member, statsOf(member))] as const);
+      const down = perPbx.filter(([, check]) => !check.ok);
       const checks: Record<string, { ok: boolean; detail?: string }> = {
-        ami: service.isSynced ? { ok: true } : { ok: false, detail: ami.lastError ?? (service.isConnected ? "resync in progress" : "not connected") },
+        ami: several ? (down.length === 0 ? { ok: true } : { ok: false, detail: down.map(([name, check]) => `${name.slice(4)}: ${check.detail}`).join("; ") }) : amiCheck(fleet.first, ami),
         database: database.up ? { ok: true } : { ok: false, detail: database.detail ?? "down" },
       };
+      if (several) Object.assign(checks, Object.fromEntries(perPbx));
       if (cluster) Object.assign(checks, clusterReadiness(cluster));
       // Informational: phones and presence are still right without queue data, so readiness does not depend on it.
       checks.queueData = ami.queueData.available ? { ok: true } : { ok: false, detail: ami.queueData.detail ?? "unknown" };
-      return { ready: checks.ami!.ok, checks, databaseMode };
+      return { ready: several ? down.length < perPbx.length : checks.ami!.ok, checks, databaseMode };
     },
   };
 
@@ -333,9 +394,10 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       throw error;
     }
   } else {
-    localBridge.start();
+    for (const member of fleet.members) member.bridge.start();
   }
-  log.info({ url, graphiql: config.graphql.graphiql ? `${url}/graphiql` : undefined, database: db.kind, ami: `${config.ami.host}:${config.ami.port}` }, "service started");
+  const amiWhere = config.pbxs.map((pbx) => (several ? `${pbx.name}=${pbx.host}:${pbx.port}` : `${pbx.host}:${pbx.port}`)).join(", ");
+  log.info({ url, graphiql: config.graphql.graphiql ? `${url}/graphiql` : undefined, database: db.kind, ami: amiWhere }, "service started");
 
   let stopping: Promise<void> | undefined;
   return {
@@ -353,9 +415,10 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         health.stop();
         revocations.stop();
         clearInterval(usersTimer);
-        service.stop();
+        for (const member of fleet.members) member.service.stop();
         // Logoff is answered in milliseconds by a live Asterisk; a frozen one must not hold the stop.
-        if (!(await settledWithin(cluster ? cluster.stopReading() : localBridge.stop(), Math.min(250, left())))) log.warn({}, "AMI logoff unanswered; closing anyway");
+        const loggedOff = cluster ? cluster.stopReading() : Promise.all(fleet.members.map((member) => member.bridge.stop()));
+        if (!(await settledWithin(loggedOff, Math.min(250, left())))) log.warn({}, "AMI logoff unanswered; closing anyway");
         // Keep ~20 % of the budget for closing the database.
         const flushed = writes.flush(deadline - Math.floor(config.shutdownTimeoutMs / 5)).then(
           () => true,

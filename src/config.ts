@@ -16,6 +16,7 @@ const optionalBool = z
   .optional()
   .transform((v) => (v === undefined ? undefined : v === "true" || v === "1" || v === "yes"));
 const sqlIdentifier = z.string().regex(SQL_IDENTIFIER, "must be a plain lower-case SQL identifier (a-z, 0-9, _; at most 63 characters)");
+const pbxName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, _ . -");
 const count = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const list = z
   .string()
@@ -131,7 +132,9 @@ const EnvSchema = z.object({
 
   // Several instances (README "Several instances"): unset = one process, in-process fan-out, as before.
   REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]+$/, "must be a redis:// or rediss:// URL").optional(),
-  PBX_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, _ . -").default("default"),
+  PBX_NAME: pbxName.default("default"),
+  // Several PBXs (README "Several PBXs"): a JSON array of named AMI connections; unset = the one AMI_HOST.
+  AMI_PBXS: z.string().optional(),
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, "1-100 letters, digits, _ . : -").optional(),
   CLUSTER_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, "1-100 letters, digits, _ . : -").default("agent-availability"),
   CLUSTER_LEASE_MS: ms(3_000, 1_000, 60_000),
@@ -254,6 +257,17 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** null: one process (no Redis). Otherwise several instances share one AMI reader and a Redis stream. */
   cluster: ClusterConfig | null;
+  /** The PBXs watched, each with its own AMI connection (one: AMI_HOST... named PBX_NAME). The shared AMI limits stay in `ami`. */
+  pbxs: readonly PbxConfig[];
+}
+
+export interface PbxConfig {
+  /** Names the PBX: agents' `pbx`, amiStatus, /readyz, metrics labels. */
+  name: string;
+  host: string;
+  port: number;
+  username: string;
+  secret: string;
 }
 
 export interface ClusterConfig {
@@ -298,6 +312,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const auth = authConfig(e);
   const production = e.NODE_ENV === "production";
+  const pbxs = pbxsConfig(e, env);
   return Object.freeze({
     env: e.NODE_ENV,
     http: {
@@ -360,18 +375,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxCost: e.GRAPHQL_MAX_COST,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    cluster: clusterConfig(e, env),
+    cluster: clusterConfig(e, env, pbxs[0]!.name),
+    pbxs,
   });
 }
 
-function clusterConfig(e: z.infer<typeof EnvSchema>, env: Record<string, string | undefined>): ClusterConfig | null {
+function clusterConfig(e: z.infer<typeof EnvSchema>, env: Record<string, string | undefined>, pbx: string): ClusterConfig | null {
   if (!e.REDIS_URL) return null;
   // Leadership and fencing live in the one shared database: an embedded PGlite cannot be shared.
   if (!e.DATABASE_URL?.startsWith("postgres")) throw new ConfigError(["REDIS_URL: several instances need a shared PostgreSQL (DATABASE_URL=postgresql://...)"]);
   if (e.CLUSTER_LEASE_MS <= e.CLUSTER_POLL_MS) throw new ConfigError([`CLUSTER_LEASE_MS=${e.CLUSTER_LEASE_MS}: must be longer than CLUSTER_POLL_MS (${e.CLUSTER_POLL_MS})`]);
   return {
     redisUrl: e.REDIS_URL,
-    pbx: e.PBX_NAME,
+    pbx,
     instanceId: e.INSTANCE_ID ?? `${env.HOSTNAME ?? "instance"}-${process.pid}`,
     keyPrefix: e.CLUSTER_KEY_PREFIX,
     leaseMs: e.CLUSTER_LEASE_MS,
@@ -381,6 +397,42 @@ function clusterConfig(e: z.infer<typeof EnvSchema>, env: Record<string, string 
   };
 }
 
+const PbxEntry = z
+  .object({
+    name: pbxName,
+    host: z.string().min(1),
+    port: port.default(5038),
+    username: z.string().min(1).default("crm"),
+    secret: z.string().default(""),
+  })
+  .strict();
+
+/**
+ * AMI_PBXS=[{"name":"east","host":"10.0.0.1","port":5038,"username":"crm","secret":"…"}, …] replaces AMI_HOST,
+ * AMI_PORT, AMI_USERNAME, AMI_SECRET and PBX_NAME (setting both is refused: which one is meant would be a guess).
+ * Problems name the entry and the field, never a value: the secrets are in there.
+ */
+function pbxsConfig(e: z.infer<typeof EnvSchema>, env: Record<string, string | undefined>): PbxConfig[] {
+  if (e.AMI_PBXS === undefined) return [{ name: e.PBX_NAME, host: e.AMI_HOST, port: e.AMI_PORT, username: e.AMI_USERNAME, secret: e.AMI_SECRET }];
+  const clashing = ["AMI_HOST", "AMI_PORT", "AMI_USERNAME", "AMI_SECRET", "PBX_NAME"].filter((name) => env[name] !== undefined && env[name] !== "");
+  if (clashing.length > 0) throw new ConfigError([`AMI_PBXS: replaces ${clashing.join(", ")}; set one or the other`]);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(e.AMI_PBXS);
+  } catch {
+    throw new ConfigError(["AMI_PBXS=<redacted>: must be a JSON array of {name, host, port, username, secret}"]);
+  }
+  const parsed = z.array(PbxEntry).min(1).max(64).safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `AMI_PBXS${issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}: ${issue.message}`));
+  }
+  const names = parsed.data.map((pbx) => pbx.name);
+  const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+  if (repeated.length > 0) throw new ConfigError([`AMI_PBXS: each name once (${[...new Set(repeated)].join(", ")} repeated)`]);
+  // One leader lock, fencing epoch and Redis stream per deployment today (README "Several PBXs").
+  if (e.REDIS_URL && parsed.data.length > 1) throw new ConfigError(["AMI_PBXS: several PBXs with REDIS_URL (several instances) are not supported yet; run one deployment per PBX"]);
+  return parsed.data;
+}
 
 /** Asterisk cannot reach an embedded database, and the two schemas must differ. */
 function realtimeSettings(e: z.infer<typeof EnvSchema>): RealtimeSettings {
@@ -395,7 +447,7 @@ function realtimeSettings(e: z.infer<typeof EnvSchema>): RealtimeSettings {
   return { mode: e.PJSIP_REALTIME, asteriskSchema: e.PJSIP_REALTIME_SCHEMA, serviceSchema: e.PJSIP_REALTIME_SERVICE_SCHEMA };
 }
 
-const SECRET_SETTINGS = new Set(["AMI_SECRET", "AUTH_JWT_SECRET", "AUTH_API_KEYS", "REDIS_URL"]);
+const SECRET_SETTINGS = new Set(["AMI_SECRET", "AUTH_JWT_SECRET", "AUTH_API_KEYS", "REDIS_URL", "AMI_PBXS"]);
 
 /** Safe default: production never runs open by accident; outside production open is the default (demo, tests). */
 function authConfig(e: z.infer<typeof EnvSchema>): AuthConfig {

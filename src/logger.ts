@@ -12,6 +12,7 @@ export const REDACTED_PATHS = [
   "*.*.secret",
   "*.*.password",
   "config.ami.secret",
+  "config.pbxs[*].secret",
   "req.headers.authorization",
   "req.headers.cookie",
   'req.headers["x-api-key"]',

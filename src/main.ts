@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger({ level: config.log.level, format: config.log.format });
-  if (!config.ami.secret) log.warn({}, "AMI_SECRET is empty: set it to the secret of your manager.conf user");
+  if (config.pbxs.length === 1 && !config.pbxs[0]!.secret) log.warn({}, "AMI_SECRET is empty: set it to the secret of your manager.conf user");
+  for (const pbx of config.pbxs.length > 1 ? config.pbxs : []) if (!pbx.secret) log.warn({ pbx: pbx.name }, "AMI_PBXS: this PBX's secret is empty: set it to the secret of its manager.conf user");
 
   process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled promise rejection"));
   process.on("uncaughtException", (error) => {

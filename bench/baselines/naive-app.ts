@@ -67,6 +67,7 @@ export async function startNaiveApp(config: Config, log: Log): Promise<App> {
         pendingWrites: 0,
         queueDataAvailable: queueData.available,
         queueDataDetail: queueData.detail,
+        pbxs: [],
         databaseUp: true,
         databaseError: null,
         oldestPendingWriteAgeMs: null,

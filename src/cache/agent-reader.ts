@@ -17,6 +17,8 @@ export interface LiveState {
   readonly isStale: boolean;
   /** True once a resync has defined the set of extensions (absent from live = gone). */
   readonly hasSynced: boolean;
+  /** Several PBXs: whether this extension's PBX is stale (default: isStale, one PBX). */
+  staleOf?(extension: string): boolean;
 }
 
 export class AgentReader {
@@ -141,7 +143,7 @@ export class AgentReader {
   }
 
   private withStaleness(agent: StoredAgent | null): StoredAgent | null {
-    return agent ? withStaleness(agent, this.live.isStale) : null;
+    return agent ? withStaleness(agent, this.live.staleOf ? this.live.staleOf(agent.extension) : this.live.isStale) : null;
   }
 }
 

@@ -58,6 +58,8 @@ export class AvailabilityTracker {
   constructor(
     private readonly now: Clock = Date.now,
     private readonly queuePolicy: QueuePolicy = NO_WRAP_UP,
+    /** The PBX whose extensions this tracker holds (one tracker per PBX). */
+    readonly pbx = "default",
   ) {}
 
   get isStale(): boolean {
@@ -366,6 +368,7 @@ export class AvailabilityTracker {
     const { status, online, available, reasons, dnd, queues } = record.derived;
     return {
       extension: record.extension,
+      pbx: this.pbx,
       status,
       online,
       available,

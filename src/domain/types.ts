@@ -143,6 +143,8 @@ export interface QueueMembership extends QueueMember {
 /** The derived, served view of one extension. */
 export interface AgentState {
   extension: string;
+  /** The PBX (its configured name) this extension is on. */
+  pbx: string;
   status: AgentStatus;
   online: boolean;
   /** Can take a call now: no reason says otherwise (phone, DND, presence, queues, wrap-up, staleness). */

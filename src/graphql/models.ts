@@ -36,6 +36,20 @@ export interface AmiStatusModel {
   /** Several instances: this one's role and who leads (null: one process). */
   cluster: ClusterStatusModel | null;
   databaseMode: DatabaseModeModel;
+  pbxs: PbxStatusModel[];
+}
+
+export interface PbxStatusModel {
+  name: string;
+  connected: boolean;
+  synced: boolean;
+  agents: number;
+  reconnects: number;
+  lastEventAt: number | null;
+  lastResyncAt: number | null;
+  lastError: string | null;
+  collisions: Array<{ extension: string; owner: string }>;
+  leader: string | null;
 }
 
 export type { ClusterStatus as ClusterStatusModel } from "../cluster/cluster-node.ts";

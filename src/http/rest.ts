@@ -77,6 +77,7 @@ export async function handleRest(
         200,
         agents.map((agent) => ({
           extension: agent.extension,
+          pbx: agent.pbx,
           isRegistered: agent.contacts.length > 0,
           status: agent.status,
           online: agent.online,

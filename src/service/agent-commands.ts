@@ -3,8 +3,9 @@
 // what we serve: the state moves when Asterisk reports it (the events), not when the command returns.
 import type { PresenceState } from "../domain/types.ts";
 
-/** Sends one AMI action; rejects with Asterisk's own error text (AmiResponseError) or a link error. */
-export type SendAction = (fields: { Action: string } & Record<string, string>) => Promise<{ message: string | null }>;
+/** Sends one AMI action; rejects with Asterisk's own error text (AmiResponseError) or a link error.
+ * `extension`: the command's, so that with several PBXs it goes to the PBX that extension is on. */
+export type SendAction = (fields: { Action: string } & Record<string, string>, extension?: string) => Promise<{ message: string | null }>;
 
 export interface CommandNaming {
   /** e.g. `Custom:DND{ext}` */
@@ -42,14 +43,14 @@ export class AgentCommands {
     if (subtype !== null && !PRESENCE_TEXT.test(subtype)) throw new CommandInputError("subtype: at most 256 characters, no commas or line breaks");
     if (message !== null && !PRESENCE_TEXT.test(message)) throw new CommandInputError("message: at most 256 characters, no commas or line breaks");
     const value = [state, subtype ?? "", message ?? ""].join(",").replace(/,+$/, "");
-    return this.run({ Action: "Setvar", Variable: `PRESENCE_STATE(${name(this.naming.presenceProvider, extension)})`, Value: value });
+    return this.run(extension, { Action: "Setvar", Variable: `PRESENCE_STATE(${name(this.naming.presenceProvider, extension)})`, Value: value });
   }
 
   /** FreePBX's DND: the toggle device and the presence, both (as its *76 feature code does). */
   async setDnd(extension: string, on: boolean): Promise<CommandResult> {
     checkExtension(extension);
-    await this.run({ Action: "Setvar", Variable: `DEVICE_STATE(${name(this.naming.dndDevice, extension)})`, Value: on ? "BUSY" : "NOT_INUSE" });
-    return this.run({ Action: "Setvar", Variable: `PRESENCE_STATE(${name(this.naming.presenceProvider, extension)})`, Value: on ? "dnd" : "available" });
+    await this.run(extension, { Action: "Setvar", Variable: `DEVICE_STATE(${name(this.naming.dndDevice, extension)})`, Value: on ? "BUSY" : "NOT_INUSE" });
+    return this.run(extension, { Action: "Setvar", Variable: `PRESENCE_STATE(${name(this.naming.presenceProvider, extension)})`, Value: on ? "dnd" : "available" });
   }
 
   async pause(extension: string, queue: string | null, reason: string | null, paused: boolean): Promise<CommandResult> {
@@ -63,11 +64,11 @@ export class AgentCommands {
     };
     if (queue !== null) fields.Queue = queue;
     if (paused && reason) fields.Reason = reason;
-    return this.run(fields);
+    return this.run(extension, fields);
   }
 
-  private async run(fields: { Action: string } & Record<string, string>): Promise<CommandResult> {
-    const response = await this.send(fields);
+  private async run(extension: string, fields: { Action: string } & Record<string, string>): Promise<CommandResult> {
+    const response = await this.send(fields, extension);
     return { accepted: true, message: response.message };
   }
 }

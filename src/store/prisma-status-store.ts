@@ -8,6 +8,7 @@ import { callerIdName, quoteIdentifier, STANDALONE, type StorageLayout } from ".
 
 interface EndpointRow {
   id: string;
+  pbx: string | null;
   /** The endpoint's contacts as a JSON array of ContactRow (text, parsed here). */
   contacts: string;
   name: string | null;
@@ -75,6 +76,8 @@ export class PrismaStatusStore implements StatusStore {
     private readonly prisma: PrismaClient,
     layout: StorageLayout = STANDALONE,
     private readonly fence: () => WriteFence = () => null,
+    /** The PBX of rows written before the column existed (the one PBX of earlier versions). */
+    private readonly defaultPbx = "default",
   ) {
     this.asterisk = layout.kind === "asterisk-realtime" ? Prisma.raw(quoteIdentifier(layout.asteriskSchema)) : null;
   }
@@ -175,12 +178,13 @@ export class PrismaStatusStore implements StatusStore {
 
   private upsertEndpoints(states: AgentState[]) {
     return this.prisma.$executeRaw`
-      INSERT INTO ps_endpoints (id, device_state, status, online, available, last_seen, updated_at, reasons, dnd, presence, queues)
-      SELECT id, device_state, status, online, available, last_seen, updated_at,
+      INSERT INTO ps_endpoints (id, pbx, device_state, status, online, available, last_seen, updated_at, reasons, dnd, presence, queues)
+      SELECT id, pbx, device_state, status, online, available, last_seen, updated_at,
              -- unnest cannot carry an array per row: reasons travel as a comma list.
              string_to_array(reasons, ','), dnd, presence::jsonb, queues::jsonb
       FROM unnest(
         ${states.map((s) => s.extension)}::text[],
+        ${states.map((s) => s.pbx)}::text[],
         ${states.map((s) => s.deviceState)}::text[],
         ${states.map((s) => s.status)}::text[],
         ${states.map((s) => s.online)}::boolean[],
@@ -191,9 +195,9 @@ export class PrismaStatusStore implements StatusStore {
         ${states.map((s) => s.dnd)}::boolean[],
         ${states.map((s) => (s.presence ? JSON.stringify(s.presence) : null))}::text[],
         ${states.map((s) => JSON.stringify(s.queues))}::text[])
-        AS e(id, device_state, status, online, available, last_seen, updated_at, reasons, dnd, presence, queues)
+        AS e(id, pbx, device_state, status, online, available, last_seen, updated_at, reasons, dnd, presence, queues)
       ON CONFLICT (id) DO UPDATE SET
-        device_state = EXCLUDED.device_state, status = EXCLUDED.status, online = EXCLUDED.online,
+        pbx = EXCLUDED.pbx, device_state = EXCLUDED.device_state, status = EXCLUDED.status, online = EXCLUDED.online,
         available = EXCLUDED.available, last_seen = EXCLUDED.last_seen, updated_at = EXCLUDED.updated_at,
         reasons = EXCLUDED.reasons, dnd = EXCLUDED.dnd, presence = EXCLUDED.presence, queues = EXCLUDED.queues
       WHERE ps_endpoints.updated_at <= EXCLUDED.updated_at`;
@@ -269,7 +273,7 @@ export class PrismaStatusStore implements StatusStore {
   /** Endpoints and their contacts from one snapshot (one statement); `extensions` null means all. */
   private async load(extensions: string[] | null): Promise<StoredAgent[]> {
     const rows = await this.prisma.$queryRaw<EndpointRow[]>`
-      SELECT e.id, COALESCE(u.name, e.name) AS name, u.id AS user_id, ${this.callerIdColumn()} AS callerid, e.device_state, e.status, e.online,
+      SELECT e.id, e.pbx, COALESCE(u.name, e.name) AS name, u.id AS user_id, ${this.callerIdColumn()} AS callerid, e.device_state, e.status, e.online,
              e.available, e.last_seen, e.updated_at, e.reasons, e.dnd, e.presence::text AS presence, e.queues::text AS queues,
              COALESCE((SELECT json_agg(json_build_object(
                          'id', c.id, 'uri', c.uri, 'endpoint', c.endpoint, 'status', c.status,
@@ -281,7 +285,7 @@ export class PrismaStatusStore implements StatusStore {
       FROM ps_endpoints e LEFT JOIN LATERAL (${OWNER_OF("e.id")}) u ON true
       WHERE ${extensions}::text[] IS NULL OR e.id = ANY(${extensions}::text[])
       ORDER BY e.id`;
-    return rows.map((row) => toStoredAgent(row, (JSON.parse(row.contacts) as ContactJson[]).map(toContact)));
+    return rows.map((row) => toStoredAgent(row, (JSON.parse(row.contacts) as ContactJson[]).map(toContact), this.defaultPbx));
   }
 
   /** Next to Asterisk, an agent with no CRM user is named by its endpoint's CallerID (`"Eria Motto" <1010>`). */
@@ -293,9 +297,10 @@ export class PrismaStatusStore implements StatusStore {
 /** A ContactRow as json_build_object renders it: bigint as a JSON number. */
 type ContactJson = Omit<ContactRow, "expiration_time"> & { expiration_time: number | null };
 
-function toStoredAgent(row: EndpointRow, contacts: Contact[]): StoredAgent {
+function toStoredAgent(row: EndpointRow, contacts: Contact[], defaultPbx: string): StoredAgent {
   return {
     extension: row.id,
+    pbx: row.pbx ?? defaultPbx,
     name: row.name ?? callerIdName(row.callerid ?? null),
     userId: row.user_id,
     status: row.status as AgentStatus,

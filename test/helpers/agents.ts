@@ -23,6 +23,7 @@ export function contact(extension: string, n: number, overrides: Partial<Contact
 export function agent(extension: string, contacts: Contact[], overrides: Partial<AgentState> = {}): AgentState {
   return {
     extension,
+    pbx: "default",
     status: contacts.length ? "AVAILABLE" : "OFFLINE",
     online: contacts.length > 0,
     available: contacts.length > 0,

@@ -118,6 +118,40 @@ describe("loadConfig: security settings", () => {
     expect((error as ConfigError).message).not.toContain("secretpw");
   });
 
+  it("several PBXs: AMI_PBXS is a JSON array of named AMI connections; without it, the one AMI_HOST named PBX_NAME", () => {
+    expect(loadConfig({ AMI_HOST: "pbx.local", AMI_SECRET: "s", PBX_NAME: "east" }).pbxs).toEqual([{ name: "east", host: "pbx.local", port: 5038, username: "crm", secret: "s" }]);
+    const pbxs = [
+      { name: "east", host: "10.0.0.1", secret: "topsecret-east" },
+      { name: "west", host: "10.0.0.2", port: 5039, username: "crm2", secret: "topsecret-west" },
+    ];
+    expect(loadConfig({ AMI_PBXS: JSON.stringify(pbxs) }).pbxs).toEqual([
+      { name: "east", host: "10.0.0.1", port: 5038, username: "crm", secret: "topsecret-east" },
+      { name: "west", host: "10.0.0.2", port: 5039, username: "crm2", secret: "topsecret-west" },
+    ]);
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ AMI_PBXS: JSON.stringify(pbxs), AMI_HOST: "x", PBX_NAME: "y" })).toEqual(["AMI_PBXS: replaces AMI_HOST, PBX_NAME; set one or the other"]);
+    expect(problems({ AMI_PBXS: JSON.stringify([...pbxs, { name: "east", host: "h", secret: "topsecret-3" }]) })).toEqual(["AMI_PBXS: each name once (east repeated)"]);
+    const refused = problems({ AMI_PBXS: JSON.stringify([{ name: "a b", host: "h", port: 70000, secret: "topsecret-4", secrte: "x" }]) });
+    expect(refused).toEqual(
+      expect.arrayContaining(["AMI_PBXS[0]: Unrecognized key: \"secrte\"", "AMI_PBXS[0].name: 1-64 letters, digits, _ . -", expect.stringMatching(/^AMI_PBXS\[0\]\.port: /)]),
+    );
+    expect(refused.join("\n")).not.toContain("topsecret");
+    expect(problems({ AMI_PBXS: "[]" })).toEqual([expect.stringMatching(/^AMI_PBXS: /)]);
+    expect(problems({ AMI_PBXS: '{"name": "topsecret-5"' })).toEqual(["AMI_PBXS=<redacted>: must be a JSON array of {name, host, port, username, secret}"]);
+    expect(problems({ AMI_PBXS: JSON.stringify(pbxs), REDIS_URL: "redis://redis", DATABASE_URL: "postgresql://crm@db/crm" })).toEqual([
+      "AMI_PBXS: several PBXs with REDIS_URL (several instances) are not supported yet; run one deployment per PBX",
+    ]);
+    // One PBX in AMI_PBXS is a cluster's PBX.
+    expect(loadConfig({ AMI_PBXS: JSON.stringify([pbxs[1]]), REDIS_URL: "redis://redis", DATABASE_URL: "postgresql://crm@db/crm" }).cluster?.pbx).toBe("west");
+  });
+
   it("GraphiQL and introspection are off in production unless enabled", () => {
     expect(loadConfig({ NODE_ENV: "production", AUTH_MODE: "open" }).graphql).toMatchObject({ graphiql: false, introspection: false });
     expect(loadConfig({ NODE_ENV: "production", AUTH_MODE: "open", GRAPHIQL: "true", GRAPHQL_INTROSPECTION: "yes" }).graphql).toMatchObject({ graphiql: true, introspection: true });

@@ -82,6 +82,8 @@ export function mergeAgent(owner: DirectoryUser | null, parts: readonly StoredAg
   return {
     id: `user:${owner.userId}`,
     extension: first.extension,
+    // A user's extensions may sit on several PBXs: the agent is said to be on its main extension's.
+    pbx: first.pbx,
     name,
     userId: owner.userId,
     status: lead.status,

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AgentModel, SnapshotModel, ChangeModel, ExtensionModel, PresenceModel, QueueMembershipModel, CommandResultModel, AmiStatusModel, ClusterStatusModel, ContactModel, TransferCheckModel, RevocationModel } from '../models.ts';
+import type { AgentModel, SnapshotModel, ChangeModel, ExtensionModel, PresenceModel, QueueMembershipModel, CommandResultModel, AmiStatusModel, ClusterStatusModel, PbxStatusModel, ContactModel, TransferCheckModel, RevocationModel } from '../models.ts';
 import type { CompatEventModel } from '../../events/status-hub.ts';
 import type { ResyncResult } from '../../service/availability-service.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -40,6 +40,8 @@ export type Agent = {
   name?: Maybe<Scalars['String']['output']>;
   /** At least one contact is reachable. */
   online: Scalars['Boolean']['output'];
+  /** The PBX the agent's main extension is on (its name in AMI_PBXS, or PBX_NAME). */
+  pbx: Scalars['String']['output'];
   /** The most recently changed presence of the agent's extensions. */
   presence?: Maybe<Presence>;
   /** Queue memberships of all the agent's extensions. */
@@ -126,6 +128,8 @@ export type AmiStatus = {
   lastWriteErrorAt?: Maybe<Scalars['DateTime']['output']>;
   /** Age of the oldest change not stored yet, in milliseconds; null when nothing is pending. */
   oldestPendingWriteAgeMs?: Maybe<Scalars['Int']['output']>;
+  /** Each watched PBX on its own (one entry without AMI_PBXS). The fields above sum or combine them: connected and synced only when every PBX is. */
+  pbxs: Array<PbxStatus>;
   /** Writes waiting for the database. */
   pendingWrites: Scalars['Int']['output'];
   /** Queue members, pauses and wrap-up are known (false: e.g. the AMI user lacks read class `agent`). */
@@ -208,6 +212,14 @@ export type DatabaseMode =
   /** A PostgreSQL database of its own (DATABASE_URL). */
   | 'POSTGRESQL';
 
+/** An extension two PBXs report (extensions are one namespace across the PBXs). */
+export type ExtensionCollision = {
+  __typename?: 'ExtensionCollision';
+  extension: Scalars['ID']['output'];
+  /** The PBX it is served from (the first that reported it). */
+  owner: Scalars['String']['output'];
+};
+
 /** One extension of an agent (an agent with a desk phone and a softphone has two). */
 export type ExtensionDetail = {
   __typename?: 'ExtensionDetail';
@@ -219,6 +231,8 @@ export type ExtensionDetail = {
   extension: Scalars['ID']['output'];
   lastSeen?: Maybe<Scalars['DateTime']['output']>;
   online: Scalars['Boolean']['output'];
+  /** The PBX this extension is on (its name in AMI_PBXS, or PBX_NAME). */
+  pbx: Scalars['String']['output'];
   presence?: Maybe<Presence>;
   reasons: Array<UnavailableReason>;
   status: AgentStatus;
@@ -231,6 +245,8 @@ export type ExtensionStatus = {
   extension: Scalars['ID']['output'];
   isRegistered: Scalars['Boolean']['output'];
   lastSeen?: Maybe<Scalars['DateTime']['output']>;
+  /** The PBX this extension is on (its name in AMI_PBXS, or PBX_NAME). */
+  pbx: Scalars['String']['output'];
   status: AgentStatus;
 };
 
@@ -294,6 +310,26 @@ export type MutationSetPresenceArgs = {
 export type MutationUnpauseAgentArgs = {
   extension: Scalars['ID']['input'];
   queue?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One watched PBX: its AMI link, and whether its agents are fresh. */
+export type PbxStatus = {
+  __typename?: 'PbxStatus';
+  /** Extensions served from this PBX. */
+  agents: Scalars['Int']['output'];
+  /** Extensions this PBX reports that another PBX already owns: served from the owner only. */
+  collisions: Array<ExtensionCollision>;
+  connected: Scalars['Boolean']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  lastEventAt?: Maybe<Scalars['DateTime']['output']>;
+  lastResyncAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Several instances (REDIS_URL): the instance that reads this PBX's AMI, as this one knows it. */
+  leader?: Maybe<Scalars['String']['output']>;
+  /** Its name in AMI_PBXS (or PBX_NAME). */
+  name: Scalars['String']['output'];
+  reconnects: Scalars['Int']['output'];
+  /** Logged in and resynced since: its agents are fresh. False: its agents (only its) are stale. */
+  synced: Scalars['Boolean']['output'];
 };
 
 /** What the extension's presence provider (`CustomPresence:<ext>`) says. */
@@ -595,11 +631,13 @@ export type ResolversTypes = {
   Contact: ResolverTypeWrapper<ContactModel>;
   DatabaseMode: DatabaseMode;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ExtensionCollision: ResolverTypeWrapper<ExtensionCollision>;
   ExtensionDetail: ResolverTypeWrapper<ExtensionModel>;
   ExtensionStatus: ResolverTypeWrapper<ExtensionModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PbxStatus: ResolverTypeWrapper<PbxStatusModel>;
   Presence: ResolverTypeWrapper<PresenceModel>;
   PresenceState: PresenceState;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -629,11 +667,13 @@ export type ResolversParentTypes = {
   CompatEvent: CompatEventModel;
   Contact: ContactModel;
   DateTime: Scalars['DateTime']['output'];
+  ExtensionCollision: ExtensionCollision;
   ExtensionDetail: ExtensionModel;
   ExtensionStatus: ExtensionModel;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
+  PbxStatus: PbxStatusModel;
   Presence: PresenceModel;
   Query: Record<PropertyKey, never>;
   QueueMembership: QueueMembershipModel;
@@ -663,6 +703,7 @@ export type AgentResolvers<ContextType = GraphQLContext, ParentType extends Reso
   lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  pbx?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   presence?: Resolver<Maybe<ResolversTypes['Presence']>, ParentType, ContextType>;
   queues?: Resolver<Array<ResolversTypes['QueueMembership']>, ParentType, ContextType>;
   reasons?: Resolver<Array<ResolversTypes['UnavailableReason']>, ParentType, ContextType>;
@@ -719,6 +760,7 @@ export type AmiStatusResolvers<ContextType = GraphQLContext, ParentType extends 
   lastWriteError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastWriteErrorAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   oldestPendingWriteAgeMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  pbxs?: Resolver<Array<ResolversTypes['PbxStatus']>, ParentType, ContextType>;
   pendingWrites?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   queueDataAvailable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   queueDataDetail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -765,6 +807,11 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type ExtensionCollisionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExtensionCollision'] = ResolversParentTypes['ExtensionCollision']> = {
+  extension?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  owner?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type ExtensionDetailResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExtensionDetail'] = ResolversParentTypes['ExtensionDetail']> = {
   available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   contacts?: Resolver<Array<ResolversTypes['Contact']>, ParentType, ContextType>;
@@ -773,6 +820,7 @@ export type ExtensionDetailResolvers<ContextType = GraphQLContext, ParentType ex
   extension?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  pbx?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   presence?: Resolver<Maybe<ResolversTypes['Presence']>, ParentType, ContextType>;
   reasons?: Resolver<Array<ResolversTypes['UnavailableReason']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['AgentStatus'], ParentType, ContextType>;
@@ -783,6 +831,7 @@ export type ExtensionStatusResolvers<ContextType = GraphQLContext, ParentType ex
   extension?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isRegistered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  pbx?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['AgentStatus'], ParentType, ContextType>;
 };
 
@@ -794,6 +843,19 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   setDnd?: Resolver<ResolversTypes['CommandResult'], ParentType, ContextType, RequireFields<MutationSetDndArgs, 'extension' | 'on'>>;
   setPresence?: Resolver<ResolversTypes['CommandResult'], ParentType, ContextType, RequireFields<MutationSetPresenceArgs, 'extension' | 'state'>>;
   unpauseAgent?: Resolver<ResolversTypes['CommandResult'], ParentType, ContextType, RequireFields<MutationUnpauseAgentArgs, 'extension'>>;
+};
+
+export type PbxStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PbxStatus'] = ResolversParentTypes['PbxStatus']> = {
+  agents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  collisions?: Resolver<Array<ResolversTypes['ExtensionCollision']>, ParentType, ContextType>;
+  connected?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastEventAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastResyncAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  leader?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reconnects?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  synced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type PresenceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Presence'] = ResolversParentTypes['Presence']> = {
@@ -875,9 +937,11 @@ export type Resolvers<ContextType = GraphQLContext> = {
   CompatEvent?: CompatEventResolvers<ContextType>;
   Contact?: ContactResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  ExtensionCollision?: ExtensionCollisionResolvers<ContextType>;
   ExtensionDetail?: ExtensionDetailResolvers<ContextType>;
   ExtensionStatus?: ExtensionStatusResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PbxStatus?: PbxStatusResolvers<ContextType>;
   Presence?: PresenceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QueueMembership?: QueueMembershipResolvers<ContextType>;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ps_endpoints" ADD COLUMN     "pbx" TEXT;
