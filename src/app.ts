@@ -35,7 +35,7 @@ import type { Probes } from "./http/rest.ts";
 import type { AmiListener } from "./domain/ports.ts";
 import type { AgentState } from "./domain/types.ts";
 import type { ChangeEvent, CompatEventModel } from "./events/status-hub.ts";
-import { ClusterNode } from "./cluster/cluster-node.ts";
+import type { ClusterNode } from "./cluster/cluster-node.ts";
 import { clusterMetrics, clusterReadiness } from "./cluster/cluster-probes.ts";
 import { ExtensionOwners } from "./domain/pbx/extension-owners.ts";
 import { PbxGate } from "./service/pbx-gate.ts";
@@ -69,6 +69,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     startupWaitMs: config.db.startupWaitMs,
     signal: options.signal,
     realtime: config.db.realtime,
+    pglite: config.db.pglite,
   });
   // Several instances (REDIS_URL): every write is fenced on this instance's leadership of the PBX.
   let cluster: ClusterNode | null = null;
@@ -120,6 +121,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   // In a cluster this one is never started: it stands for "no AMI here" on a follower.
   const localBridge = fleet.first.bridge;
   if (config.cluster) {
+    // Loaded only here: Redis's client is a good share of module loading, and one instance never needs it.
+    const { ClusterNode } = await import("./cluster/cluster-node.ts");
     cluster = new ClusterNode({
       config: config.cluster,
       databaseUrl: config.db.url!,

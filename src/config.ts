@@ -1,6 +1,7 @@
 // The only reader of process.env: every setting validated once at start, typed and frozen.
 import { z } from "zod";
 import { SQL_IDENTIFIER, type RealtimeSettings } from "./store/asterisk-realtime.ts";
+import { DEFAULT_PGLITE, type PgliteSettings } from "./store/pglite.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 // Durations end up in setTimeout, which treats anything above 2^31-1 ms as 1 ms.
@@ -54,6 +55,7 @@ const EnvSchema = z.object({
     .regex(/^(postgres(ql)?:\/\/|memory:$)/, "must be a postgresql:// URL (or memory: for an in-memory PGlite)")
     .optional(),
   DATA_DIR: z.string().min(1).default("./data"),
+  PGLITE_SHARED_BUFFERS_MB: count(DEFAULT_PGLITE.sharedBuffersMb, 1, 4096),
   PJSIP_REALTIME: z.enum(["auto", "on", "off"]).default("auto"),
   PJSIP_REALTIME_SCHEMA: sqlIdentifier.default("public"),
   PJSIP_REALTIME_SERVICE_SCHEMA: sqlIdentifier.default("agent_availability"),
@@ -222,6 +224,8 @@ export interface Config {
     startupWaitMs: number;
     /** Period of the background database check behind database_up. */
     healthIntervalMs: number;
+    /** Embedded PGlite's memory settings. */
+    pglite: PgliteSettings;
   };
   cache: {
     ttlMs: number;
@@ -350,6 +354,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
       startupWaitMs: e.DB_STARTUP_WAIT_MS,
       healthIntervalMs: e.DB_HEALTH_INTERVAL_MS,
+      pglite: Object.freeze({ sharedBuffersMb: e.PGLITE_SHARED_BUFFERS_MB }),
     },
     cache: { ttlMs: e.STATUS_CACHE_TTL_MS, responseMaxEntries: e.RESPONSE_CACHE_MAX_ENTRIES, responseMaxBytes: e.RESPONSE_CACHE_MAX_BYTES },
     agents: {

@@ -1,18 +1,21 @@
 // Opens the database the service persists to: PostgreSQL when given a postgres URL, otherwise embedded
 // PGlite (a directory, or memory for tests). Same generated client and schema on both.
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
-import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { PGlite } from "@electric-sql/pglite";
 import type { Log } from "../domain/ports.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { DeadlineError, withDeadline } from "../deadline.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { attachToAsteriskContacts, chooseLayout, findAsteriskTables, quoteIdentifier, STANDALONE, type RealtimeSettings, type StorageLayout } from "./asterisk-realtime.ts";
-import { deploy, type MigrationOptions, type MigrationTarget } from "./schema-engine.ts";
+import type { MigrationOptions, MigrationTarget } from "./schema-engine.ts";
 import { applyMigrationsDirectly, PRISMA_MIGRATE_LOCK, type SqlRunner } from "./sql-migrations.ts";
 import { openPgliteFromTemplate } from "./pglite-template.ts";
+import { createPglite, DEFAULT_PGLITE, type PgliteSettings } from "./pglite.ts";
+
+// Loaded on first use, so a start pays only for the database it uses (module loading is a good part of
+// a cold start): pg and its Prisma adapter for PostgreSQL, PGlite's adapter for PGlite, the wasm schema
+// engine only when the migration history needs it.
+const loadPg = async () => (await import("pg")).default;
 
 export type { PrismaClient };
 
@@ -44,6 +47,8 @@ export interface OpenDatabaseOptions {
   realtime?: RealtimeSettings;
   /** Where a new PGlite directory is copied from (default: the one `npm install` makes; missing: initdb). */
   pgliteTemplate?: string;
+  /** PGlite's memory settings (default DEFAULT_PGLITE). */
+  pglite?: PgliteSettings;
 }
 
 /** PostgreSQL's application_name of every connection the service opens. */
@@ -85,8 +90,8 @@ export function locateDatabase(url: string | undefined, dataDir: string): Databa
 }
 
 /** PGlite in a directory (created if missing) or in memory. */
-export async function openPglite(dataDir: string | null): Promise<PGlite> {
-  return dataDir === null ? PGlite.create() : PGlite.create(dataDir);
+export async function openPglite(dataDir: string | null, settings: PgliteSettings = DEFAULT_PGLITE): Promise<PGlite> {
+  return createPglite(dataDir ?? undefined, settings);
 }
 
 /** Brings an embedded database's schema up to date (committed SQL, Prisma's bookkeeping). */
@@ -118,6 +123,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log)
   if (options.checkAtStart ?? true) await waitForPostgres(url, options, log);
   const layout = options.migrate || options.realtime ? await preparePostgres(url, options, where, log) : STANDALONE;
   const queryTimeoutMs = options.queryTimeoutMs;
+  const [pg, { PrismaPg }] = await Promise.all([loadPg(), import("@prisma/adapter-pg")]);
   const pool = new pg.Pool({
     connectionString: url,
     // Seen in pg_stat_activity, and tells the service's statements from Asterisk's in a shared database.
@@ -156,6 +162,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions, log: Log)
 /** One connection for finding the layout and migrating (not from the pool: Prisma's advisory lock is per session). */
 async function preparePostgres(url: string, options: OpenDatabaseOptions, where: string, log: Log): Promise<StorageLayout> {
   const connectTimeoutMs = options.connectionTimeoutMs ?? 5_000;
+  const pg = await loadPg();
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, application_name: APPLICATION_NAME });
   client.on("error", () => undefined); // surfaces again on the next query
   await withDeadline(client.connect(), connectTimeoutMs + 1_000, `database ${where}: connect`);
@@ -175,9 +182,9 @@ async function openEmbedded(dataDir: string | null, options: OpenDatabaseOptions
   const lock = dataDir === null ? null : lockDataDir(dataDir);
   let pglite: PGlite;
   try {
-    if (dataDir === null) pglite = await openPglite(null);
+    if (dataDir === null) pglite = await openPglite(null, options.pglite);
     else {
-      const opened = await openPgliteFromTemplate(dataDir, options.pgliteTemplate);
+      const opened = await openPgliteFromTemplate(dataDir, options.pgliteTemplate, options.pglite);
       pglite = opened.pglite;
       if (opened.fromTemplate) log.info({ dataDir }, "database: new PGlite directory made from the install-time template");
     }
@@ -186,6 +193,7 @@ async function openEmbedded(dataDir: string | null, options: OpenDatabaseOptions
     throw error;
   }
   let layout: StorageLayout;
+  let PrismaPGlite;
   try {
     const runner: SqlRunner = {
       query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
@@ -193,6 +201,7 @@ async function openEmbedded(dataDir: string | null, options: OpenDatabaseOptions
     };
     // One session: a search_path set here holds for everything the service runs on this instance.
     layout = options.migrate || options.realtime ? await prepare(runner, false, { pglite }, options, dataDir ?? "memory", log) : STANDALONE;
+    ({ PrismaPGlite } = await import("pglite-prisma-adapter"));
   } catch (error) {
     await pglite.close();
     lock?.release();
@@ -249,6 +258,7 @@ async function prepare(runner: SqlRunner, lock: boolean, target: MigrationTarget
  * own schema (created if missing), else the URL as given.
  */
 export async function migrationUrlFor(url: string, settings: RealtimeSettings): Promise<{ url: string; layout: StorageLayout }> {
+  const pg = await loadPg();
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: APPLICATION_NAME });
   await client.connect();
   try {
@@ -279,6 +289,7 @@ async function applyMigrations(runner: SqlRunner, lock: boolean, target: Migrati
   let applied: string[];
   if ("needsEngine" in direct) {
     log.warn({ reason: direct.needsEngine }, "migration history needs the schema engine");
+    const { deploy } = await import("./schema-engine.ts");
     applied = await deploy(target, migrationOptions(options));
   } else {
     applied = direct.applied;
@@ -320,6 +331,7 @@ async function waitForPostgres(url: string, options: OpenDatabaseOptions, log: L
 }
 
 async function probePostgres(url: string, timeoutMs: number): Promise<void> {
+  const pg = await loadPg();
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   client.on("error", () => undefined);
   try {

@@ -47,6 +47,19 @@ describe("embedded PGlite in a directory", () => {
       await second.drop();
     }
   }, 60_000);
+
+  it("runs with the configured shared_buffers (16 MB unless set)", async () => {
+    const shown = async (pglite?: { sharedBuffersMb: number }) => {
+      const db = await openDatabase({ url: "memory:", dataDir: "", migrate: false, log: silentLog(), ...(pglite ? { pglite } : {}) });
+      try {
+        return (await db.prisma.$queryRawUnsafe<Array<{ shared_buffers: string }>>("SHOW shared_buffers"))[0]!.shared_buffers;
+      } finally {
+        await db.close();
+      }
+    };
+    expect(await shown()).toBe("16MB");
+    expect(await shown({ sharedBuffersMb: 8 })).toBe("8MB");
+  }, 60_000);
 });
 
 describe("PostgreSQL", () => {

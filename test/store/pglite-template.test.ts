@@ -1,7 +1,7 @@
 // The install-time PGlite template: a new DATA_DIR starts as a copy of it instead of running initdb;
 // a template older than the committed migrations is brought up to date at open; an initialised
-// directory never uses it; without a template, initdb as before.
-import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+// directory never uses it, an interrupted copy is made again; without a template, initdb as before.
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -33,7 +33,7 @@ describe("PGlite template", () => {
     const older = path.join(work, "older-migrations");
     cpSync(MIGRATIONS, older, { recursive: true });
     rmSync(path.join(older, committed.at(-1)!), { recursive: true });
-    const template = path.join(work, "template.tar.gz");
+    const template = path.join(work, "template");
     const log = new MemoryLog();
     expect(await writeTemplate((pglite) => migrateEmbedded(pglite, { log, migrationsDir: older }, log), template)).toBeGreaterThan(100_000);
 
@@ -46,11 +46,19 @@ describe("PGlite template", () => {
     const again = new MemoryLog();
     expect(await appliedMigrations(dataDir, template, again)).toEqual(committed);
     expect(fromTemplate(again), "an initialised directory is opened as it is").toBe(false);
+
+    // A copy cut short (PG_VERSION is copied last): the next start copies again over what is there.
+    const interrupted = path.join(work, "interrupted");
+    mkdirSync(path.join(interrupted, "base"), { recursive: true });
+    writeFileSync(path.join(interrupted, "postgresql.conf"), "half a file");
+    const retried = new MemoryLog();
+    expect(await appliedMigrations(interrupted, template, retried)).toEqual(committed);
+    expect(fromTemplate(retried)).toBe(true);
   }, 240_000);
 
   it("without a template, a new directory runs initdb and every migration", async () => {
     const log = new MemoryLog();
-    expect(await appliedMigrations(path.join(work, "no-template"), path.join(work, "missing.tar.gz"), log)).toEqual(committed);
+    expect(await appliedMigrations(path.join(work, "no-template"), path.join(work, "missing"), log)).toEqual(committed);
     expect(fromTemplate(log)).toBe(false);
   }, 240_000);
 });
