@@ -71,7 +71,7 @@ const EnvSchema = z.object({
   AMI_MAX_MESSAGE_BYTES: count(1024 * 1024, 4 * 1024),
   AMI_MALFORMED_RESYNC_INTERVAL_MS: ms(5_000, 100),
   AMI_MESSAGES_PER_TURN: count(200, 1, 100_000),
-  AMI_MAX_BACKLOG: count(100_000, 1_000, 10_000_000),
+  AMI_MAX_BACKLOG_BYTES: count(64 * 1024 * 1024, 1024 * 1024, 4 * 1024 * 1024 * 1024),
 
   STATUS_CACHE_TTL_MS: ms(5_000, 0),
   RESPONSE_CACHE_MAX_ENTRIES: count(5_000, 1, 1_000_000),
@@ -205,7 +205,7 @@ export interface Config {
     maxMessageBytes: number;
     malformedResyncIntervalMs: number;
     messagesPerTurn: number;
-    maxBacklog: number;
+    maxBacklogBytes: number;
   };
   db: {
     url: string | undefined;
@@ -341,7 +341,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxMessageBytes: e.AMI_MAX_MESSAGE_BYTES,
       malformedResyncIntervalMs: e.AMI_MALFORMED_RESYNC_INTERVAL_MS,
       messagesPerTurn: e.AMI_MESSAGES_PER_TURN,
-      maxBacklog: e.AMI_MAX_BACKLOG,
+      maxBacklogBytes: e.AMI_MAX_BACKLOG_BYTES,
     },
     db: {
       url: e.DATABASE_URL,

@@ -44,8 +44,8 @@ export interface AmiBridgeOptions {
   maxMessageBytes?: number;
   /** AMI messages handled per event-loop turn before HTTP gets a turn (default 200). */
   messagesPerTurn?: number;
-  /** Parsed AMI messages waiting past which reading pauses (default 100,000). */
-  maxBacklog?: number;
+  /** AMI bytes waiting to be handled past which reading pauses (default 64 MiB). */
+  maxBacklogBytes?: number;
   /** At most one resync per this long because of malformed input (default 5 s): a broken peer cannot make us hammer the PBX. */
   malformedResyncIntervalMs?: number;
   now?: () => number;
@@ -149,7 +149,7 @@ export class AmiBridge {
         },
         ...(options.random ? { random: options.random } : {}),
         ...(options.messagesPerTurn ? { messagesPerTurn: options.messagesPerTurn } : {}),
-        ...(options.maxBacklog ? { maxBacklog: options.maxBacklog } : {}),
+        ...(options.maxBacklogBytes ? { maxBacklogBytes: options.maxBacklogBytes } : {}),
       },
       {
         onReady: () => this.onReady(),

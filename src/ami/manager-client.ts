@@ -10,10 +10,12 @@
 // `net.client.socket` diagnostics channel) is read by us instead of the library's reader (which
 // re-splits its carry-over on every chunk): size caps (StreamGuard), the arrival time of bytes (so our
 // own backlog cannot fail a Ping), then AmiMessageReader, which yields the library's message shape.
-// Parsed messages are handled a slice per event-loop turn, so a flood cannot starve HTTP. The socket
-// keeps being read meanwhile: Asterisk drops a session whose write blocks longer than its
-// `writetimeout` (100 ms by default), so leaving a restart burst in the kernel's buffers would lose the
-// session in the middle of it. Only a backlog past `maxBacklog` messages pauses the socket (memory bound).
+// Messages are handled a slice per event-loop turn, so a flood cannot starve HTTP. The socket keeps
+// being read meanwhile: Asterisk drops a session whose write blocks longer than its `writetimeout`
+// (100 ms by default), so leaving a restart burst in the kernel's buffers would lose the session in the
+// middle of it. What waits is kept as the text it arrived as and parsed when its turn comes (parsed
+// messages waiting would be copied by every young-generation GC until handled); only more than
+// `maxBacklogBytes` of it waiting pauses the socket (memory bound).
 //
 // One library instance per connection attempt: its parser state (partial lines) and its held-action
 // queue live per instance, so nothing from a dead socket can leak into the next session. Every
@@ -70,8 +72,8 @@ export interface AmiClientOptions {
   limits?: Partial<StreamLimits>;
   /** Messages handled per event-loop turn before yielding to other work (default 200). */
   messagesPerTurn?: number;
-  /** Parsed messages waiting to be handled past which the socket is paused until half of them are (default 100,000). */
-  maxBacklog?: number;
+  /** Bytes waiting to be handled past which the socket is paused until half of them are (default 64 MiB). */
+  maxBacklogBytes?: number;
   /** [0, 1); injectable for deterministic backoff. */
   random?: () => number;
   now?: () => number;
@@ -136,11 +138,17 @@ interface Session {
   socketError: string | null;
   /** When the last bytes arrived (a flood delays our Pong behind our own backlog, not a dead peer). */
   lastDataAt: number;
+  /** Text received but not parsed yet (from chunkHead on), and its length. */
+  chunks: string[];
+  chunkHead: number;
+  waitingBytes: number;
+  /** Parses `chunks` into `backlog` (set once the socket is ours). */
+  reader: AmiMessageReader | null;
   /** Messages parsed but not handled yet (from backlogHead on): handled a slice per event-loop turn. */
   backlog: unknown[];
   backlogHead: number;
   draining: boolean;
-  /** The socket is paused because the backlog reached maxBacklog. */
+  /** The socket is paused because more than maxBacklogBytes wait. */
   backlogFull: boolean;
   socket: Socket | null;
 }
@@ -161,8 +169,8 @@ export class AmiClient {
   private readonly now: () => number;
   private readonly endpoint: string;
   private readonly messagesPerTurn: number;
-  private readonly maxBacklog: number;
-  /** Times the backlog reached maxBacklog and the socket was paused. */
+  private readonly maxBacklogBytes: number;
+  /** Times the backlog reached maxBacklogBytes and the socket was paused. */
   backlogPauses = 0;
 
   private state: AmiClientState = "stopped";
@@ -196,7 +204,7 @@ export class AmiClient {
     this.now = options.now ?? Date.now;
     this.endpoint = `${options.host}:${options.port}`;
     this.messagesPerTurn = options.messagesPerTurn ?? 200;
-    this.maxBacklog = Math.max(this.messagesPerTurn, options.maxBacklog ?? 100_000);
+    this.maxBacklogBytes = options.maxBacklogBytes ?? 64 * 1024 * 1024;
   }
 
   start(): void {
@@ -265,6 +273,10 @@ export class AmiClient {
       tcpConnected: false,
       socketError: null,
       lastDataAt: 0,
+      chunks: [],
+      chunkHead: 0,
+      waitingBytes: 0,
+      reader: null,
       backlog: [],
       backlogHead: 0,
       draining: false,
@@ -319,25 +331,45 @@ export class AmiClient {
     }
   }
 
-  /** A parsed message waits in the backlog; HTTP gets a turn between slices. The socket is paused only when the backlog is full. */
+  /** A parsed message waits in the backlog; HTTP gets a turn between slices. */
   private enqueue(session: Session, item: unknown): void {
     if (this.session !== session) return;
     session.backlog.push(item);
-    if (!session.backlogFull && session.backlog.length - session.backlogHead >= this.maxBacklog) {
+    this.scheduleDrain(session);
+  }
+
+  /** Received text waits unparsed; the socket is paused only when too much of it waits. */
+  private enqueueText(session: Session, text: string): void {
+    session.chunks.push(text);
+    session.waitingBytes += text.length;
+    if (!session.backlogFull && session.waitingBytes > this.maxBacklogBytes) {
       session.backlogFull = true;
       this.backlogPauses += 1;
       session.socket?.pause();
-      this.log.warn({ backlog: this.maxBacklog }, "AMI backlog full: reading paused until half of it is handled (Asterisk drops a session whose writes block past its writetimeout)");
+      this.log.warn({ backlogBytes: this.maxBacklogBytes }, "AMI backlog full: reading paused until half of it is handled (Asterisk drops a session whose writes block past its writetimeout)");
     }
-    if (!session.draining) {
-      session.draining = true;
-      setImmediate(() => this.drain(session));
-    }
+    this.scheduleDrain(session);
   }
 
-  /** Handles up to `messagesPerTurn` parsed messages, then yields; resumes a paused socket once half the backlog is handled. */
+  private scheduleDrain(session: Session): void {
+    if (session.draining) return;
+    session.draining = true;
+    setImmediate(() => this.drain(session));
+  }
+
+  /** Parses and handles up to `messagesPerTurn` messages, then yields; resumes a paused socket once half the backlog is handled. */
   private drain(session: Session): void {
     if (this.session !== session) return;
+    while (session.backlog.length - session.backlogHead < this.messagesPerTurn && session.chunkHead < session.chunks.length) {
+      const text = session.chunks[session.chunkHead]!;
+      session.chunks[session.chunkHead++] = "";
+      session.waitingBytes -= text.length;
+      session.reader!.feed(text);
+    }
+    if (session.chunkHead === session.chunks.length) {
+      session.chunks = [];
+      session.chunkHead = 0;
+    }
     const end = Math.min(session.backlog.length, session.backlogHead + this.messagesPerTurn);
     for (let i = session.backlogHead; i < end; i++) {
       if (this.session !== session) return;
@@ -350,20 +382,16 @@ export class AmiClient {
         this.log.error({ err: errorText(error) }, "AMI message handling threw");
       }
     }
-    const waiting = session.backlog.length - session.backlogHead;
-    if (waiting === 0) {
+    const parsed = session.backlog.length - session.backlogHead;
+    if (parsed === 0) {
       session.backlog = [];
       session.backlogHead = 0;
-    } else if (session.backlogHead >= 4096 && session.backlogHead * 2 >= session.backlog.length) {
-      // Drop the handled front now and then (amortised O(1) per message).
-      session.backlog = session.backlog.slice(session.backlogHead);
-      session.backlogHead = 0;
     }
-    if (session.backlogFull && waiting <= this.maxBacklog / 2) {
+    if (session.backlogFull && session.waitingBytes <= this.maxBacklogBytes / 2) {
       session.backlogFull = false;
       if (session.socket && !session.socket.destroyed) session.socket.resume();
     }
-    if (waiting > 0) {
+    if (parsed > 0 || session.chunkHead < session.chunks.length) {
       setImmediate(() => this.drain(session));
       return;
     }
@@ -377,7 +405,7 @@ export class AmiClient {
       this.malformedFrames += 1;
       this.notify("onMalformed", () => this.handlers.onMalformed?.("a line that is not a header"));
     });
-    const reader = new AmiMessageReader((item, hasNul) => this.enqueue(session, hasNul ? stripNul(item as AmiRawMessage) : item));
+    session.reader = new AmiMessageReader((item, hasNul) => this.enqueue(session, hasNul ? stripNul(item as AmiRawMessage) : item));
     // The library's reader (the only other `data` listener) re-splits its whole carry-over on every
     // chunk; ours parses each byte once into the same message shape (see message-reader.ts).
     socket.removeAllListeners("data");
@@ -393,7 +421,7 @@ export class AmiClient {
         this.lose(session, "protocol-error", violation);
         return;
       }
-      reader.feed(text);
+      this.enqueueText(session, text);
     });
   }
 

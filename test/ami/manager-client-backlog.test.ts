@@ -20,7 +20,7 @@ function busy(ms: number): void {
   while (performance.now() < until);
 }
 
-async function start(options: { maxBacklog?: number } = {}) {
+async function start(options: { maxBacklogBytes?: number } = {}) {
   const simLog = new MemoryLog();
   const sim: Simulator = await startSimulator({ agents: AGENTS, writeTimeoutMs: 100, channelEvents: false, log: simLog });
   const log = new MemoryLog();
@@ -62,8 +62,8 @@ describe("AmiClient backlog", () => {
     expect(expected).toBeGreaterThan(2 * 4 * AGENTS * 0.9);
   }, 40_000);
 
-  it("past AMI_MAX_BACKLOG waiting messages it pauses reading (memory bound), says so, and resumes", async () => {
-    const { sim, log, downs, handled } = await start({ maxBacklog: 1_000 });
+  it("past AMI_MAX_BACKLOG_BYTES waiting it pauses reading (memory bound), says so, and resumes", async () => {
+    const { sim, log, downs, handled } = await start({ maxBacklogBytes: 256 * 1024 });
     const before = handled();
     await sim.reannounceAll();
     await waitFor(() => log.at("warn").some((e) => /AMI backlog full/.test(e.msg ?? "")), { timeoutMs: 10_000, message: "the pause logged" });

@@ -58,9 +58,9 @@ describe("loadConfig", () => {
     expect(loadConfig({}).ami.messagesPerTurn).toBe(200);
     expect(loadConfig({ AMI_MESSAGES_PER_TURN: "50" }).ami.messagesPerTurn).toBe(50);
     for (const bad of ["0", "100001", "many", "1.5"]) expect(() => loadConfig({ AMI_MESSAGES_PER_TURN: bad })).toThrow(/AMI_MESSAGES_PER_TURN/);
-    expect(loadConfig({}).ami.maxBacklog).toBe(100_000);
-    expect(loadConfig({ AMI_MAX_BACKLOG: "5000" }).ami.maxBacklog).toBe(5_000);
-    for (const bad of ["999", "10000001", "lots"]) expect(() => loadConfig({ AMI_MAX_BACKLOG: bad })).toThrow(/AMI_MAX_BACKLOG/);
+    expect(loadConfig({}).ami.maxBacklogBytes).toBe(64 * 1024 * 1024);
+    expect(loadConfig({ AMI_MAX_BACKLOG_BYTES: "2000000" }).ami.maxBacklogBytes).toBe(2_000_000);
+    for (const bad of ["1000", "5000000000", "lots"]) expect(() => loadConfig({ AMI_MAX_BACKLOG_BYTES: bad })).toThrow(/AMI_MAX_BACKLOG_BYTES/);
   });
 
   it("validates every limit of the database, stop and log settings", () => {
