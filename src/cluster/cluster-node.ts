@@ -70,6 +70,8 @@ interface Term {
 }
 
 const READ_COUNT = 1_000;
+/** Stream records applied (and fanned out) per event-loop turn. */
+const APPLY_SLICE = 50;
 const READ_BLOCK_MS = 500;
 
 export class ClusterNode {
@@ -220,7 +222,13 @@ export class ClusterNode {
           initialized = true;
         }
         const entries = await this.stream.read(this.replica.lastId, READ_COUNT, READ_BLOCK_MS);
-        for (const entry of entries) this.applyEntry(entry);
+        for (let i = 0; i < entries.length; i++) {
+          this.applyEntry(entries[i]!);
+          // A leader change marks every agent stale, then fresh: thousands of records, each fanned out to
+          // thousands of subscribers. Other work gets a turn between slices, the leader lock's renewal
+          // above all (a loop blocked past the lease loses the lead, and the next leader's storm does too).
+          if ((i + 1) % APPLY_SLICE === 0 && i + 1 < entries.length) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         this.caughtUp = entries.length < READ_COUNT && !this.replica.awaitingSnapshot;
         if (this.replica.awaitingSnapshot) await this.recover();
       } catch (error) {
