@@ -170,8 +170,6 @@ export class AmiClient {
   private readonly endpoint: string;
   private readonly messagesPerTurn: number;
   private readonly maxBacklogBytes: number;
-  /** Times the backlog reached maxBacklogBytes and the socket was paused. */
-  backlogPauses = 0;
 
   private state: AmiClientState = "stopped";
   private session: Session | null = null;
@@ -344,7 +342,6 @@ export class AmiClient {
     session.waitingBytes += text.length;
     if (!session.backlogFull && session.waitingBytes > this.maxBacklogBytes) {
       session.backlogFull = true;
-      this.backlogPauses += 1;
       session.socket?.pause();
       this.log.warn({ backlogBytes: this.maxBacklogBytes }, "AMI backlog full: reading paused until half of it is handled (Asterisk drops a session whose writes block past its writetimeout)");
     }

@@ -27,7 +27,10 @@ interface Request {
   fields: Fields;
 }
 
-type Reply = { id: string; ok: true; message: string | null } | { id: string; ok: false; refused: boolean; error: string };
+/** How a forwarded action failed: Asterisk said no, no answer in time, or no AMI session to send it on. */
+type Failure = "refused" | "timeout" | "unavailable";
+
+type Reply = { id: string; ok: true; message: string | null } | { id: string; ok: false; failure: Failure; error: string };
 
 /** Setvar of a presence or device state (the DND toggle), or QueuePause: what AgentCommands sends. */
 export function isForwardableAction(fields: Fields): boolean {
@@ -83,21 +86,21 @@ export class ActionForwarding {
       const reply = new Promise<Reply>((resolve) => {
         const timer = setTimeout(() => {
           this.pending.delete(id);
-          resolve({ id, ok: false, refused: false, error: `no answer from the leader of PBX ${pbx} within ${this.options.timeoutMs} ms` });
+          resolve({ id, ok: false, failure: "timeout", error: `no answer from the leader of PBX ${pbx} within ${this.options.timeoutMs} ms` });
         }, this.options.timeoutMs);
         this.pending.set(id, { resolve, timer });
       });
       try {
         const listeners = await this.publisher.publish(this.requestChannel(pbx), JSON.stringify({ id, replyTo: this.replyChannel, fields } satisfies Request));
-        if (listeners === 0) this.settle({ id, ok: false, refused: false, error: `no instance leads PBX ${pbx} right now` });
+        if (listeners === 0) this.settle({ id, ok: false, failure: "unavailable", error: `no instance leads PBX ${pbx} right now` });
       } catch (error) {
-        this.settle({ id, ok: false, refused: false, error: `Redis unavailable: ${error instanceof Error ? error.message : String(error)}` });
+        this.settle({ id, ok: false, failure: "unavailable", error: `Redis unavailable: ${error instanceof Error ? error.message : String(error)}` });
       }
       this.forwardedActions += 1;
       const answer = await reply;
       if (answer.ok) return { message: answer.message };
-      if (answer.refused) throw new AmiResponseError(answer.error, null);
-      if (/within \d+ ms/.test(answer.error)) throw new AmiTimeoutError(answer.error);
+      if (answer.failure === "refused") throw new AmiResponseError(answer.error, null);
+      if (answer.failure === "timeout") throw new AmiTimeoutError(answer.error);
       throw new AmiNotConnectedError(answer.error);
     };
   }
@@ -105,7 +108,7 @@ export class ActionForwarding {
   async stop(): Promise<void> {
     for (const [id, { timer }] of this.pending) {
       clearTimeout(timer);
-      this.pending.get(id)?.resolve({ id, ok: false, refused: false, error: "stopping" });
+      this.pending.get(id)?.resolve({ id, ok: false, failure: "unavailable", error: "stopping" });
     }
     this.pending.clear();
     this.served.clear();
@@ -147,7 +150,7 @@ export class ActionForwarding {
     let reply: Reply;
     if (typeof request.fields !== "object" || request.fields === null || !isForwardableAction(request.fields)) {
       this.options.log.warn({ pbx, action: String((request.fields as { Action?: unknown } | null)?.Action ?? "") }, "forwarded action refused: not a command action");
-      reply = { id: request.id, ok: false, refused: true, error: "not a command action" };
+      reply = { id: request.id, ok: false, failure: "refused", error: "not a command action" };
     } else {
       this.servedActions += 1;
       try {
@@ -155,7 +158,8 @@ export class ActionForwarding {
         reply = { id: request.id, ok: true, message: response.message };
       } catch (error) {
         const text = error instanceof AmiResponseError ? (error.response?.message ?? error.message) : error instanceof Error ? error.message : String(error);
-        reply = { id: request.id, ok: false, refused: error instanceof AmiResponseError, error: text };
+        const failure: Failure = error instanceof AmiResponseError ? "refused" : error instanceof AmiTimeoutError ? "timeout" : "unavailable";
+        reply = { id: request.id, ok: false, failure, error: text };
       }
     }
     await this.publisher.publish(request.replyTo, JSON.stringify(reply)).catch(() => undefined);
