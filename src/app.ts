@@ -100,6 +100,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     applyState: (extension: string, state: AgentState | null) => cluster?.publisher.applyState(extension, state),
     publishChange: (event: ChangeEvent) => cluster?.publisher.publishChange(event),
     publishCompat: (event: CompatEventModel) => cluster?.publisher.publishCompat(event),
+    // Another instance's subscribers may follow the compatibility kinds.
+    compatWanted: true,
   };
   // Several PBXs (AMI_PBXS): each its own AMI bridge, tracker (so its own staleness) and service, all
   // feeding one roster, cache, hub and write buffer. The owners keep an extension on one PBX.

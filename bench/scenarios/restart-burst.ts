@@ -21,6 +21,8 @@ interface BurstRun {
   storeMs: number;
   subscribersMs: number;
   cpu: number;
+  /** The service's CPU seconds from the flip until store and subscribers agreed and writes settled. */
+  cpuSeconds: number;
 }
 
 async function measure(sut: ServiceUnderTest, sizes: Sizes, notes: string[]): Promise<BurstRun[]> {
@@ -48,7 +50,7 @@ async function measure(sut: ServiceUnderTest, sizes: Sizes, notes: string[]): Pr
       const after = sut.usage();
       if (profile) notes.push(profileNote("restart burst", await sut.service.call<string>("profileStop", "burst")));
       const store = storeLatency(sent, await takeWrites(sut.db), Infinity, nowMs());
-      runs.push({ queuedMs: (sent.queuedAt ?? t0) - t0, flushedMs: (sent.flushedAt ?? t0) - t0, amiEvents: sent.amiEvents, notStored: store.missing, storeMs: store.missing ? Number.NaN : store.lastStoredAt - t0, subscribersMs: agreed === null ? Number.NaN : agreed - t0, cpu: cpuPercent(before, after) });
+      runs.push({ queuedMs: (sent.queuedAt ?? t0) - t0, flushedMs: (sent.flushedAt ?? t0) - t0, amiEvents: sent.amiEvents, notStored: store.missing, storeMs: store.missing ? Number.NaN : store.lastStoredAt - t0, subscribersMs: agreed === null ? Number.NaN : agreed - t0, cpu: cpuPercent(before, after), cpuSeconds: after.cpuSeconds - before.cpuSeconds });
     }
     return runs;
   } finally {
@@ -68,7 +70,7 @@ export async function restartBurst(real: ServiceUnderTest, naive: ServiceUnderTe
     `restart burst: ${sizes.burst.contacts} contacts flipped in one write, ${sizes.burst.subscribers} subscribers in teams of ${sizes.burst.teamSize}; ` +
       `ours: store ${fmt.s(median(ours.map((r) => r.storeMs)))}, subscribers ${fmt.s(median(ours.map((r) => r.subscribersMs)))}; ` +
       `${ours.map((r) => r.notStored).join("/")} states not stored (ours), ${theirs[0]!.notStored} (baseline); ` +
-      `${ours[0]!.amiEvents.toLocaleString("en-US")} AMI events per burst, queued by the source in ${fmt.s(median(ours.map((r) => r.queuedMs)))} and taken by our socket ${fmt.s(median(ours.map((r) => r.flushedMs)))} after the burst began; ` +
+      `${ours[0]!.amiEvents.toLocaleString("en-US")} AMI events per burst, queued by the source in ${fmt.s(median(ours.map((r) => r.queuedMs)))} and taken by our socket ${fmt.s(median(ours.map((r) => r.flushedMs)))} after the burst began; service CPU per burst ${ours.map((r) => fmt.s(r.cpuSeconds * 1000)).join("/")}; ` +
       `baseline: store ${fmt.s(theirs[0]!.storeMs)}, subscribers ${fmt.s(theirs[0]!.subscribersMs)} (n/a = not within ${fmt.s(sizes.burst.timeoutMs)}).`,
   );
   return [

@@ -35,10 +35,19 @@ interface ExtensionRecord {
   lastSeen: number | null;
   updatedAt: number;
   derived: Derived;
-  /** What dashboards see (published fields), to tell a published change from a stored-only one. */
-  published: string;
+  /** +1 whenever what dashboards see (derived, presence) changes: tells a published change from a stored-only one. */
+  published: number;
+  /** The presence `derived` was made with (presence objects are replaced, never changed, so identity compares). */
+  derivedPresence: Presence | null;
   /** The contacts as the fingerprint has them; null after any change to them (computed again on demand). */
   contactsJson: string | null;
+}
+
+/** Everything persisted or served except timestamps, at one moment: equal marks mean "no change". */
+interface Mark {
+  published: number;
+  device: DeviceState | null;
+  contacts: string;
 }
 
 export type Clock = () => number;
@@ -307,7 +316,7 @@ export class AvailabilityTracker {
     return same ? old : { ...report, since: this.now() };
   }
 
-  private finish(record: ExtensionRecord, before: string | null, previous: Availability | null, published: string | null): TrackerChange | null {
+  private finish(record: ExtensionRecord, before: Mark | null, previous: Availability | null, published: number | null): TrackerChange | null {
     this.rederive(record);
     for (const contact of record.contacts.values()) {
       if (contactIsReachable(contact)) {
@@ -316,7 +325,7 @@ export class AvailabilityTracker {
       }
     }
     const after = this.fingerprint(record);
-    if (before === after) return null;
+    if (before && before.published === after.published && before.device === after.device && before.contacts === after.contacts) return null;
     record.updatedAt = this.now();
     const statusChanged = published !== record.published;
     const seq = statusChanged ? ++this.seq : this.seq;
@@ -332,20 +341,24 @@ export class AvailabilityTracker {
     const queues = members ? withWrapUp([...members.values()], this.queuePolicy).sort((a, b) => (a.queue < b.queue ? -1 : 1)) : [];
     const now = this.now();
     const reasons = unavailableReasons({ status: phone.status, dnd, presence: presence?.state ?? null, queues, stale: this.stale }, { queue: null, now });
-    record.derived = { status: phone.status, online: phone.online, available: reasons.length === 0, reasons, dnd, queues };
+    const derived: Derived = { status: phone.status, online: phone.online, available: reasons.length === 0, reasons, dnd, queues };
     if (nextWrapUpEnd(queues, now) !== null) this.wrappingUp.add(extension);
     else this.wrappingUp.delete(extension);
-    record.published = JSON.stringify([record.derived, presence]);
+    // Compared field by field, not serialised: this runs for every AMI event.
+    if (presence === record.derivedPresence && sameDerived(derived, record.derived)) return;
+    record.derived = derived;
+    record.derivedPresence = presence;
+    record.published++;
   }
 
-  /** Everything persisted or served except timestamps: equal fingerprints mean "no change".
+  /** Everything persisted or served except timestamps, now.
    * The contacts' part is kept until they change: most facts (device states, layers) leave them alone. */
-  private fingerprint(record: ExtensionRecord): string {
+  private fingerprint(record: ExtensionRecord): Mark {
     if (record.contactsJson === null) {
       const contacts = record.contacts.size > 1 ? [...record.contacts.values()].sort((a, b) => (a.id < b.id ? -1 : 1)) : [...record.contacts.values()];
       record.contactsJson = JSON.stringify(contacts);
     }
-    return `${record.published}\u0000${record.deviceState ?? record.hintState}\u0000${record.contactsJson}`;
+    return { published: record.published, device: record.deviceState ?? record.hintState, contacts: record.contactsJson };
   }
 
   private newRecord(extension: string): ExtensionRecord {
@@ -357,7 +370,8 @@ export class AvailabilityTracker {
       lastSeen: null,
       updatedAt: this.now(),
       derived: { status: "OFFLINE", online: false, available: false, reasons: [], dnd: false, queues: [] },
-      published: "",
+      published: 0,
+      derivedPresence: null,
       contactsJson: null,
     };
     this.rederive(record);
@@ -387,6 +401,24 @@ export class AvailabilityTracker {
 
 function isLayerFact(fact: Fact): fact is Extract<Fact, { kind: "presence" | "dnd" | "queueMember" | "queueMemberRemoved" | "queuePause" | "queueCallEnded" }> {
   return fact.kind === "presence" || fact.kind === "dnd" || fact.kind === "queueMember" || fact.kind === "queueMemberRemoved" || fact.kind === "queuePause" || fact.kind === "queueCallEnded";
+}
+
+function sameDerived(a: Derived, b: Derived): boolean {
+  return a.status === b.status && a.online === b.online && a.available === b.available && a.dnd === b.dnd && sameList(a.reasons, b.reasons) && sameList(a.queues, b.queues, sameFields);
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean = (x, y) => x === y): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+/** Flat records (queue memberships: every field a primitive). */
+function sameFields<T extends object>(a: T, b: T): boolean {
+  const keys = Object.keys(a) as Array<keyof T>;
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
 }
 
 function replaceAll<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): void {

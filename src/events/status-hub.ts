@@ -54,6 +54,8 @@ type ChangeListener = (change: ChangeEvent) => void;
 
 export class StatusHub {
   subscribers = 0;
+  /** Live subscriptions to the compatibility kinds (extensionEvents). */
+  private compatSubscribers = 0;
   /** Names this stream of `seq` numbers: a hub (a process start) has its own, so a client that sees a
    * new epoch knows `seq` started again and drops its state for the new snapshot. */
   epoch: string = randomUUID();
@@ -115,6 +117,11 @@ export class StatusHub {
     void this.pubsub.publish(AGENT_STATUS_TOPIC, change);
   }
 
+  /** Whether anyone here follows the compatibility kinds: when not, publishers need not build them. */
+  get compatWanted(): boolean {
+    return this.compatSubscribers > 0;
+  }
+
   publishCompat(event: CompatEventModel): void {
     void this.pubsub.publish(COMPAT_TOPIC, event);
   }
@@ -170,11 +177,17 @@ export class StatusHub {
   extensionEvents(kinds: readonly CompatKind[] | null, extensions: readonly string[] | null): AsyncIterableIterator<CompatEventModel> {
     const wantedKinds = kinds && kinds.length > 0 ? new Set(kinds) : null;
     const wantedExtensions = extensions && extensions.length > 0 ? new Set(extensions) : null;
-    const queue = this.register<CompatEventModel>(COMPAT_TOPIC, () => null, (event: CompatEventModel) => {
-      if (wantedKinds && !wantedKinds.has(event.kind)) return;
-      if (wantedExtensions && event.extension !== null && !wantedExtensions.has(event.extension)) return;
-      queue.push(event);
-    });
+    this.compatSubscribers++;
+    const queue = this.register<CompatEventModel>(
+      COMPAT_TOPIC,
+      () => null,
+      (event: CompatEventModel) => {
+        if (wantedKinds && !wantedKinds.has(event.kind)) return;
+        if (wantedExtensions && event.extension !== null && !wantedExtensions.has(event.extension)) return;
+        queue.push(event);
+      },
+      () => this.compatSubscribers--,
+    );
     return queue;
   }
 

@@ -18,7 +18,10 @@ export interface Probes {
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+function sendJsonText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
   res.end(text);
 }
@@ -68,7 +71,7 @@ export async function handleRest(
       res.end(renderPrometheus(probes.metrics()));
       return true;
     case "GET /api/ami/status":
-      sendJson(res, 200, toJson(services.amiStatus()));
+      sendJsonText(res, 200, jsonWithDates(services.amiStatus()));
       return true;
     case "GET /api/ami/extensions": {
       const agents = await services.reader.loadAll();
@@ -105,7 +108,7 @@ export async function handleRest(
         }
         throw error;
       }
-      sendJson(res, 200, toJson(result));
+      sendJsonText(res, 200, jsonWithDates(result));
       return true;
     }
     default:
@@ -124,9 +127,12 @@ function isNonSimpleRequest(req: IncomingMessage): boolean {
   return type === "application/json" || req.headers["x-requested-with"] !== undefined || req.headers["apollo-require-preflight"] !== undefined;
 }
 
-/** Epoch-ms fields named *At / ts become ISO strings, as in GraphQL. */
-function toJson(value: object): object {
-  return JSON.parse(
-    JSON.stringify(value, (key, v) => ((key === "ts" || key.endsWith("At")) && typeof v === "number" ? new Date(v).toISOString() : v)),
-  );
+/** JSON in which epoch-ms fields named *At / ts are ISO strings, as in GraphQL. One pass: a resync's
+ * answer holds every changed agent, and the event loop (AMI, the writes) waits while it is made. */
+function jsonWithDates(value: object): string {
+  return JSON.stringify(value, isoDates);
+}
+
+function isoDates(key: string, value: unknown): unknown {
+  return typeof value === "number" && (key === "ts" || key.endsWith("At")) ? new Date(value).toISOString() : value;
 }

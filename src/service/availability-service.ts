@@ -2,9 +2,15 @@
 // (reads), the agent roster (users with several extensions merged) and the hub (subscribers).
 // Everything here is synchronous: the AMI socket reader calls in, and nothing it calls waits on the
 // database. Wrap-up windows end without an event: a timer asks the tracker at the next end.
+//
+// Agent changes are published at the end of the synchronous run that made them (a slice of AMI
+// messages read together), one per extension: after an Asterisk restart an extension's DND, contact
+// and device events arrive together, and subscribers need its final state, not three deltas made
+// microseconds apart. Events that arrive apart (the normal case) are still one delta each. Persistence
+// and the status cache take every state at once, as before.
 import type { AmiListener, ExtensionWrite, Log } from "../domain/ports.ts";
 import type { AvailabilityTracker, TrackerChange } from "../domain/tracker.ts";
-import type { AsteriskSnapshot, Fact } from "../domain/types.ts";
+import type { AgentState, AsteriskSnapshot, Fact } from "../domain/types.ts";
 import type { AgentChange, AgentRoster } from "../domain/agent/roster.ts";
 import type { Directory } from "../domain/agent/merge.ts";
 import type { StatusCache } from "../cache/status-cache.ts";
@@ -28,13 +34,16 @@ export class AvailabilityService implements AmiListener {
   private wakeAt: number | null = null;
   private stopped = false;
   private readonly resyncListeners: Array<() => void> = [];
+  /** Extensions whose agent change waits for the end of this run: the latest state, and how many changes it folds. */
+  private readonly unpublished = new Map<string, { state: AgentState | null; folded: number }>();
+  private flushQueued = false;
 
   constructor(
     private readonly tracker: AvailabilityTracker,
     private readonly roster: AgentRoster,
     private readonly writes: WriteSink,
     private readonly cache: Pick<StatusCache, "applyState">,
-    private readonly hub: Pick<StatusHub, "publishChange" | "publishCompat">,
+    private readonly hub: Pick<StatusHub, "publishChange" | "publishCompat" | "compatWanted">,
     private readonly log: Log,
     private readonly now: () => number = Date.now,
   ) {}
@@ -61,6 +70,13 @@ export class AvailabilityService implements AmiListener {
 
   onFact(fact: Fact): void {
     const change = this.tracker.apply(fact);
+    if (this.hub.compatWanted) this.compatOfFact(fact, change);
+    if (change) this.emit(change);
+    if (isQueueFact(fact)) this.scheduleWake();
+  }
+
+  /** The compatibility kinds a fact makes (CONTACT_STATUS, ENDPOINT_STATUS). */
+  private compatOfFact(fact: Fact, change: TrackerChange | null): void {
     if (fact.kind === "contact" || fact.kind === "contactRemoved") {
       this.compat("CONTACT_STATUS", fact.endpoint, {
         extension: fact.endpoint,
@@ -77,14 +93,13 @@ export class AvailabilityService implements AmiListener {
         status: state?.status ?? "OFFLINE",
       });
     }
-    if (change) this.emit(change);
-    if (isQueueFact(fact)) this.scheduleWake();
   }
 
   onSnapshot(snapshot: AsteriskSnapshot): void {
+    this.publishPending();
     const changes = this.tracker.reconcile(snapshot);
     changes.push(...this.tracker.setStale(!this.connected));
-    const emitted = changes.flatMap((change) => this.emit(change) ?? []);
+    const emitted = changes.flatMap((change) => this.emit(change, true) ?? []);
     const result: ResyncResult = { changed: emitted, agents: this.roster.views().length, ts: this.now() };
     this.lastSnapshot = result;
     this.compat("STATUSES_REFRESHED", null, { agents: this.tracker.list().length, changed: changes.filter((c) => c.statusChanged).map((c) => c.extension) });
@@ -108,6 +123,7 @@ export class AvailabilityService implements AmiListener {
 
   /** The CRM's users (and which extensions they own) were (re)loaded. */
   setDirectory(directory: Directory): void {
+    this.publishPending();
     const changes = this.roster.setDirectory(directory);
     for (const change of changes) this.publish(change);
     if (changes.length > 0) this.log.info({ changed: changes.length, users: directory.users.length }, "users reloaded: agents regrouped");
@@ -124,12 +140,13 @@ export class AvailabilityService implements AmiListener {
     clearTimeout(this.wakeTimer);
   }
 
-  private emit(change: TrackerChange): ChangeEvent | null {
+  /** `now`: publish at once and return the published change (a resync reports them); else at the end of this run. */
+  private emit(change: TrackerChange, now = false): ChangeEvent | null {
     this.writes.enqueue({ extension: change.extension, state: change.state });
     this.cache.applyState(change.extension, change.state);
     const state = change.state;
     const previous = change.previous;
-    if (!previous || previous.status !== state?.status || previous.online !== state.online || previous.available !== state.available) {
+    if (this.hub.compatWanted && (!previous || previous.status !== state?.status || previous.online !== state.online || previous.available !== state.available)) {
       this.compat("AVAILABILITY_CHANGED", change.extension, {
         extension: change.extension,
         status: state?.status ?? "OFFLINE",
@@ -139,8 +156,42 @@ export class AvailabilityService implements AmiListener {
       });
     }
     if (!change.statusChanged) return null;
+    if (!now) {
+      this.defer(change.extension, state);
+      return null;
+    }
     const agentChange = this.roster.apply(change.extension, state, true);
     return agentChange ? this.publish(agentChange) : null;
+  }
+
+  private defer(extension: string, state: AgentState | null): void {
+    const waiting = this.unpublished.get(extension);
+    if (waiting) {
+      waiting.state = state;
+      waiting.folded++;
+    } else this.unpublished.set(extension, { state, folded: 1 });
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      try {
+        this.publishPending();
+      } catch (error) {
+        this.log.error({ err: error instanceof Error ? error.message : String(error) }, "publishing agent changes failed");
+      }
+    });
+  }
+
+  /** Publishes the waiting agent changes, in the order their extensions first changed. */
+  private publishPending(): void {
+    this.flushQueued = false;
+    if (this.unpublished.size === 0) return;
+    const waiting = [...this.unpublished];
+    this.unpublished.clear();
+    for (const [extension, { state, folded }] of waiting) {
+      // Folded changes may have come back to what was published: let the roster compare.
+      const agentChange = this.roster.apply(extension, state, folded === 1);
+      if (agentChange) this.publish(agentChange);
+    }
   }
 
   private publish(change: AgentChange): ChangeEvent {
@@ -166,6 +217,7 @@ export class AvailabilityService implements AmiListener {
   }
 
   private compat(kind: CompatKind, extension: string | null, payload: object): void {
+    if (!this.hub.compatWanted) return; // nobody follows them here: not even the JSON
     this.hub.publishCompat({ type: COMPAT_TYPES[kind], kind, extension, payload: JSON.stringify(payload), ts: this.now() });
   }
 }

@@ -203,7 +203,9 @@ describe.each<DatabaseKind>(["postgres", "pglite"])("GraphQL API on %s", (databa
     expect(formPost.status).toBe(400);
     const refresh = await fetch(`${svc.url}/api/ami/refresh`, { method: "POST", headers: { "content-type": "application/json" } });
     expect(refresh.status).toBe(200);
-    expect(await refresh.json()).toMatchObject({ agents: 4, changed: [] });
+    const refreshed = await refresh.json();
+    expect(refreshed).toMatchObject({ agents: 4, changed: [] });
+    expect(refreshed.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/); // epoch ms as ISO, as in GraphQL
     expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${svc.url}/readyz`);
     expect(ready.status).toBe(200);

@@ -68,6 +68,18 @@ describe("StatusHub.agentStatus", () => {
     hub.publishCompat({ type: "extension:contactStatus", kind: "CONTACT_STATUS", extension: "1000", payload: "{}", ts: 3 });
     expect((await take(iterator, 1))[0]).toMatchObject({ ts: 3 });
   });
+
+  it("says whether anyone follows the compat events (publishers skip building them otherwise)", async () => {
+    const hub = new StatusHub(new PubSub());
+    expect(hub.compatWanted).toBe(false);
+    const first = hub.extensionEvents(null, null);
+    const second = hub.extensionEvents(["CONTACT_STATUS"], null);
+    expect(hub.compatWanted).toBe(true);
+    await first.return!();
+    expect(hub.compatWanted).toBe(true);
+    await second.return!();
+    expect(hub.compatWanted).toBe(false);
+  });
 });
 
 describe("SubscriberQueue", () => {
