@@ -41,6 +41,8 @@ import { ExtensionOwners } from "./domain/pbx/extension-owners.ts";
 import { PbxGate } from "./service/pbx-gate.ts";
 import { combinedStats, PbxFleet, type PbxMember } from "./service/pbx-fleet.ts";
 import type { PbxStatusModel } from "./graphql/models.ts";
+import { IdleMemoryRelease } from "./memory/idle-release.ts";
+import { releaseHeapMemory } from "./memory/heap-release.ts";
 
 export interface App {
   /** Listening URL (http://host:port). */
@@ -190,6 +192,17 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   const statsOf = (member: PbxMember) => (cluster ? amiBridge().stats() : member.bridge.stats());
   /** Every PBX's AMI stats as one (one PBX: its own). */
   const amiStats = () => combinedStats(fleet.members.map((member) => ({ name: member.name, stats: statsOf(member) })));
+  // A resync's garbage is handed back to the OS once the service has been quiet for a while.
+  const memoryRelease = new IdleMemoryRelease({
+    idleMs: config.memoryReleaseIdleMs,
+    activity: () => {
+      const ami = amiStats();
+      return ami.eventsProcessed + ami.eventsIgnored + ami.malformed + ami.resyncs;
+    },
+    release: releaseHeapMemory,
+    log: log.child({ module: "memory" }),
+  });
+  for (const member of fleet.members) member.service.onResync(() => memoryRelease.arm());
   const pbxStatuses = (link: { connected: boolean; synced: boolean } | null): PbxStatusModel[] =>
     fleet.statuses().map((status) => {
       const ami = cluster ? amiBridge().stats() : status.ami;
@@ -301,6 +314,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         counter("ami_events_malformed_total", "AMI events and list items that could not be read", ami.malformed),
         counter("ami_resyncs_total", "completed full resyncs", ami.resyncs),
         counter("ami_resync_failures_total", "failed resyncs", ami.resyncFailures),
+        counter("memory_releases_total", "times unused heap memory was returned to the OS after a resync and MEMORY_RELEASE_IDLE_MS of quiet", memoryRelease.releases),
         gauge("database_up", "1 when the database answers within DB_READ_TIMEOUT_MS and accepts writes", database.up ? 1 : 0),
         gauge("database_reachable", "1 when the last background ping answered within DB_READ_TIMEOUT_MS", database.reachable ? 1 : 0),
         gauge("store_pending_writes", "extensions waiting to be written", store.pending),
@@ -416,6 +430,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         // Order: no new events, persist what we have while HTTP drains, close the database.
         health.stop();
         revocations.stop();
+        memoryRelease.stop();
         clearInterval(usersTimer);
         for (const member of fleet.members) member.service.stop();
         // Logoff is answered in milliseconds by a live Asterisk; a frozen one must not hold the stop.

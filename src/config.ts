@@ -118,6 +118,8 @@ const EnvSchema = z.object({
   QUEUE_WRAPUP_DEFAULT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   QUEUE_SHARED_LASTCALL: bool(false),
   USERS_REFRESH_MS: ms(30_000, 1_000),
+  // Quiet time after a resync before the heap's free memory is handed back to the OS; 0: never.
+  MEMORY_RELEASE_IDLE_MS: ms(5_000, 0, 3_600_000),
 
   // Browser origins allowed to call the API (CORS on HTTP, Origin on the graphql-ws upgrade).
   // `*` (alone) allows any origin; credentials (cookies) are never allowed either way.
@@ -255,6 +257,8 @@ export interface Config {
   };
   /** Whole stop budget: AMI logoff, flushing pending writes, draining HTTP, closing the database. */
   shutdownTimeoutMs: number;
+  /** Quiet time after a resync before unused heap memory is returned to the OS (one full collection); 0: never. */
+  memoryReleaseIdleMs: number;
   /** null: one process (no Redis). Otherwise several instances share one AMI reader and a Redis stream. */
   cluster: ClusterConfig | null;
   /** The PBXs watched, each with its own AMI connection (one: AMI_HOST... named PBX_NAME). The shared AMI limits stay in `ami`. */
@@ -375,6 +379,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxCost: e.GRAPHQL_MAX_COST,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    memoryReleaseIdleMs: e.MEMORY_RELEASE_IDLE_MS,
     cluster: clusterConfig(e, env, pbxs[0]!.name),
     pbxs,
   });
