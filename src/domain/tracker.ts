@@ -6,6 +6,7 @@
 import { contactIsReachable, derivePhone, unavailableReasons, type Availability } from "./availability.ts";
 import { dndIsOn } from "./presence/presence-rule.ts";
 import { NO_WRAP_UP, nextWrapUpEnd, withWrapUp, type QueuePolicy } from "./queues/queue-rule.ts";
+import { sameFields, sameList } from "./same.ts";
 import type { AgentState, AsteriskSnapshot, Contact, DeviceState, Fact, Presence, PresenceReport, QueueMember, QueueMembership, UnavailableReason } from "./types.ts";
 
 export interface TrackerChange {
@@ -58,6 +59,8 @@ export class AvailabilityTracker {
   private readonly dndDevice = new Map<string, boolean>();
   private readonly presence = new Map<string, Presence>();
   private readonly members = new Map<string, Map<string, QueueMember>>();
+  /** The memberships with their wrap-up windows, sorted, as last derived from `members` (dropped when those change). */
+  private readonly memberships = new Map<string, QueueMembership[]>();
   /** Extensions with a wrap-up window still open (the only ones a tick can change). */
   private readonly wrappingUp = new Set<string>();
   private seq = 0;
@@ -104,6 +107,7 @@ export class AvailabilityTracker {
       record.updatedAt = state.updatedAt;
       if (state.dnd && state.presence?.state !== "dnd") this.dndDevice.set(state.extension, true);
       if (state.presence) this.presence.set(state.extension, state.presence);
+      this.memberships.delete(state.extension);
       if (state.queues.length > 0) this.members.set(state.extension, new Map(state.queues.map(({ wrapUpUntil: _, ...m }) => [m.queue, m])));
       this.rederive(record);
       this.records.set(state.extension, record);
@@ -119,6 +123,7 @@ export class AvailabilityTracker {
     this.dndDevice.clear();
     this.presence.clear();
     this.members.clear();
+    this.memberships.clear();
     this.wrappingUp.clear();
     this.stale = stale;
     this.synced = false;
@@ -190,6 +195,7 @@ export class AvailabilityTracker {
         fresh.set(endpoint, queues);
       }
       replaceAll(this.members, fresh);
+      this.memberships.clear();
     }
 
     const changes: TrackerChange[] = [];
@@ -277,12 +283,14 @@ export class AvailabilityTracker {
         else this.dndDevice.delete(fact.endpoint);
         break;
       case "queueMember": {
+        this.memberships.delete(fact.endpoint);
         const queues = this.members.get(fact.endpoint) ?? new Map<string, QueueMember>();
         queues.set(fact.member.queue, fact.member);
         this.members.set(fact.endpoint, queues);
         break;
       }
       case "queueMemberRemoved": {
+        this.memberships.delete(fact.endpoint);
         const queues = this.members.get(fact.endpoint);
         queues?.delete(fact.queue);
         if (queues?.size === 0) this.members.delete(fact.endpoint);
@@ -292,6 +300,7 @@ export class AvailabilityTracker {
         // Only a membership we know; the reason is not in this signal.
         const member = this.members.get(fact.endpoint)?.get(fact.queue);
         if (member && member.paused !== fact.paused) {
+          this.memberships.delete(fact.endpoint);
           this.members.get(fact.endpoint)!.set(fact.queue, { ...member, paused: fact.paused, pausedReason: null, pausedSince: fact.paused ? this.now() : member.pausedSince });
         }
         break;
@@ -302,7 +311,10 @@ export class AvailabilityTracker {
         const member = this.members.get(fact.endpoint)?.get(fact.queue);
         if (member) {
           const second = Math.floor(this.now() / 1000) * 1000;
-          if (member.lastCall === null || member.lastCall < second) this.members.get(fact.endpoint)!.set(fact.queue, { ...member, lastCall: second, callsTaken: member.callsTaken + 1 });
+          if (member.lastCall === null || member.lastCall < second) {
+            this.memberships.delete(fact.endpoint);
+            this.members.get(fact.endpoint)!.set(fact.queue, { ...member, lastCall: second, callsTaken: member.callsTaken + 1 });
+          }
         }
         break;
       }
@@ -337,8 +349,7 @@ export class AvailabilityTracker {
     const phone = derivePhone([...record.contacts.values()], record.deviceState ?? record.hintState, this.stale);
     const presence = this.presence.get(extension) ?? null;
     const dnd = dndIsOn(this.dndDevice.get(extension) ?? false, presence?.state ?? null);
-    const members = this.members.get(extension);
-    const queues = members ? withWrapUp([...members.values()], this.queuePolicy).sort((a, b) => (a.queue < b.queue ? -1 : 1)) : [];
+    const queues = this.membershipsOf(extension);
     const now = this.now();
     const reasons = unavailableReasons({ status: phone.status, dnd, presence: presence?.state ?? null, queues, stale: this.stale }, { queue: null, now });
     const derived: Derived = { status: phone.status, online: phone.online, available: reasons.length === 0, reasons, dnd, queues };
@@ -349,6 +360,17 @@ export class AvailabilityTracker {
     record.derived = derived;
     record.derivedPresence = presence;
     record.published++;
+  }
+
+  /** Wrap-up windows depend on the members' LastCall and the policy, not on the time: made again only when the members change. */
+  private membershipsOf(extension: string): QueueMembership[] {
+    let queues = this.memberships.get(extension);
+    if (queues === undefined) {
+      const members = this.members.get(extension);
+      queues = members ? withWrapUp([...members.values()], this.queuePolicy).sort((a, b) => (a.queue < b.queue ? -1 : 1)) : [];
+      this.memberships.set(extension, queues);
+    }
+    return queues;
   }
 
   /** Everything persisted or served except timestamps, now.
@@ -405,20 +427,6 @@ function isLayerFact(fact: Fact): fact is Extract<Fact, { kind: "presence" | "dn
 
 function sameDerived(a: Derived, b: Derived): boolean {
   return a.status === b.status && a.online === b.online && a.available === b.available && a.dnd === b.dnd && sameList(a.reasons, b.reasons) && sameList(a.queues, b.queues, sameFields);
-}
-
-function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean = (x, y) => x === y): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!same(a[i]!, b[i]!)) return false;
-  return true;
-}
-
-/** Flat records (queue memberships: every field a primitive). */
-function sameFields<T extends object>(a: T, b: T): boolean {
-  const keys = Object.keys(a) as Array<keyof T>;
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) if (a[key] !== b[key]) return false;
-  return true;
 }
 
 function replaceAll<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): void {
