@@ -63,6 +63,10 @@ export class Replica {
     return [...this.states.values()];
   }
 
+  get size(): number {
+    return this.states.size;
+  }
+
   get isStale(): boolean {
     return this.stale;
   }

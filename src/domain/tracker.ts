@@ -92,6 +92,11 @@ export class AvailabilityTracker {
     return record ? this.view(record) : null;
   }
 
+  /** How many extensions Asterisk reports (without building their states). */
+  get size(): number {
+    return this.records.size;
+  }
+
   list(): AgentState[] {
     return [...this.records.values()].map((r) => this.view(r));
   }

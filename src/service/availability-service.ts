@@ -100,9 +100,9 @@ export class AvailabilityService implements AmiListener {
     const changes = this.tracker.reconcile(snapshot);
     changes.push(...this.tracker.setStale(!this.connected));
     const emitted = changes.flatMap((change) => this.emit(change, true) ?? []);
-    const result: ResyncResult = { changed: emitted, agents: this.roster.views().length, ts: this.now() };
+    const result: ResyncResult = { changed: emitted, agents: this.roster.size, ts: this.now() };
     this.lastSnapshot = result;
-    this.compat("STATUSES_REFRESHED", null, { agents: this.tracker.list().length, changed: changes.filter((c) => c.statusChanged).map((c) => c.extension) });
+    this.compat("STATUSES_REFRESHED", null, { agents: this.tracker.size, changed: changes.filter((c) => c.statusChanged).map((c) => c.extension) });
     this.log.info({ agents: result.agents, changed: emitted.length }, "resync applied");
     this.scheduleWake();
     for (const waiter of this.snapshotWaiters.splice(0)) waiter(result);

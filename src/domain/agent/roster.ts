@@ -40,6 +40,11 @@ export class AgentRoster {
     return this.directory;
   }
 
+  /** How many agents there are. */
+  get size(): number {
+    return this.agents.size;
+  }
+
   /** Every agent, in no particular order. */
   views(): AgentView[] {
     return [...this.agents.values()].map((p) => p.view);
