@@ -143,7 +143,7 @@ export class AvailabilityService implements AmiListener {
   /** `now`: publish at once and return the published change (a resync reports them); else at the end of this run. */
   private emit(change: TrackerChange, now = false): ChangeEvent | null {
     this.writes.enqueue({ extension: change.extension, state: change.state });
-    this.cache.applyState(change.extension, change.state);
+    this.cache.applyState(change.extension, change.state, true);
     const state = change.state;
     const previous = change.previous;
     if (this.hub.compatWanted && (!previous || previous.status !== state?.status || previous.online !== state.online || previous.available !== state.available)) {
