@@ -40,15 +40,15 @@ interface ExtensionRecord {
   published: number;
   /** The presence `derived` was made with (presence objects are replaced, never changed, so identity compares). */
   derivedPresence: Presence | null;
-  /** The contacts as the fingerprint has them; null after any change to them (computed again on demand). */
-  contactsJson: string | null;
+  /** +1 whenever a contact comes, goes or changes in any field. */
+  contactsVersion: number;
 }
 
 /** Everything persisted or served except timestamps, at one moment: equal marks mean "no change". */
 interface Mark {
   published: number;
   device: DeviceState | null;
-  contacts: string;
+  contacts: number;
 }
 
 export type Clock = () => number;
@@ -106,7 +106,7 @@ export class AvailabilityTracker {
     for (const state of states) {
       const record = this.newRecord(state.extension);
       for (const contact of state.contacts) record.contacts.set(contact.id, contact);
-      record.contactsJson = null;
+      record.contactsVersion++;
       record.deviceState = state.deviceState;
       record.lastSeen = state.lastSeen;
       record.updatedAt = state.updatedAt;
@@ -151,12 +151,13 @@ export class AvailabilityTracker {
     switch (fact.kind) {
       case "contact": {
         const old = record.contacts.get(fact.contact.id);
-        record.contacts.set(fact.contact.id, mergeContact(old, fact.contact));
-        record.contactsJson = null;
+        const merged = mergeContact(old, fact.contact);
+        record.contacts.set(fact.contact.id, merged);
+        if (!sameFields(old ?? null, merged)) record.contactsVersion++;
         break;
       }
       case "contactRemoved":
-        if (record.contacts.delete(fact.contactId)) record.contactsJson = null;
+        if (record.contacts.delete(fact.contactId)) record.contactsVersion++;
         break;
       case "deviceState":
         if (fact.source === "device") record.deviceState = fact.state;
@@ -223,8 +224,8 @@ export class AvailabilityTracker {
       const published = existing ? record.published : null;
       const fresh = new Map<string, Contact>();
       for (const contact of contactsByEndpoint.get(name) ?? []) fresh.set(contact.id, mergeContact(record.contacts.get(contact.id), contact));
+      if (!sameContacts(record.contacts, fresh)) record.contactsVersion++;
       record.contacts = fresh;
-      record.contactsJson = null;
       record.deviceState = snapshot.deviceStates.get(name) ?? endpoint.deviceState ?? record.deviceState;
       this.records.set(name, record);
       const change = this.finish(record, before, previous, published);
@@ -378,14 +379,9 @@ export class AvailabilityTracker {
     return queues;
   }
 
-  /** Everything persisted or served except timestamps, now.
-   * The contacts' part is kept until they change: most facts (device states, layers) leave them alone. */
+  /** Everything persisted or served except timestamps, now (versions, not serialised state: this runs per AMI event). */
   private fingerprint(record: ExtensionRecord): Mark {
-    if (record.contactsJson === null) {
-      const contacts = record.contacts.size > 1 ? [...record.contacts.values()].sort((a, b) => (a.id < b.id ? -1 : 1)) : [...record.contacts.values()];
-      record.contactsJson = JSON.stringify(contacts);
-    }
-    return { published: record.published, device: record.deviceState ?? record.hintState, contacts: record.contactsJson };
+    return { published: record.published, device: record.deviceState ?? record.hintState, contacts: record.contactsVersion };
   }
 
   private newRecord(extension: string): ExtensionRecord {
@@ -399,7 +395,7 @@ export class AvailabilityTracker {
       derived: { status: "OFFLINE", online: false, available: false, reasons: [], dnd: false, queues: [] },
       published: 0,
       derivedPresence: null,
-      contactsJson: null,
+      contactsVersion: 0,
     };
     this.rederive(record);
     return record;
@@ -432,6 +428,13 @@ function isLayerFact(fact: Fact): fact is Extract<Fact, { kind: "presence" | "dn
 
 function sameDerived(a: Derived, b: Derived): boolean {
   return a.status === b.status && a.online === b.online && a.available === b.available && a.dnd === b.dnd && sameList(a.reasons, b.reasons) && sameList(a.queues, b.queues, sameFields);
+}
+
+/** The same contacts (by id), each the same in every field. */
+function sameContacts(a: ReadonlyMap<string, Contact>, b: ReadonlyMap<string, Contact>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, contact] of a) if (!sameFields(contact, b.get(id) ?? null)) return false;
+  return true;
 }
 
 function replaceAll<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): void {
