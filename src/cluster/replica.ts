@@ -67,6 +67,10 @@ export class Replica {
     return this.states.size;
   }
 
+  extensions(): Iterable<string> {
+    return this.states.keys();
+  }
+
   get isStale(): boolean {
     return this.stale;
   }
