@@ -210,7 +210,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         name: status.name,
         connected: link ? link.connected : status.connected,
         synced: link ? link.synced : status.synced,
-        agents: cluster ? cluster.replica.list().length : status.agents,
+        agents: cluster ? cluster.replica.size : status.agents,
         reconnects: ami.reconnects,
         lastEventAt: ami.lastEventAt,
         lastResyncAt: ami.lastResyncAt,

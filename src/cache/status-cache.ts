@@ -66,32 +66,46 @@ export class StatusCache {
     return undefined;
   }
 
-  put(extension: string, agent: StoredAgent | null): void {
+  /** `changed`: the caller knows the agent changed (no deep comparison needed). */
+  put(extension: string, agent: StoredAgent | null, changed = false): void {
     const old = this.entries.get(extension);
     this.entries.set(extension, { agent, expiresAt: this.now() + this.ttlMs });
-    if (!old || !sameValue(old.agent, agent)) this.changes++;
+    if (changed || !old || !sameValue(old.agent, agent)) this.changes++;
   }
 
   /** A complete list: replaces every entry and makes getAll() valid for the TTL. */
   putAll(agents: readonly StoredAgent[]): void {
-    const before = this.changes;
-    const listed = new Set<string>();
-    for (const agent of agents) {
-      listed.add(agent.extension);
-      this.put(agent.extension, agent);
-    }
-    for (const extension of [...this.entries.keys()]) {
-      if (listed.has(extension)) continue;
-      this.entries.delete(extension);
-      this.changes++;
-    }
-    // The list becoming valid changes what getAll() answers only if it was not already complete.
-    if (this.changes === before && this.listExpiresAt === 0) this.changes++;
-    this.listExpiresAt = this.now() + this.ttlMs;
+    const fill = this.fill();
+    for (const agent of agents) fill.put(agent);
+    fill.end();
   }
 
-  /** A tracker change: keep the CRM fields we have, take the new state. */
-  applyState(extension: string, state: AgentState | null): void {
+  /** putAll() in parts (the caller may yield between them): entries replaced as they come, the
+   * unlisted ones dropped and the list made valid at end(). */
+  fill(): { put(agent: StoredAgent): void; end(): void } {
+    const before = this.changes;
+    const listed = new Set<string>();
+    return {
+      put: (agent) => {
+        listed.add(agent.extension);
+        this.put(agent.extension, agent);
+      },
+      end: () => {
+        for (const extension of [...this.entries.keys()]) {
+          if (listed.has(extension)) continue;
+          this.entries.delete(extension);
+          this.changes++;
+        }
+        // The list becoming valid changes what getAll() answers only if it was not already complete.
+        if (this.changes === before && this.listExpiresAt === 0) this.changes++;
+        this.listExpiresAt = this.now() + this.ttlMs;
+      },
+    };
+  }
+
+  /** A tracker change: keep the CRM fields we have, take the new state. `changed`: the tracker reported
+   * it (it reports a state only when something stored or served changed), so no deep comparison. */
+  applyState(extension: string, state: AgentState | null, changed = false): void {
     const entry = this.entries.get(extension);
     if (state === null) {
       this.put(extension, null);
@@ -104,7 +118,7 @@ export class StatusCache {
       this.changes++;
       return;
     }
-    this.put(extension, { ...entry.agent, ...state });
+    this.put(extension, { ...entry.agent, ...state }, changed);
   }
 
   clear(): void {

@@ -263,7 +263,7 @@ export class ClusterNode {
     if (outcome !== "applied") return;
     this.counters.recordsApplied++;
     // Into the same local path a single process uses.
-    if (record.k === "state") this.options.cache.applyState(record.ext, record.state);
+    if (record.k === "state") this.options.cache.applyState(record.ext, record.state, true); // a tracker change of the leader's
     else if (record.k === "change") this.options.hub.publishChange({ ...record.ev, epoch: replica.epoch ?? undefined });
     else if (record.k === "compat") this.options.hub.publishCompat(record.ev);
   }

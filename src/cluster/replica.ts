@@ -63,6 +63,14 @@ export class Replica {
     return [...this.states.values()];
   }
 
+  get size(): number {
+    return this.states.size;
+  }
+
+  extensions(): Iterable<string> {
+    return this.states.keys();
+  }
+
   get isStale(): boolean {
     return this.stale;
   }

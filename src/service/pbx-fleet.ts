@@ -71,6 +71,10 @@ export class PbxFleet implements LiveState {
     return this.members.length === 1 ? this.first.tracker.list() : this.members.flatMap((member) => member.tracker.list());
   }
 
+  extensions(): Iterable<string> {
+    return this.members.flatMap((member) => [...member.tracker.extensions()]);
+  }
+
   /** Some PBX's agents are stale (per agent: staleOf). */
   get isStale(): boolean {
     return this.members.some((member) => member.tracker.isStale);
@@ -97,7 +101,7 @@ export class PbxFleet implements LiveState {
       name: member.name,
       connected: member.service.isConnected,
       synced: member.service.isSynced,
-      agents: member.tracker.list().length,
+      agents: member.tracker.size,
       ami: member.bridge.stats(),
       collisions: this.owners.collisionsOf(member.name),
     }));
