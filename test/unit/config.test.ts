@@ -63,6 +63,13 @@ describe("loadConfig", () => {
     for (const bad of ["1000", "5000000000", "lots"]) expect(() => loadConfig({ AMI_MAX_BACKLOG_BYTES: bad })).toThrow(/AMI_MAX_BACKLOG_BYTES/);
   });
 
+  it("reads and bounds the quiet time before idle memory is returned (0: never)", () => {
+    expect(loadConfig({}).memoryReleaseIdleMs).toBe(5_000);
+    expect(loadConfig({ MEMORY_RELEASE_IDLE_MS: "0" }).memoryReleaseIdleMs).toBe(0);
+    expect(loadConfig({ MEMORY_RELEASE_IDLE_MS: "60000" }).memoryReleaseIdleMs).toBe(60_000);
+    for (const bad of ["-1", "3600001", "soon", "2.5"]) expect(() => loadConfig({ MEMORY_RELEASE_IDLE_MS: bad })).toThrow(/MEMORY_RELEASE_IDLE_MS/);
+  });
+
   it("validates every limit of the database, stop and log settings", () => {
     expect(loadConfig({})).toMatchObject({
       db: { readTimeoutMs: 300, queryTimeoutMs: 5_000, connectTimeoutMs: 2_000, startupWaitMs: 30_000, healthIntervalMs: 2_000 },
