@@ -192,12 +192,14 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   const statsOf = (member: PbxMember) => (cluster ? amiBridge().stats() : member.bridge.stats());
   /** Every PBX's AMI stats as one (one PBX: its own). */
   const amiStats = () => combinedStats(fleet.members.map((member) => ({ name: member.name, stats: statsOf(member) })));
-  // A resync's garbage is handed back to the OS once the service has been quiet for a while.
+  // A resync's garbage is handed back to the OS once the service has been quiet (no AMI message, no
+  // HTTP request) for a while: the release blocks the event loop, so never under traffic.
+  let httpRequests = 0;
   const memoryRelease = new IdleMemoryRelease({
     idleMs: config.memoryReleaseIdleMs,
     activity: () => {
       const ami = amiStats();
-      return ami.eventsProcessed + ami.eventsIgnored + ami.malformed + ami.resyncs;
+      return ami.eventsProcessed + ami.eventsIgnored + ami.malformed + ami.resyncs + httpRequests;
     },
     release: releaseHeapMemory,
     log: log.child({ module: "memory" }),
@@ -389,6 +391,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     drainMs: Math.max(50, Math.floor(config.shutdownTimeoutMs / 2)),
     ...config.graphql,
   });
+  http.server.on("request", () => void httpRequests++);
   let url: string;
   let port: number;
   try {

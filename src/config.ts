@@ -118,8 +118,8 @@ const EnvSchema = z.object({
   QUEUE_WRAPUP_DEFAULT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   QUEUE_SHARED_LASTCALL: bool(false),
   USERS_REFRESH_MS: ms(30_000, 1_000),
-  // Quiet time after a resync before the heap's free memory is handed back to the OS; 0: never.
-  MEMORY_RELEASE_IDLE_MS: ms(5_000, 0, 3_600_000),
+  // Quiet time (no AMI message, no HTTP request) after a resync before the heap's free memory is handed back to the OS; 0: never.
+  MEMORY_RELEASE_IDLE_MS: ms(10_000, 0, 3_600_000),
 
   // Browser origins allowed to call the API (CORS on HTTP, Origin on the graphql-ws upgrade).
   // `*` (alone) allows any origin; credentials (cookies) are never allowed either way.

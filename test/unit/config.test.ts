@@ -64,7 +64,7 @@ describe("loadConfig", () => {
   });
 
   it("reads and bounds the quiet time before idle memory is returned (0: never)", () => {
-    expect(loadConfig({}).memoryReleaseIdleMs).toBe(5_000);
+    expect(loadConfig({}).memoryReleaseIdleMs).toBe(10_000);
     expect(loadConfig({ MEMORY_RELEASE_IDLE_MS: "0" }).memoryReleaseIdleMs).toBe(0);
     expect(loadConfig({ MEMORY_RELEASE_IDLE_MS: "60000" }).memoryReleaseIdleMs).toBe(60_000);
     for (const bad of ["-1", "3600001", "soon", "2.5"]) expect(() => loadConfig({ MEMORY_RELEASE_IDLE_MS: bad })).toThrow(/MEMORY_RELEASE_IDLE_MS/);
