@@ -49,6 +49,18 @@ describe("IdleMemoryRelease", () => {
     expect(asked).toEqual([6]);
   });
 
+  it("releases idleMs to 1.25 idleMs after the last work, not a whole period later", async () => {
+    const { release, asked, work } = setup(200);
+    release.arm();
+    await sleep(10);
+    work();
+    const lastWork = performance.now();
+    while (asked.length === 0 && performance.now() - lastWork < 1_000) await sleep(5);
+    const after = performance.now() - lastWork;
+    expect(after).toBeGreaterThanOrEqual(195);
+    expect(after).toBeLessThan(330);
+  });
+
   it("each resync arms it again; stop() cancels a pending release; 0 never releases", async () => {
     const first = setup(20);
     first.release.arm();
