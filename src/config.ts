@@ -274,8 +274,8 @@ export interface PbxConfig {
 export interface ClusterConfig {
   redisUrl: string;
   /**
-   * The PBXs this instance competes for at once; the others only after their leader was silent for a lease
-   * (null: every PBX at once). Spreads the PBXs' AMI sessions over the instances.
+   * The PBXs this instance prefers to lead: it leaves the others to an instance that is up and prefers them,
+   * and hands them over when one comes up (null: no preference). Spreads the PBXs' AMI sessions over the instances.
    */
   preferredPbxs: string[] | null;
   /** This instance, as /readyz and amiStatus name the leader. */

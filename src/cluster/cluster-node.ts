@@ -23,6 +23,7 @@ import { ChangeStream, type StreamEntry } from "./change-stream.ts";
 import { Replica, type LinkRecord, type ReplicaSnapshot } from "./replica.ts";
 import { ActionForwarding } from "./action-forwarding.ts";
 import { PbxLeadership, type ClusterMember, type LeadershipHost } from "./pbx-leadership.ts";
+import { ClusterPresence } from "./presence.ts";
 
 export type { AmiReader, ClusterMember } from "./pbx-leadership.ts";
 
@@ -93,9 +94,8 @@ export class ClusterNode implements LeadershipHost {
   private lastRecordAt: number | null = null;
   private lastSnapshotLoadAt = 0;
   private restarting = false;
-  private readonly startedAt = Date.now();
-  /** Per PBX: when a record of its leader was last applied here (a non-preferred PBX waits for silence). */
-  private readonly lastHeardOf = new Map<string, number>();
+  /** With CLUSTER_PREFERRED_PBXS: who else is up and what it prefers. */
+  private readonly presence: ClusterPresence | null;
   /** Counters for /metrics. */
   readonly counters = { recordsApplied: 0, gaps: 0, snapshotsLoaded: 0, resnapshots: 0, fencedAppends: 0, appendFailures: 0, resets: 0, staleLeaderRecords: 0 };
 
@@ -116,6 +116,7 @@ export class ClusterNode implements LeadershipHost {
     this.forwarding = new ActionForwarding({ url: config.redisUrl, keyPrefix: config.keyPrefix, instanceId: config.instanceId, timeoutMs: options.forwardTimeoutMs, log });
     this.leaderships = options.members.map((member) => new PbxLeadership(this, member, this.stream.writer(member.name)));
     this.byName = new Map(this.leaderships.map((leadership) => [leadership.name, leadership]));
+    this.presence = config.preferredPbxs ? new ClusterPresence(config.redisUrl, config.keyPrefix, config.instanceId, config.leaseMs) : null;
   }
 
   private readonly hub: StatusHub;
@@ -175,6 +176,7 @@ export class ClusterNode implements LeadershipHost {
   async start(): Promise<void> {
     await this.stream.connect();
     await this.forwarding.start();
+    await this.presence?.connect();
     this.following = this.follow();
     for (const leadership of this.leaderships) await leadership.start();
     this.watchdog = setInterval(() => this.checkRedis(), this.config.pollMs);
@@ -192,6 +194,7 @@ export class ClusterNode implements LeadershipHost {
     this.stopped = true;
     clearInterval(this.watchdog);
     clearInterval(this.snapshotTimer);
+    await this.presence?.leave();
     await Promise.all(this.leaderships.map((leadership) => leadership.stop()));
     await this.forwarding.stop();
     await this.stream.close();
@@ -253,14 +256,33 @@ export class ClusterNode implements LeadershipHost {
 
   /**
    * Redis up, the stream read to its end, not stopping. With CLUSTER_PREFERRED_PBXS, a PBX this instance
-   * does not prefer is competed for only once nothing from its leader was heard for a lease (its preferred
-   * instances had their chance), which spreads the PBXs over the instances as configured.
+   * does not prefer is left to an instance that is up and prefers it; without one, any instance may lead it.
    */
   mayLead(pbx: string): boolean {
-    if (!this.stream.ready || !this.caughtUp || this.stopped) return false;
+    if (!this.ready) return false;
     const preferred = this.config.preferredPbxs;
     if (!preferred || preferred.includes(pbx)) return true;
-    return Date.now() - Math.max(this.startedAt, this.lastHeardOf.get(pbx) ?? 0) > this.config.leaseMs;
+    return this.presence?.preferredElsewhere(pbx) === null;
+  }
+
+  private get ready(): boolean {
+    return this.stream.ready && this.caughtUp && !this.stopped;
+  }
+
+  /** Announces this instance; hands a PBX it does not prefer to an instance that is up and prefers it. */
+  private async spread(): Promise<void> {
+    const preferred = this.config.preferredPbxs;
+    if (!this.presence || !preferred) return;
+    try {
+      await this.presence.refresh({ preferred, ready: this.ready });
+    } catch {
+      return; // Redis down: the watchdog deals with it
+    }
+    for (const leadership of this.leaderships) {
+      if (!leadership.isLeader || preferred.includes(leadership.name)) continue;
+      const taker = this.presence.preferredElsewhere(leadership.name);
+      if (taker) void leadership.resign(`handing PBX ${leadership.name} to instance ${taker}, which prefers it (CLUSTER_PREFERRED_PBXS)`, 2 * this.config.leaseMs);
+    }
   }
 
   /** A new stream from this replica, under a new epoch (no continuity is possible); every leader then republishes its PBX. */
@@ -322,7 +344,6 @@ export class ClusterNode implements LeadershipHost {
       return;
     }
     this.lastRecordAt = Number(entry.id.split("-")[0]);
-    this.lastHeardOf.set(record.pbx, Date.now());
     if (record.body.k === "snapshot") {
       const snap = record.body.snap;
       this.loadSnapshot(entry.id, { ...snap, n: record.n }, replica.epoch === snap.epoch && replica.seq === snap.seq && !replica.awaitingSnapshot);
@@ -387,6 +408,7 @@ export class ClusterNode implements LeadershipHost {
 
   private checkRedis(): void {
     for (const leadership of this.leaderships) leadership.publishLink();
+    void this.spread();
     if (this.stream.ready) {
       this.redisDownSince = null;
       return;
