@@ -23,6 +23,7 @@ const STATE = "{ agents { extension pbx status online stale } amiStatus { pbxs {
 
 let east: Simulator;
 let west: Simulator;
+let eastPort = 0;
 let db: TestDatabase;
 let redis: RedisServer;
 const instances = new Map<string, Instance>();
@@ -62,6 +63,7 @@ async function start(name: string, preferred: string): Promise<Instance> {
     {
       DATABASE_URL: db.url!,
       AMI_PBXS: JSON.stringify(pbxs),
+      AMI_SECRET: "", // the harness's default; AMI_PBXS carries the secrets
       AMI_PING_INTERVAL_MS: "1000",
       AMI_RECONNECT_MAX_MS: "300",
       WRITE_FLUSH_MS: "20",
@@ -156,6 +158,7 @@ describe("several instances × several PBXs, under faults", () => {
   }, 60_000);
 
   it("east's simulator stopped: only east's agents are stale, on every instance", async () => {
+    eastPort = east.port;
     await east.close();
     await untilEvery(survivors, "east stale, west fresh", (state) => onPbx(state, "east").length === AGENTS && onPbx(state, "east").every((agent) => agent.stale) && onPbx(state, "west").every((agent) => !agent.stale));
     for (const name of survivors) {
@@ -165,4 +168,39 @@ describe("several instances × several PBXs, under faults", () => {
       expect([ready.checks["ami:east"]?.ok, ready.checks["ami:west"]?.ok]).toEqual([false, true]);
     }
   }, 30_000);
+
+  it("Redis killed and restarted empty under load: a new stream (new epoch), each PBX's leader publishes its PBX again; every client ends equal to both PBXs, every instance at the same seq", async () => {
+    east = await startSimulator({ ...simOptions, firstExtension: 1000, seed: 21, port: eastPort, eventsPerSecond: 15 });
+    west.setEventRate(15);
+    await untilEvery(survivors, "east back", (state) => state.agents.length === 2 * AGENTS && state.agents.every((agent) => !agent.stale));
+    const before = (await stateOf(instances.get("b")!))!.amiStatus.cluster.streamEpoch;
+    await redis.kill();
+    await sleep(1_000);
+    await redis.up();
+    await untilEvery(survivors, "a new stream, both PBXs led and synced", (state) => state.amiStatus.cluster.streamEpoch !== before && state.amiStatus.pbxs.every((pbx) => pbx.synced && pbx.leader !== null), 20_000);
+    await sleep(2_000);
+    east.setEventRate(0);
+    west.setEventRate(0);
+    const whole = survivors.map((name) => clients.get(name)!);
+    const truth = () => new Map([...expectedAgents(east.contacts(), east.endpoints()), ...expectedAgents(west.contacts(), west.endpoints())]);
+    const deadline = Date.now() + 15_000;
+    let problems: string[] = [];
+    for (;;) {
+      problems = [];
+      for (const [index, client] of whole.entries()) {
+        for (const [extension, want] of truth()) {
+          const got = client.agents.get(extension);
+          if (!got || got.status !== want.status || got.online !== want.online || got.stale) problems.push(`client ${index}: ${extension} ${got?.status ?? "missing"}${got?.stale ? " (stale)" : ""}, PBX ${want.status}`);
+        }
+        if (client.agents.size !== truth().size) problems.push(`client ${index}: ${client.agents.size} agents`);
+      }
+      if (problems.length === 0 || Date.now() > deadline) break;
+      await sleep(100);
+    }
+    expect(problems.slice(0, 10)).toEqual([]);
+    for (const client of whole) expect(client.problems()).toEqual([]);
+    const states = await Promise.all(survivors.map((name) => stateOf(instances.get(name)!)));
+    expect(new Set(states.map((state) => `${state?.amiStatus.cluster.streamEpoch}:${state?.amiStatus.cluster.seq}`)).size, "every instance at the same epoch and seq").toBe(1);
+    console.info(`Redis restart: snapshots per client ${whole.map((client) => client.snapshots).join(", ")}`);
+  }, 60_000);
 });
