@@ -116,7 +116,9 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       roster: {
         apply: (extension: string, state: AgentState | null, known?: boolean) => get().roster.apply(extension, state, known),
         setDirectory: () => [],
-        views: () => get().roster.views(),
+        get size() {
+          return get().roster.size;
+        },
       },
     };
   };
@@ -302,7 +304,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     const led = fleet.members.filter((member) => node.leads(member.name));
     if (led.length === 0) throw new AmiNotConnectedError("AMI resync: this instance reads no PBX's AMI (another instance leads every PBX)");
     const results = await Promise.all(led.map((member) => member.service.nextSnapshot(() => node.readerOf(member.name)!.refresh())));
-    return { changed: results.flatMap((result) => result.changed), agents: node.replica.agentViews().length, ts: Math.max(...results.map((result) => result.ts)) };
+    return { changed: results.flatMap((result) => result.changed), agents: node.replica.agentCount, ts: Math.max(...results.map((result) => result.ts)) };
   };
 
   const services: GraphQLServices = {

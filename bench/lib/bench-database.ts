@@ -38,6 +38,9 @@ export async function createBenchDatabase(label: string): Promise<BenchDatabase>
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  // An idle client ended by the server (a database dropped WITH (FORCE) at the end) must not end the run;
+  // a failing query still rejects.
+  pool.on("error", () => undefined);
   let dropped = false;
   return {
     name,

@@ -26,6 +26,8 @@ export class AmiMessageReader {
   private nextNul = -1;
   /** Where the line being handled ends in the chunk. */
   private lineEnd = 0;
+  /** Header names as sent → as read (trimmed, lower case): a few dozen names recur in every message. */
+  private readonly names = new Map<string, string>();
 
   constructor(private readonly onMessage: (item: RawItem, hasNul: boolean) => void) {}
 
@@ -73,7 +75,7 @@ export class AmiMessageReader {
       this.emit({ response: "follows", content, actionid: id ? id[1] : undefined });
     } else if (this.follow === 0 && line.length === 0) {
       // An empty message (two blank lines) carries nothing: the library emits `{}`, which no one reads.
-      if (lines.length > 0) this.emit(parseHeaders(lines));
+      if (lines.length > 0) this.emit(parseHeaders(lines, this.names));
     } else {
       lines.push(line);
     }
@@ -89,11 +91,19 @@ export class AmiMessageReader {
   }
 }
 
-function parseHeaders(lines: readonly string[]): RawItem {
+/** Names remembered at most (a peer sending ever new names must not grow the cache without end). */
+const MAX_NAMES = 1_000;
+
+function parseHeaders(lines: readonly string[], names: Map<string, string>): RawItem {
   const item: RawItem = {};
   for (const line of lines) {
     const colon = line.indexOf(": ");
-    const key = (colon === -1 ? line : line.slice(0, colon)).trim().toLowerCase();
+    const sent = colon === -1 ? line : line.slice(0, colon);
+    let key = names.get(sent);
+    if (key === undefined) {
+      key = sent.trim().toLowerCase();
+      if (names.size < MAX_NAMES) names.set(sent, key);
+    }
     const value = colon === -1 ? "" : line.slice(colon + 2);
     // The library turns the object's prototype into an array here; nothing reads such a header.
     if (key === "__proto__") continue;

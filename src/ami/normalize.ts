@@ -47,6 +47,9 @@ export function contactId(aor: string, uri: string): string {
 
 export type Normalizer = (message: AmiRawMessage) => Normalized;
 
+/** Contact ids a normalizer remembers (a few per phone; forgotten all at once past this). */
+const MAX_REMEMBERED_CONTACTS = 20_000;
+
 /** What a `DeviceStateChange` (live or a DeviceStateList item) is about. */
 export type DeviceItem =
   | { kind: "phone"; endpoint: string; state: DeviceState }
@@ -65,13 +68,24 @@ export function createNormalizer(naming: AgentNaming = FREEPBX_NAMING): AgentEve
   const providerOf = namePattern(naming.presenceProvider);
   const device = (message: AmiRawMessage) => deviceItem(message, dndOf);
   const presence = (message: AmiRawMessage) => presenceStateChange(message, providerOf);
+  // Contact ids by "aor uri": an md5 per ContactStatus otherwise, and a phone keeps its contact URI.
+  const contactIds = new Map<string, string>();
+  const idOf = (aor: string, uri: string): string => {
+    const key = `${aor} ${uri}`;
+    let id = contactIds.get(key);
+    if (id === undefined) {
+      if (contactIds.size >= MAX_REMEMBERED_CONTACTS) contactIds.clear();
+      contactIds.set(key, (id = contactId(aor, uri)));
+    }
+    return id;
+  };
 
   const normalize = (message: AmiRawMessage): Normalized => {
     const name = singleHeader(message, "event");
     if (name === undefined) return { kind: "ignored", reason: "not an event" };
     switch (name) {
       case "ContactStatus":
-        return asFacts(contactStatusEvent(message));
+        return asFacts(contactStatusEvent(message, idOf));
       case "PeerStatus":
         return asFacts(peerStatusEvent(message));
       case "DeviceStateChange":
@@ -145,7 +159,7 @@ function deviceItem(message: AmiRawMessage, dndOf: (name: string) => string | nu
 }
 
 /** Live `ContactStatus`: URI, ContactStatus, AOR, EndpointName, RoundtripUsec (0 unless Reachable). */
-function contactStatusEvent(message: AmiRawMessage): Outcome<Fact> {
+function contactStatusEvent(message: AmiRawMessage, idOf: (aor: string, uri: string) => string): Outcome<Fact> {
   const read = new FieldReader(message);
   const uri = read.required("uri", LIMITS.uri);
   const aor = read.required("aor");
@@ -154,7 +168,7 @@ function contactStatusEvent(message: AmiRawMessage): Outcome<Fact> {
   const roundtrip = read.optionalInt("roundtripusec", 0, 1e12);
   if (read.failed) return { kind: "malformed", reason: `ContactStatus: ${read.failed}` };
   if (!isName(aor) || !isName(endpoint)) return { kind: "malformed", reason: "ContactStatus: AOR or EndpointName has control characters" };
-  const id = contactId(aor, uri);
+  const id = idOf(aor, uri);
   if (word === "Removed") return ok({ kind: "contactRemoved", endpoint, contactId: id, uri }, read.notes);
   // 13.x-era words; Asterisk ≥ 16 announces a new contact as NonQualified and sends nothing on refresh.
   if (word === "Created" || word === "Updated") return { kind: "ignored", reason: `ContactStatus ${word} carries no status` };

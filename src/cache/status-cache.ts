@@ -66,10 +66,11 @@ export class StatusCache {
     return undefined;
   }
 
-  put(extension: string, agent: StoredAgent | null): void {
+  /** `changed`: the caller knows the agent changed (no deep comparison needed). */
+  put(extension: string, agent: StoredAgent | null, changed = false): void {
     const old = this.entries.get(extension);
     this.entries.set(extension, { agent, expiresAt: this.now() + this.ttlMs });
-    if (!old || !sameValue(old.agent, agent)) this.changes++;
+    if (changed || !old || !sameValue(old.agent, agent)) this.changes++;
   }
 
   /** A complete list: replaces every entry and makes getAll() valid for the TTL. */
@@ -90,8 +91,9 @@ export class StatusCache {
     this.listExpiresAt = this.now() + this.ttlMs;
   }
 
-  /** A tracker change: keep the CRM fields we have, take the new state. */
-  applyState(extension: string, state: AgentState | null): void {
+  /** A tracker change: keep the CRM fields we have, take the new state. `changed`: the tracker reported
+   * it (it reports a state only when something stored or served changed), so no deep comparison. */
+  applyState(extension: string, state: AgentState | null, changed = false): void {
     const entry = this.entries.get(extension);
     if (state === null) {
       this.put(extension, null);
@@ -104,7 +106,7 @@ export class StatusCache {
       this.changes++;
       return;
     }
-    this.put(extension, { ...entry.agent, ...state });
+    this.put(extension, { ...entry.agent, ...state }, changed);
   }
 
   clear(): void {

@@ -106,7 +106,7 @@ export class ClusterNode implements LeadershipHost {
     this.connectTimeoutMs = options.connectTimeoutMs;
     this.log = log;
     this.replica = new Replica({
-      applyState: (extension, state) => cache.applyState(extension, state),
+      applyState: (extension, state, changed) => cache.applyState(extension, state, changed),
       publishChange: (event) => hub.publishChange(event),
       publishCompat: (event) => hub.publishCompat(event),
     });
@@ -126,9 +126,10 @@ export class ClusterNode implements LeadershipHost {
   publisherFor(pbx: string): {
     cache: { applyState(extension: string, state: AgentState | null): void };
     hub: { publishChange(): void; publishCompat(event: CompatEventModel): void; readonly compatWanted: boolean };
-    roster: Pick<AgentRoster, "apply" | "setDirectory" | "views">;
+    roster: Pick<AgentRoster, "apply" | "setDirectory" | "size">;
   } {
     const leadership = this.byName.get(pbx)!;
+    const replica = this.replica;
     return {
       cache: { applyState: (ext, state) => leadership.append({ k: "state", ext, state }) },
       // Agent changes are made by every instance's replica from the "agent" records below, never here.
@@ -139,7 +140,9 @@ export class ClusterNode implements LeadershipHost {
           return null;
         },
         setDirectory: () => [],
-        views: () => this.replica.agentViews(),
+        get size() {
+          return replica.agentCount;
+        },
       },
     };
   }

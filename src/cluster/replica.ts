@@ -59,7 +59,8 @@ export interface StreamRecord {
 
 /** Where applied records go: the local cache and subscription hub (as a single process feeds them). */
 export interface ReplicaSink {
-  applyState(extension: string, state: AgentState | null): void;
+  /** `changed`: a tracker change of the leader's (the cache need not compare it). */
+  applyState(extension: string, state: AgentState | null, changed?: boolean): void;
   publishChange(event: ChangeEvent): void;
   publishCompat(event: CompatEventModel): void;
 }
@@ -102,6 +103,10 @@ export class Replica {
     return [...this.states.values()];
   }
 
+  get size(): number {
+    return this.states.size;
+  }
+
   /** Some PBX's agents are stale. */
   get isStale(): boolean {
     for (const stale of this.stalePbxs.values()) if (stale) return true;
@@ -130,6 +135,10 @@ export class Replica {
     return this.roster.agentOf(extension);
   }
 
+  get agentCount(): number {
+    return this.roster.size;
+  }
+
   agentViews(): AgentView[] {
     return this.roster.views();
   }
@@ -155,7 +164,7 @@ export class Replica {
     switch (body.k) {
       case "state":
         this.setState(body.ext, body.state);
-        this.sink.applyState(body.ext, body.state);
+        this.sink.applyState(body.ext, body.state, true);
         break;
       case "agent":
         this.clock = body.ts;

@@ -6,6 +6,7 @@
 import { contactIsReachable, derivePhone, unavailableReasons, type Availability } from "./availability.ts";
 import { dndIsOn } from "./presence/presence-rule.ts";
 import { NO_WRAP_UP, nextWrapUpEnd, withWrapUp, type QueuePolicy } from "./queues/queue-rule.ts";
+import { sameFields, sameList } from "./same.ts";
 import type { AgentState, AsteriskSnapshot, Contact, DeviceState, Fact, Presence, PresenceReport, QueueMember, QueueMembership, UnavailableReason } from "./types.ts";
 
 export interface TrackerChange {
@@ -39,15 +40,15 @@ interface ExtensionRecord {
   published: number;
   /** The presence `derived` was made with (presence objects are replaced, never changed, so identity compares). */
   derivedPresence: Presence | null;
-  /** The contacts as the fingerprint has them; null after any change to them (computed again on demand). */
-  contactsJson: string | null;
+  /** +1 whenever a contact comes, goes or changes in any field. */
+  contactsVersion: number;
 }
 
 /** Everything persisted or served except timestamps, at one moment: equal marks mean "no change". */
 interface Mark {
   published: number;
   device: DeviceState | null;
-  contacts: string;
+  contacts: number;
 }
 
 export type Clock = () => number;
@@ -58,6 +59,8 @@ export class AvailabilityTracker {
   private readonly dndDevice = new Map<string, boolean>();
   private readonly presence = new Map<string, Presence>();
   private readonly members = new Map<string, Map<string, QueueMember>>();
+  /** The memberships with their wrap-up windows, sorted, as last derived from `members` (dropped when those change). */
+  private readonly memberships = new Map<string, QueueMembership[]>();
   /** Extensions with a wrap-up window still open (the only ones a tick can change). */
   private readonly wrappingUp = new Set<string>();
   private seq = 0;
@@ -89,6 +92,11 @@ export class AvailabilityTracker {
     return record ? this.view(record) : null;
   }
 
+  /** How many extensions Asterisk reports (without building their states). */
+  get size(): number {
+    return this.records.size;
+  }
+
   list(): AgentState[] {
     return [...this.records.values()].map((r) => this.view(r));
   }
@@ -98,12 +106,13 @@ export class AvailabilityTracker {
     for (const state of states) {
       const record = this.newRecord(state.extension);
       for (const contact of state.contacts) record.contacts.set(contact.id, contact);
-      record.contactsJson = null;
+      record.contactsVersion++;
       record.deviceState = state.deviceState;
       record.lastSeen = state.lastSeen;
       record.updatedAt = state.updatedAt;
       if (state.dnd && state.presence?.state !== "dnd") this.dndDevice.set(state.extension, true);
       if (state.presence) this.presence.set(state.extension, state.presence);
+      this.memberships.delete(state.extension);
       if (state.queues.length > 0) this.members.set(state.extension, new Map(state.queues.map(({ wrapUpUntil: _, ...m }) => [m.queue, m])));
       this.rederive(record);
       this.records.set(state.extension, record);
@@ -119,6 +128,7 @@ export class AvailabilityTracker {
     this.dndDevice.clear();
     this.presence.clear();
     this.members.clear();
+    this.memberships.clear();
     this.wrappingUp.clear();
     this.stale = stale;
     this.synced = false;
@@ -141,12 +151,13 @@ export class AvailabilityTracker {
     switch (fact.kind) {
       case "contact": {
         const old = record.contacts.get(fact.contact.id);
-        record.contacts.set(fact.contact.id, mergeContact(old, fact.contact));
-        record.contactsJson = null;
+        const merged = mergeContact(old, fact.contact);
+        record.contacts.set(fact.contact.id, merged);
+        if (!sameFields(old ?? null, merged)) record.contactsVersion++;
         break;
       }
       case "contactRemoved":
-        if (record.contacts.delete(fact.contactId)) record.contactsJson = null;
+        if (record.contacts.delete(fact.contactId)) record.contactsVersion++;
         break;
       case "deviceState":
         if (fact.source === "device") record.deviceState = fact.state;
@@ -190,6 +201,7 @@ export class AvailabilityTracker {
         fresh.set(endpoint, queues);
       }
       replaceAll(this.members, fresh);
+      this.memberships.clear();
     }
 
     const changes: TrackerChange[] = [];
@@ -212,8 +224,8 @@ export class AvailabilityTracker {
       const published = existing ? record.published : null;
       const fresh = new Map<string, Contact>();
       for (const contact of contactsByEndpoint.get(name) ?? []) fresh.set(contact.id, mergeContact(record.contacts.get(contact.id), contact));
+      if (!sameContacts(record.contacts, fresh)) record.contactsVersion++;
       record.contacts = fresh;
-      record.contactsJson = null;
       record.deviceState = snapshot.deviceStates.get(name) ?? endpoint.deviceState ?? record.deviceState;
       this.records.set(name, record);
       const change = this.finish(record, before, previous, published);
@@ -277,12 +289,14 @@ export class AvailabilityTracker {
         else this.dndDevice.delete(fact.endpoint);
         break;
       case "queueMember": {
+        this.memberships.delete(fact.endpoint);
         const queues = this.members.get(fact.endpoint) ?? new Map<string, QueueMember>();
         queues.set(fact.member.queue, fact.member);
         this.members.set(fact.endpoint, queues);
         break;
       }
       case "queueMemberRemoved": {
+        this.memberships.delete(fact.endpoint);
         const queues = this.members.get(fact.endpoint);
         queues?.delete(fact.queue);
         if (queues?.size === 0) this.members.delete(fact.endpoint);
@@ -292,6 +306,7 @@ export class AvailabilityTracker {
         // Only a membership we know; the reason is not in this signal.
         const member = this.members.get(fact.endpoint)?.get(fact.queue);
         if (member && member.paused !== fact.paused) {
+          this.memberships.delete(fact.endpoint);
           this.members.get(fact.endpoint)!.set(fact.queue, { ...member, paused: fact.paused, pausedReason: null, pausedSince: fact.paused ? this.now() : member.pausedSince });
         }
         break;
@@ -302,7 +317,10 @@ export class AvailabilityTracker {
         const member = this.members.get(fact.endpoint)?.get(fact.queue);
         if (member) {
           const second = Math.floor(this.now() / 1000) * 1000;
-          if (member.lastCall === null || member.lastCall < second) this.members.get(fact.endpoint)!.set(fact.queue, { ...member, lastCall: second, callsTaken: member.callsTaken + 1 });
+          if (member.lastCall === null || member.lastCall < second) {
+            this.memberships.delete(fact.endpoint);
+            this.members.get(fact.endpoint)!.set(fact.queue, { ...member, lastCall: second, callsTaken: member.callsTaken + 1 });
+          }
         }
         break;
       }
@@ -337,8 +355,7 @@ export class AvailabilityTracker {
     const phone = derivePhone([...record.contacts.values()], record.deviceState ?? record.hintState, this.stale);
     const presence = this.presence.get(extension) ?? null;
     const dnd = dndIsOn(this.dndDevice.get(extension) ?? false, presence?.state ?? null);
-    const members = this.members.get(extension);
-    const queues = members ? withWrapUp([...members.values()], this.queuePolicy).sort((a, b) => (a.queue < b.queue ? -1 : 1)) : [];
+    const queues = this.membershipsOf(extension);
     const now = this.now();
     const reasons = unavailableReasons({ status: phone.status, dnd, presence: presence?.state ?? null, queues, stale: this.stale }, { queue: null, now });
     const derived: Derived = { status: phone.status, online: phone.online, available: reasons.length === 0, reasons, dnd, queues };
@@ -351,14 +368,20 @@ export class AvailabilityTracker {
     record.published++;
   }
 
-  /** Everything persisted or served except timestamps, now.
-   * The contacts' part is kept until they change: most facts (device states, layers) leave them alone. */
-  private fingerprint(record: ExtensionRecord): Mark {
-    if (record.contactsJson === null) {
-      const contacts = record.contacts.size > 1 ? [...record.contacts.values()].sort((a, b) => (a.id < b.id ? -1 : 1)) : [...record.contacts.values()];
-      record.contactsJson = JSON.stringify(contacts);
+  /** Wrap-up windows depend on the members' LastCall and the policy, not on the time: made again only when the members change. */
+  private membershipsOf(extension: string): QueueMembership[] {
+    let queues = this.memberships.get(extension);
+    if (queues === undefined) {
+      const members = this.members.get(extension);
+      queues = members ? withWrapUp([...members.values()], this.queuePolicy).sort((a, b) => (a.queue < b.queue ? -1 : 1)) : [];
+      this.memberships.set(extension, queues);
     }
-    return { published: record.published, device: record.deviceState ?? record.hintState, contacts: record.contactsJson };
+    return queues;
+  }
+
+  /** Everything persisted or served except timestamps, now (versions, not serialised state: this runs per AMI event). */
+  private fingerprint(record: ExtensionRecord): Mark {
+    return { published: record.published, device: record.deviceState ?? record.hintState, contacts: record.contactsVersion };
   }
 
   private newRecord(extension: string): ExtensionRecord {
@@ -372,7 +395,7 @@ export class AvailabilityTracker {
       derived: { status: "OFFLINE", online: false, available: false, reasons: [], dnd: false, queues: [] },
       published: 0,
       derivedPresence: null,
-      contactsJson: null,
+      contactsVersion: 0,
     };
     this.rederive(record);
     return record;
@@ -407,17 +430,10 @@ function sameDerived(a: Derived, b: Derived): boolean {
   return a.status === b.status && a.online === b.online && a.available === b.available && a.dnd === b.dnd && sameList(a.reasons, b.reasons) && sameList(a.queues, b.queues, sameFields);
 }
 
-function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean = (x, y) => x === y): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!same(a[i]!, b[i]!)) return false;
-  return true;
-}
-
-/** Flat records (queue memberships: every field a primitive). */
-function sameFields<T extends object>(a: T, b: T): boolean {
-  const keys = Object.keys(a) as Array<keyof T>;
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) if (a[key] !== b[key]) return false;
+/** The same contacts (by id), each the same in every field. */
+function sameContacts(a: ReadonlyMap<string, Contact>, b: ReadonlyMap<string, Contact>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, contact] of a) if (!sameFields(contact, b.get(id) ?? null)) return false;
   return true;
 }
 
@@ -444,7 +460,9 @@ function mergeContact(old: Contact | undefined, update: Partial<Contact> & Pick<
     qualifyTimeout: null,
   };
   const merged: Contact = { ...base };
-  for (const [key, value] of Object.entries(update) as Array<[keyof Contact, unknown]>) {
+  // for…in, not Object.entries: this runs per ContactStatus and allocates nothing but `merged`.
+  for (const key in update) {
+    const value = update[key as keyof typeof update];
     if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value;
   }
   return merged;

@@ -9,6 +9,7 @@ import { RateLimitedError } from "../graphql/refresh-limiter.ts";
 import { AmiConnectionLostError, AmiNotConnectedError, AmiTimeoutError } from "../ami/ami-errors.ts";
 import { credentialsFromHeaders, hasRole, type Authenticator } from "./auth.ts";
 import { renderPrometheus, type MetricSample } from "./metrics.ts";
+import { jsonWithDates, resyncJson } from "./json-dates.ts";
 
 export interface Probes {
   /** Database reachable and the first resync done; otherwise the reasons. */
@@ -108,7 +109,7 @@ export async function handleRest(
         }
         throw error;
       }
-      sendJsonText(res, 200, jsonWithDates(result));
+      sendJsonText(res, 200, resyncJson(result));
       return true;
     }
     default:
@@ -125,14 +126,4 @@ export function sendUnauthorized(res: ServerResponse, status: 401 | 403, reason:
 function isNonSimpleRequest(req: IncomingMessage): boolean {
   const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
   return type === "application/json" || req.headers["x-requested-with"] !== undefined || req.headers["apollo-require-preflight"] !== undefined;
-}
-
-/** JSON in which epoch-ms fields named *At / ts are ISO strings, as in GraphQL. One pass: a resync's
- * answer holds every changed agent, and the event loop (AMI, the writes) waits while it is made. */
-function jsonWithDates(value: object): string {
-  return JSON.stringify(value, isoDates);
-}
-
-function isoDates(key: string, value: unknown): unknown {
-  return typeof value === "number" && (key === "ts" || key.endsWith("At")) ? new Date(value).toISOString() : value;
 }

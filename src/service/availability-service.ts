@@ -41,7 +41,7 @@ export class AvailabilityService implements AmiListener {
   constructor(
     private readonly tracker: AvailabilityTracker,
     /** The agents' roster (in a cluster: the stream, whose readers' rosters make the agent changes). */
-    private readonly roster: Pick<AgentRoster, "apply" | "setDirectory" | "views">,
+    private readonly roster: Pick<AgentRoster, "apply" | "setDirectory" | "size">,
     private readonly writes: WriteSink,
     private readonly cache: Pick<StatusCache, "applyState">,
     private readonly hub: Pick<StatusHub, "publishChange" | "publishCompat" | "compatWanted">,
@@ -101,9 +101,9 @@ export class AvailabilityService implements AmiListener {
     const changes = this.tracker.reconcile(snapshot);
     changes.push(...this.tracker.setStale(!this.connected));
     const emitted = changes.flatMap((change) => this.emit(change, true) ?? []);
-    const result: ResyncResult = { changed: emitted, agents: this.roster.views().length, ts: this.now() };
+    const result: ResyncResult = { changed: emitted, agents: this.roster.size, ts: this.now() };
     this.lastSnapshot = result;
-    this.compat("STATUSES_REFRESHED", null, { agents: this.tracker.list().length, changed: changes.filter((c) => c.statusChanged).map((c) => c.extension) });
+    this.compat("STATUSES_REFRESHED", null, { agents: this.tracker.size, changed: changes.filter((c) => c.statusChanged).map((c) => c.extension) });
     this.log.info({ agents: result.agents, changed: emitted.length }, "resync applied");
     this.scheduleWake();
     for (const waiter of this.snapshotWaiters.splice(0)) waiter(result);
@@ -144,7 +144,7 @@ export class AvailabilityService implements AmiListener {
   /** `now`: publish at once and return the published change (a resync reports them); else at the end of this run. */
   private emit(change: TrackerChange, now = false): ChangeEvent | null {
     this.writes.enqueue({ extension: change.extension, state: change.state });
-    this.cache.applyState(change.extension, change.state);
+    this.cache.applyState(change.extension, change.state, true);
     const state = change.state;
     const previous = change.previous;
     if (this.hub.compatWanted && (!previous || previous.status !== state?.status || previous.online !== state.online || previous.available !== state.available)) {

@@ -97,7 +97,7 @@ export class PbxFleet implements LiveState {
       name: member.name,
       connected: member.service.isConnected,
       synced: member.service.isSynced,
-      agents: member.tracker.list().length,
+      agents: member.tracker.size,
       ami: member.bridge.stats(),
       collisions: this.owners.collisionsOf(member.name),
     }));

@@ -80,7 +80,12 @@ export function createWriteBuffer(options: WriteBufferOptions): WriteBuffer {
     // database has been behind since the older change. `at` orders writes of several instances (store guard).
     const now = Date.now();
     const previous = pending.get(write.extension);
-    pending.set(write.extension, { ...write, at: write.at ?? now, queuedAt: previous?.queuedAt ?? now });
+    // In place: a pending entry is only referenced here (a batch takes its entries out first), and this
+    // runs for every AMI event that changes a state.
+    if (previous) {
+      previous.state = write.state;
+      previous.at = write.at ?? now;
+    } else pending.set(write.extension, { extension: write.extension, state: write.state, at: write.at ?? now, queuedAt: now });
     if (draining) return; // the running drain picks it up
     if (pending.size >= maxBatch) startDraining();
     else flushTimer ??= setTimeout(startDraining, flushIntervalMs);

@@ -108,6 +108,15 @@ describe("AmiMessageReader (what asterisk-manager's reader emits, read once)", (
     );
   });
 
+  it("reads header names the same once it remembers them, and past the names it remembers", () => {
+    // 1,500 distinct names (more than the reader keeps), each sent twice, as Asterisk never would.
+    const names = Array.from({ length: 1_500 }, (_, i) => ` X-Name-${i} `);
+    const text = [...names, ...names].map((name, i) => `Event: E\r\n${name}: ${i}\r\n\r\n`).join("");
+    const items = ourMessages([text]) as Array<Record<string, unknown>>;
+    expect(items).toHaveLength(3_000);
+    items.forEach((item, i) => expect(item).toEqual({ event: "E", [`x-name-${i % 1_500}`]: String(i) }));
+  });
+
   it("drops a `__proto__` header (the library makes the item's prototype an array of it)", () => {
     const [item] = ourMessages(["Event: X\r\n__proto__: y\r\n0: z\r\nconstructor: c\r\n\r\n"]) as Array<Record<string, unknown>>;
     expect(Object.getPrototypeOf(item)).toBe(Object.prototype);

@@ -5,6 +5,7 @@ import type { Clock } from "../tracker.ts";
 import type { AgentState, AgentStatus } from "../types.ts";
 import type { DirectoryUser, StoredAgent } from "../ports.ts";
 import { Directory, mergeAgent, type AgentView } from "./merge.ts";
+import { sameFields, sameList } from "../same.ts";
 
 export interface AgentChange {
   /** +1 per published change: subscribers detect gaps with it. */
@@ -30,8 +31,6 @@ export interface RosterDump {
 
 interface Published {
   view: AgentView;
-  /** publishedFingerprint(view), once some comparison needed it. */
-  fingerprint?: string;
 }
 
 export class AgentRoster {
@@ -48,6 +47,11 @@ export class AgentRoster {
 
   get currentDirectory(): Directory {
     return this.directory;
+  }
+
+  /** How many agents there are. */
+  get size(): number {
+    return this.agents.size;
   }
 
   /** Every agent, in no particular order. */
@@ -141,11 +145,7 @@ export class AgentRoster {
     const view = mergeAgent(owner, parts, this.now());
     const entry: Published = { view };
     this.agents.set(key, entry);
-    if (old && !knownChanged) {
-      old.fingerprint ??= publishedFingerprint(old.view);
-      entry.fingerprint = publishedFingerprint(view);
-      if (old.fingerprint === entry.fingerprint) return null;
-    }
+    if (old && !knownChanged && samePublished(old.view, view)) return null;
     return { seq: ++this.seq, extension: view.extension, extensions: view.extensions.map((e) => e.extension), agent: view, removed: false, previous: old ? flags(old.view) : null };
   }
 
@@ -174,21 +174,26 @@ function sameOwner(a: DirectoryUser | null, b: DirectoryUser | null): boolean {
   return a.extensions.every((extension, i) => extension === b.extensions[i]);
 }
 
-/** What a dashboard shows of an agent: a change of anything here is a delta. */
-function publishedFingerprint(view: AgentView): string {
-  return JSON.stringify([
-    view.extension,
-    view.name,
-    view.status,
-    view.online,
-    view.available,
-    view.stale,
-    view.reasons,
-    view.dnd,
-    view.presence,
-    view.queues,
-    view.extensions.length > 1 ? view.extensions.map((e) => [e.extension, e.status, e.online, e.available]) : null,
-  ]);
+/** What a dashboard shows of an agent is the same: a change of anything compared here is a delta. */
+function samePublished(a: AgentView, b: AgentView): boolean {
+  return (
+    a.extension === b.extension &&
+    a.name === b.name &&
+    a.status === b.status &&
+    a.online === b.online &&
+    a.available === b.available &&
+    a.stale === b.stale &&
+    a.dnd === b.dnd &&
+    sameList(a.reasons, b.reasons) &&
+    sameFields(a.presence, b.presence) &&
+    sameList(a.queues, b.queues, sameFields) &&
+    // The per-extension detail only for an agent of several (one extension's is the agent's own).
+    (a.extensions.length === 1 && b.extensions.length === 1 ? true : sameList(a.extensions, b.extensions, sameDetail))
+  );
+}
+
+function sameDetail(a: StoredAgent, b: StoredAgent): boolean {
+  return a.extension === b.extension && a.status === b.status && a.online === b.online && a.available === b.available;
 }
 
 function flags(view: AgentView): { status: AgentStatus; online: boolean; available: boolean } {
