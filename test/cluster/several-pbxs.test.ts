@@ -243,4 +243,21 @@ describe("several instances × several PBXs", () => {
     expect(clientB!.connections).toBe(1);
     expect(new Set(clientB!.events.map((event) => event.epoch)).size).toBe(1);
   });
+
+  it("an instance that prefers a PBX comes up: the instance leading it without preferring it hands it over; the stream goes on", async () => {
+    const [, clientB] = clients;
+    const seen = clientB!.events.length;
+    const started = performance.now();
+    apps.set("a2", await startApp(configFor("a2", "east"), log));
+    const states = await untilEvery("east handed to a2, west kept by b, all fresh", (state) => leaderOf(state, "east") === "a2" && leaderOf(state, "west") === "b" && state.amiStatus.synced && allFresh(state));
+    console.info(`east handed over to a2 ${Math.round(performance.now() - started)} ms after it started`);
+    expect(states.get("b")!.amiStatus.cluster.leads).toEqual(["west"]);
+    expect(states.get("a2")!.amiStatus.cluster.leads).toEqual(["east"]);
+    expect(log.entries.some((entry) => /handing PBX east to instance a2/.test(String(entry.obj && (entry.obj as { reason?: string }).reason))), "b says why it resigned").toBe(true);
+    // b's subscribers: still one connection, no new snapshot, no gap (east's agents went stale and fresh again).
+    expect(clientB!.problems()).toEqual([]);
+    expect(clientB!.snapshots).toBe(1);
+    expect(clientB!.events.length).toBeGreaterThan(seen);
+    await expectClientsEqualTruth([clientB!]);
+  });
 });
