@@ -34,7 +34,7 @@ import { settledWithin } from "./deadline.ts";
 import type { Probes } from "./http/rest.ts";
 import type { AmiListener } from "./domain/ports.ts";
 import type { AgentState } from "./domain/types.ts";
-import type { ChangeEvent, CompatEventModel } from "./events/status-hub.ts";
+import type { CompatEventModel } from "./events/status-hub.ts";
 import type { ClusterNode } from "./cluster/cluster-node.ts";
 import { clusterMetrics, clusterReadiness, followedPbxCheck } from "./cluster/cluster-probes.ts";
 import { statsOfLink } from "./cluster/link-stats.ts";
