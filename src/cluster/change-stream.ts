@@ -21,10 +21,12 @@ if mine > current then redis.call('SET', KEYS[3], ARGV[1]) end
 local n = redis.call('HINCRBY', KEYS[2], 'n', 1)
 return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'n', n, 'p', ARGV[3], 'le', ARGV[1], 'r', ARGV[4])`;
 
-// A new stream: only when it has no start. KEYS: stream, head, fence, snapshot. ARGV: leader epoch, maxlen,
-// pbx, body, stream epoch. 1: started; 0: someone else already did.
+// A new stream: only when it has no start, or (forced) when its start is still `replacing`, the stream the
+// caller cannot continue (another forced start got there first otherwise). KEYS: stream, head, fence,
+// snapshot. ARGV: leader epoch, maxlen, pbx, body, new stream epoch, replacing ('' : none). 1: started; 0: not.
 const START = `${FENCE_CHECK}
-if redis.call('HEXISTS', KEYS[2], 'epoch') == 1 then return 0 end
+local current_epoch = redis.call('HGET', KEYS[2], 'epoch')
+if current_epoch and (ARGV[6] == '' or current_epoch ~= ARGV[6]) then return 0 end
 if mine > current then redis.call('SET', KEYS[3], ARGV[1]) end
 redis.call('DEL', KEYS[4])
 redis.call('HSET', KEYS[2], 'epoch', ARGV[5], 'n', 1)
@@ -52,7 +54,7 @@ return 1`;
 
 type Scripted = Redis & {
   fencedAdd(stream: string, head: string, fence: string, epoch: number, maxLen: number, pbx: string, body: string): Promise<string>;
-  startStream(stream: string, head: string, fence: string, snapshot: string, epoch: number, maxLen: number, pbx: string, body: string, streamEpoch: string): Promise<number>;
+  startStream(stream: string, head: string, fence: string, snapshot: string, epoch: number, maxLen: number, pbx: string, body: string, streamEpoch: string, replacing: string): Promise<number>;
   claim(fence: string, stream: string, epoch: number): Promise<string>;
   saveSnapshot(snapshot: string, head: string, streamEpoch: string, n: number, id: string, body: string): Promise<number>;
 };
@@ -177,11 +179,14 @@ export class StreamWriter {
     return this.connection.fencedAdd(stream, head, fence, leaderEpoch, this.options.maxLen, this.pbx, JSON.stringify(body));
   }
 
-  /** Starts a new stream with this snapshot as its first record, unless another leader already did (false). */
-  async start(leaderEpoch: number, snapshot: Omit<ReplicaSnapshot, "n">): Promise<boolean> {
+  /**
+   * Starts a new stream with this snapshot as its first record, unless the stream has a start already
+   * (false); `replacing`: even then, if that start is still of this stream epoch (nobody can continue it).
+   */
+  async start(leaderEpoch: number, snapshot: Omit<ReplicaSnapshot, "n">, replacing: string | null = null): Promise<boolean> {
     const { stream, head, fence } = this.keys;
     const body: RecordBody = { k: "snapshot", snap: snapshot };
-    return (await this.connection.startStream(stream, head, fence, this.keys.snapshot, leaderEpoch, this.options.maxLen, this.pbx, JSON.stringify(body), snapshot.epoch)) === 1;
+    return (await this.connection.startStream(stream, head, fence, this.keys.snapshot, leaderEpoch, this.options.maxLen, this.pbx, JSON.stringify(body), snapshot.epoch, replacing ?? "")) === 1;
   }
 
   /** A new leader fences its PBX (older leaders' appends are refused from now on); returns the stream's last id. */

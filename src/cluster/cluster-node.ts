@@ -94,6 +94,8 @@ export class ClusterNode implements LeadershipHost {
   private lastRecordAt: number | null = null;
   private lastSnapshotLoadAt = 0;
   private restarting = false;
+  /** Since when this replica waits for a snapshot (null: it does not). */
+  private awaitingSince: number | null = null;
   /** With CLUSTER_PREFERRED_PBXS: who else is up and what it prefers. */
   private readonly presence: ClusterPresence | null;
   /** Counters for /metrics. */
@@ -289,17 +291,17 @@ export class ClusterNode implements LeadershipHost {
   }
 
   /** A new stream from this replica, under a new epoch (no continuity is possible); every leader then republishes its PBX. */
-  restartStream(by: PbxLeadership): void {
+  restartStream(by: PbxLeadership, how: { force?: boolean; republishIfStarted?: boolean } = {}): void {
     const epoch = by.epoch;
     if (this.restarting || epoch === null) return;
     this.restarting = true;
     const { n: _, ...snapshot } = { ...this.replica.toSnapshot(), epoch: randomUUID() };
-    by.writer.start(epoch, snapshot).then(
+    by.writer.start(epoch, snapshot, how.force ? this.replica.epoch : null).then(
       (started) => {
         this.restarting = false;
-        if (started) this.log.warn({ pbx: by.name, epoch: snapshot.epoch }, "the cluster stream had no start (new or emptied Redis): started a new one; subscribers take a new snapshot");
+        if (started) this.log.warn({ pbx: by.name, epoch: snapshot.epoch, forced: how.force ?? false }, "started a new cluster stream (no start: new or emptied Redis; or forced: nobody could continue it); subscribers take a new snapshot");
         // Someone else started it first: this PBX's records may be among those lost; publish it whole.
-        else by.republish();
+        else if (how.republishIfStarted ?? true) by.republish();
       },
       (error: unknown) => {
         this.restarting = false;
@@ -328,7 +330,11 @@ export class ClusterNode implements LeadershipHost {
           if ((i + 1) % APPLY_SLICE === 0 && i + 1 < entries.length) await new Promise<void>((resolve) => setImmediate(resolve));
         }
         this.caughtUp = entries.length < READ_COUNT && !this.replica.awaitingSnapshot;
-        if (this.replica.awaitingSnapshot) await this.recover();
+        if (!this.replica.awaitingSnapshot) this.awaitingSince = null;
+        else {
+          this.awaitingSince ??= Date.now();
+          await this.recover();
+        }
       } catch (error) {
         if (this.stopped) return;
         this.caughtUp = false;
@@ -390,9 +396,12 @@ export class ClusterNode implements LeadershipHost {
       this.loadSnapshot(saved.id, saved.snapshot, false);
       return;
     }
-    // Redis lost the stream while nothing was appended: a leader here starts a new one (only if none has a start).
+    // Redis lost the stream while nothing was appended: a leader here starts a new one (only if it has no
+    // start). A leader that cannot continue the stream for two leases, with no newer saved snapshot (no
+    // other leader saves one), starts a new one anyway: nobody would otherwise.
     const leading = this.leaderships.find((leadership) => leadership.isLeader);
-    if (leading) this.restartStream(leading);
+    const stuckMs = Date.now() - (this.awaitingSince ?? Date.now());
+    if (leading) this.restartStream(leading, { force: stuckMs > 2 * this.config.leaseMs, republishIfStarted: false });
   }
 
   /** A leader keeps the snapshot key current, for instances that fall behind the retained window. */

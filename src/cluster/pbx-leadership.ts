@@ -44,7 +44,10 @@ export interface LeadershipHost {
   readonly counters: { fencedAppends: number; appendFailures: number; resets: number };
   /** Redis up, the stream read to its end, not stopping; and for this PBX, this instance's turn. */
   mayLead(pbx: string): boolean;
-  /** The stream has no start (a new or emptied Redis): start one from this instance's replica. */
+  /**
+   * The stream has no start (a new or emptied Redis): start one from this instance's replica. When another
+   * leader started it first, `by` publishes its whole PBX (what it appended meanwhile was refused).
+   */
   restartStream(by: PbxLeadership): void;
 }
 

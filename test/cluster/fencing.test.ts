@@ -151,5 +151,15 @@ describe("the Redis stream's fence (one stream, a fence per PBX)", () => {
     expect(await east.saveSnapshot(entries[1]!.id, { ...snapshot("e1"), n: 2 })).toBe(false);
     expect(await east.saveSnapshot(entries[4]!.id, { ...snapshot("old"), n: 5 })).toBe(false);
     expect((await stream.loadSnapshot())?.snapshot.n).toBe(3);
+    // Forced (nobody could continue the stream): a new start over the old one, numbering from 1 again.
+    expect(await west.start(1, snapshot("e3"), "e0"), "forced, but the start is no longer the stream it replaces").toBe(false);
+    expect(await west.start(1, snapshot("e3"), "e1")).toBe(true);
+    expect(await stream.loadSnapshot(), "the old stream's saved snapshot is gone").toBeNull();
+    await west.append(1, { k: "state", ext: "2002", state: null });
+    const after = await stream.read(entries[4]!.id, 10, 10);
+    expect(after.map((e) => [e.record.n, e.record.body.k])).toEqual([
+      [1, "snapshot"],
+      [2, "state"],
+    ]);
   });
 });

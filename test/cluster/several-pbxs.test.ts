@@ -260,4 +260,26 @@ describe("several instances × several PBXs", () => {
     expect(clientB!.events.length).toBeGreaterThan(seen);
     await expectClientsEqualTruth([clientB!]);
   });
+
+  it("records lost from the stream with no saved snapshot to resume from: a leader starts a new stream after two leases; every client takes a new snapshot (new epoch) and ends equal to the PBXs", async () => {
+    const [, clientB] = clients;
+    const before = await graphql<State>(apps.get("b")!, STATE);
+    const snapshots = clientB!.snapshots;
+    // Five records "lost": Redis numbers the next append five past the last one every instance applied.
+    const redis = new Redis(REDIS_URL, { lazyConnect: true });
+    await redis.connect();
+    await redis.hincrby(`${keyPrefix}:head`, "n", 5);
+    redis.disconnect();
+    east.setEventRate(10);
+    west.setEventRate(10);
+    await untilEvery("a new stream everywhere", (state) => state.amiStatus.cluster.streamEpoch !== before.amiStatus.cluster.streamEpoch && state.amiStatus.synced, 20_000);
+    east.setEventRate(0);
+    west.setEventRate(0);
+    await expectClientsEqualTruth([clientB!]);
+    expect(clientB!.problems()).toEqual([]);
+    expect(clientB!.snapshots).toBe(snapshots + 1);
+    expect(log.entries.some((entry) => entry.msg?.startsWith("started a new cluster stream") && (entry.obj as { forced?: boolean }).forced === true)).toBe(true);
+    const states = await untilEvery("every instance at the same seq", () => true);
+    expect(new Set([...states.values()].map((state) => `${state.amiStatus.cluster.streamEpoch}:${state.amiStatus.cluster.seq}`)).size).toBe(1);
+  });
 });
