@@ -14,12 +14,19 @@ import type { StatusCache } from "./status-cache.ts";
 export interface LiveState {
   get(extension: string): AgentState | null;
   list(): AgentState[];
+  /** The extensions list() would return, without building their states. */
+  extensions(): Iterable<string>;
   readonly isStale: boolean;
   /** True once a resync has defined the set of extensions (absent from live = gone). */
   readonly hasSynced: boolean;
   /** Several PBXs: whether this extension's PBX is stale (default: isStale, one PBX). */
   staleOf?(extension: string): boolean;
 }
+
+/** Agents merged and cached per event-loop turn during a reload. */
+const RELOAD_SLICE = 250;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class AgentReader {
   private refreshing: Promise<void> | null = null;
@@ -109,14 +116,20 @@ export class AgentReader {
     this.refreshing ??= (async () => {
       try {
         const stored = await this.fromStore(() => this.store.loadAll(), [] as StoredAgent[]);
+        // In slices, a turn apart: the periodic reload of 2,000 agents must not hold queries for tens of ms.
         const byExtension = new Map<string, StoredAgent | null>(stored.map((agent) => [agent.extension, agent]));
-        for (const state of this.live.list()) if (!byExtension.has(state.extension)) byExtension.set(state.extension, null);
-        const agents: StoredAgent[] = [];
+        for (const extension of this.live.extensions()) if (!byExtension.has(extension)) byExtension.set(extension, null);
+        const fill = this.cache.fill();
+        let inSlice = 0;
         for (const [extension, agent] of byExtension) {
+          if (++inSlice > RELOAD_SLICE) {
+            inSlice = 1;
+            await nextTurn();
+          }
           const merged = this.overlay(extension, agent);
-          if (merged) agents.push(merged);
+          if (merged) fill.put(merged);
         }
-        this.cache.putAll(agents);
+        fill.end();
       } finally {
         this.refreshing = null;
       }

@@ -75,20 +75,32 @@ export class StatusCache {
 
   /** A complete list: replaces every entry and makes getAll() valid for the TTL. */
   putAll(agents: readonly StoredAgent[]): void {
+    const fill = this.fill();
+    for (const agent of agents) fill.put(agent);
+    fill.end();
+  }
+
+  /** putAll() in parts (the caller may yield between them): entries replaced as they come, the
+   * unlisted ones dropped and the list made valid at end(). */
+  fill(): { put(agent: StoredAgent): void; end(): void } {
     const before = this.changes;
     const listed = new Set<string>();
-    for (const agent of agents) {
-      listed.add(agent.extension);
-      this.put(agent.extension, agent);
-    }
-    for (const extension of [...this.entries.keys()]) {
-      if (listed.has(extension)) continue;
-      this.entries.delete(extension);
-      this.changes++;
-    }
-    // The list becoming valid changes what getAll() answers only if it was not already complete.
-    if (this.changes === before && this.listExpiresAt === 0) this.changes++;
-    this.listExpiresAt = this.now() + this.ttlMs;
+    return {
+      put: (agent) => {
+        listed.add(agent.extension);
+        this.put(agent.extension, agent);
+      },
+      end: () => {
+        for (const extension of [...this.entries.keys()]) {
+          if (listed.has(extension)) continue;
+          this.entries.delete(extension);
+          this.changes++;
+        }
+        // The list becoming valid changes what getAll() answers only if it was not already complete.
+        if (this.changes === before && this.listExpiresAt === 0) this.changes++;
+        this.listExpiresAt = this.now() + this.ttlMs;
+      },
+    };
   }
 
   /** A tracker change: keep the CRM fields we have, take the new state. `changed`: the tracker reported

@@ -107,6 +107,10 @@ export class Replica {
     return this.states.size;
   }
 
+  extensions(): Iterable<string> {
+    return this.states.keys();
+  }
+
   /** Some PBX's agents are stale. */
   get isStale(): boolean {
     for (const stale of this.stalePbxs.values()) if (stale) return true;

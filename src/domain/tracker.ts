@@ -101,6 +101,10 @@ export class AvailabilityTracker {
     return [...this.records.values()].map((r) => this.view(r));
   }
 
+  extensions(): Iterable<string> {
+    return this.records.keys();
+  }
+
   /** Seed from persisted state at start-up (served as stale until the first resync). */
   restore(states: readonly AgentState[]): void {
     for (const state of states) {

@@ -71,6 +71,10 @@ export class PbxFleet implements LiveState {
     return this.members.length === 1 ? this.first.tracker.list() : this.members.flatMap((member) => member.tracker.list());
   }
 
+  extensions(): Iterable<string> {
+    return this.members.flatMap((member) => [...member.tracker.extensions()]);
+  }
+
   /** Some PBX's agents are stale (per agent: staleOf). */
   get isStale(): boolean {
     return this.members.some((member) => member.tracker.isStale);

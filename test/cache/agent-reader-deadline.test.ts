@@ -23,7 +23,7 @@ describe("AgentReader with a stalled store", () => {
 
   it("answers from the live state once the read deadline has passed, and says why in the log", async () => {
     const state = agent("1000", [contact("1000", 1)]);
-    const live: LiveState = { get: (e) => (e === "1000" ? state : null), list: () => [state], isStale: false, hasSynced: true };
+    const live: LiveState = { get: (e) => (e === "1000" ? state : null), list: () => [state], extensions: () => ["1000"], isStale: false, hasSynced: true };
     const log = silentLog();
     const reader = new AgentReader(stalledStore, new StatusCache(5_000), live, log, 300);
     let answered: unknown = null;

@@ -38,7 +38,7 @@ describe("AgentReader past the TTL", () => {
     const names = new Map([["1000", "Alice"]]);
     const { store, state, hold } = storeWith(names);
     let now = 0;
-    const live: LiveState = { get: (e) => (e === "1000" ? state : null), list: () => [state], isStale: false, hasSynced: true };
+    const live: LiveState = { get: (e) => (e === "1000" ? state : null), list: () => [state], extensions: () => ["1000"], isStale: false, hasSynced: true };
     const reader = new AgentReader(store, new StatusCache(5_000, () => now), live, silentLog(), 300);
     expect((await reader.loadAll()).map((a) => a.name)).toEqual(["Alice"]); // first read waits: nothing cached
 
@@ -58,7 +58,7 @@ describe("AgentReader past the TTL", () => {
 
   it("waits for the store when the list was never complete (nothing to answer from)", async () => {
     const { store, state, hold } = storeWith(new Map([["1000", "Alice"]]));
-    const live: LiveState = { get: (e) => (e === "1000" ? state : null), list: () => [state], isStale: false, hasSynced: true };
+    const live: LiveState = { get: (e) => (e === "1000" ? state : null), list: () => [state], extensions: () => ["1000"], isStale: false, hasSynced: true };
     const reader = new AgentReader(store, new StatusCache(5_000, () => 0), live, silentLog(), 300);
     const release = hold();
     let answered: StoredAgent[] | null = null;
@@ -68,5 +68,32 @@ describe("AgentReader past the TTL", () => {
     release();
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(answered!.map((a) => a.name)).toEqual(["Alice"]);
+  });
+
+  it("merges a large reload in slices, giving other work turns in between (a query, an AMI slice)", async () => {
+    const states = Array.from({ length: 1_000 }, (_, i) => agent(String(2000 + i), [contact(String(2000 + i), 1)]));
+    const byExtension = new Map(states.map((s) => [s.extension, s]));
+    const store: StatusStore = {
+      writeExtensions: async () => {},
+      loadAll: async () => states.map((s) => ({ ...s, name: `Agent ${s.extension}`, userId: null })),
+      loadByExtensions: async () => new Map(),
+      loadDirectory: async () => [],
+      loadEndpointNames: async () => new Map(),
+      ping: async () => {},
+    };
+    const live: LiveState = { get: (e) => byExtension.get(e) ?? null, list: () => states, extensions: () => byExtension.keys(), isStale: false, hasSynced: true };
+    const reader = new AgentReader(store, new StatusCache(5_000, () => 0), live, silentLog(), 300);
+    let turns = 0;
+    let counting = true;
+    const tick = () => {
+      turns++;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const agents = await reader.loadAll();
+    counting = false;
+    expect(agents).toHaveLength(1_000);
+    expect(agents[999]!.name).toBe("Agent 2999");
+    expect(turns).toBeGreaterThanOrEqual(3); // 1,000 agents, 250 per turn
   });
 });
