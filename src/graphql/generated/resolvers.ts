@@ -444,7 +444,7 @@ export type QueueSummary = {
 export type RefreshResult = {
   __typename?: 'RefreshResult';
   agents: Scalars['Int']['output'];
-  /** Extensions whose status changed during the resync. */
+  /** Extensions whose status changed during the resync. Empty with several instances (REDIS_URL): the changes reach subscribers through the cluster's stream. */
   changed: Array<AgentStatusChanged>;
   ts: Scalars['DateTime']['output'];
 };
