@@ -40,7 +40,8 @@ export class AvailabilityService implements AmiListener {
 
   constructor(
     private readonly tracker: AvailabilityTracker,
-    private readonly roster: AgentRoster,
+    /** The agents' roster (in a cluster: the stream, whose readers' rosters make the agent changes). */
+    private readonly roster: Pick<AgentRoster, "apply" | "setDirectory" | "size">,
     private readonly writes: WriteSink,
     private readonly cache: Pick<StatusCache, "applyState">,
     private readonly hub: Pick<StatusHub, "publishChange" | "publishCompat" | "compatWanted">,
