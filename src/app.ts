@@ -13,7 +13,7 @@ import { AgentCommands } from "./service/agent-commands.ts";
 import { AmiBridge } from "./ami/ami-bridge.ts";
 import { openDatabase } from "./store/database.ts";
 import { PrismaStatusStore } from "./store/prisma-status-store.ts";
-import { createWriteBuffer } from "./store/write-buffer.ts";
+import { combinedWriteBuffer, createWriteBuffer } from "./store/write-buffer.ts";
 import { StatusCache } from "./cache/status-cache.ts";
 import { AgentReader } from "./cache/agent-reader.ts";
 import { StatusHub } from "./events/status-hub.ts";
@@ -34,9 +34,14 @@ import { settledWithin } from "./deadline.ts";
 import type { Probes } from "./http/rest.ts";
 import type { AmiListener } from "./domain/ports.ts";
 import type { AgentState } from "./domain/types.ts";
-import type { ChangeEvent, CompatEventModel } from "./events/status-hub.ts";
+import type { CompatEventModel } from "./events/status-hub.ts";
 import type { ClusterNode } from "./cluster/cluster-node.ts";
-import { clusterMetrics, clusterReadiness } from "./cluster/cluster-probes.ts";
+import { clusterMetrics, clusterReadiness, followedPbxCheck } from "./cluster/cluster-probes.ts";
+import { statsOfLink } from "./cluster/link-stats.ts";
+import { AmiNotConnectedError } from "./ami/ami-errors.ts";
+import type { AmiBridgeStats } from "./ami/ami-bridge.ts";
+import type { ResyncResult } from "./service/availability-service.ts";
+import type { WriteFence } from "./store/prisma-status-store.ts";
 import { ExtensionOwners } from "./domain/pbx/extension-owners.ts";
 import { PbxGate } from "./service/pbx-gate.ts";
 import { combinedStats, PbxFleet, type PbxMember } from "./service/pbx-fleet.ts";
@@ -73,11 +78,16 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     realtime: config.db.realtime,
     pglite: config.db.pglite,
   });
-  // Several instances (REDIS_URL): every write is fenced on this instance's leadership of the PBX.
+  // Several instances (REDIS_URL): every write is fenced on this instance's leadership of the row's PBX,
+  // so each PBX has its own write buffer and store there (one buffer otherwise).
   let cluster: ClusterNode | null = null;
-  const store = new PrismaStatusStore(db.prisma, db.layout, config.cluster ? () => cluster?.fence() ?? "deposed" : undefined, config.pbxs[0]!.name);
+  const storeWith = (fence?: () => WriteFence) => new PrismaStatusStore(db.prisma, db.layout, fence, config.pbxs[0]!.name);
+  const store = storeWith();
   const databaseMode: DatabaseModeModel = db.layout.kind === "asterisk-realtime" ? "ASTERISK_REALTIME" : db.kind === "postgres" ? "POSTGRESQL" : "EMBEDDED";
-  const writes = createWriteBuffer({ store, flushIntervalMs: config.db.flushIntervalMs, maxBatch: config.db.maxBatch, log: log.child({ module: "write-buffer" }) });
+  const newWriteBuffer = (target: PrismaStatusStore) =>
+    createWriteBuffer({ store: target, flushIntervalMs: config.db.flushIntervalMs, maxBatch: config.db.maxBatch, log: log.child({ module: "write-buffer" }) });
+  const pbxWrites = new Map(config.cluster ? config.pbxs.map((pbx) => [pbx.name, newWriteBuffer(storeWith(() => cluster?.fence(pbx.name) ?? "deposed"))] as const) : []);
+  const writes = config.cluster ? combinedWriteBuffer([...pbxWrites.values()]) : newWriteBuffer(store);
   const health = new DatabaseHealth({
     ping: () => store.ping(),
     writes: () => writes.stats(),
@@ -96,34 +106,46 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0); // one listener per subscriber: thousands are expected
   const hub = new StatusHub(new PubSub({ eventEmitter: emitter }));
-  // One process: the service feeds the cache and the hub directly. Several: it publishes into the Redis
-  // stream, and every instance (the leader too) feeds its cache and hub from there.
-  const toCluster = {
-    applyState: (extension: string, state: AgentState | null) => cluster?.publisher.applyState(extension, state),
-    publishChange: (event: ChangeEvent) => cluster?.publisher.publishChange(event),
-    publishCompat: (event: CompatEventModel) => cluster?.publisher.publishCompat(event),
-    // Another instance's subscribers may follow the compatibility kinds.
-    compatWanted: true,
+  // One process: each PBX's service feeds the roster, the cache and the hub directly. Several: it appends
+  // to the cluster's Redis stream instead, and every instance (its leader too) feeds its cache and hub from
+  // there, its agent changes made by the replica's roster (so one `seq` for the cluster).
+  const viaCluster = (pbx: string) => {
+    let ports: ReturnType<ClusterNode["publisherFor"]> | null = null;
+    const get = () => (ports ??= cluster!.publisherFor(pbx));
+    return {
+      cache: { applyState: (extension: string, state: AgentState | null) => get().cache.applyState(extension, state) },
+      hub: { publishChange: () => undefined, publishCompat: (event: CompatEventModel) => get().hub.publishCompat(event), compatWanted: true },
+      roster: {
+        apply: (extension: string, state: AgentState | null, known?: boolean) => get().roster.apply(extension, state, known),
+        setDirectory: () => [],
+        get size() {
+          return get().roster.size;
+        },
+      },
+    };
   };
   // Several PBXs (AMI_PBXS): each its own AMI bridge, tracker (so its own staleness) and service, all
-  // feeding one roster, cache, hub and write buffer. The owners keep an extension on one PBX.
+  // feeding one roster, cache, hub and write buffer. The owners keep an extension on one PBX (in a
+  // cluster also against the PBXs other instances lead, as the stream says).
   const several = config.pbxs.length > 1;
   const pbxLog = (module: string, pbx: PbxConfig) => log.child(several ? { module, pbx: pbx.name } : { module });
-  const owners = new ExtensionOwners((pbx, collision) =>
-    log.warn({ module: "pbx", pbx, extension: collision.extension, owner: collision.owner }, "extension reported by two PBXs: served from the PBX that reported it first only"),
+  const owners = new ExtensionOwners(
+    (pbx, collision) => log.warn({ module: "pbx", pbx, extension: collision.extension, owner: collision.owner }, "extension reported by two PBXs: served from the PBX that reported it first only"),
+    config.cluster ? (extension) => cluster?.replica.get(extension)?.pbx ?? null : undefined,
   );
   const newBridge = (pbx: PbxConfig, listener: AmiListener) =>
     new AmiBridge({ ...config.ami, host: pbx.host, port: pbx.port, username: pbx.username, secret: pbx.secret, naming: config.agents.naming, listener, log: pbxLog("ami", pbx) });
+  const gates = new Map<string, PbxGate>();
   const members = config.pbxs.map((pbx): PbxMember => {
     const tracker = new AvailabilityTracker(Date.now, queuePolicy, pbx.name);
-    const service = new AvailabilityService(tracker, roster, writes, config.cluster ? toCluster : cache, config.cluster ? toCluster : hub, pbxLog("service", pbx));
-    return { name: pbx.name, tracker, service, bridge: newBridge(pbx, new PbxGate(pbx.name, owners, service)) };
+    const ports = config.cluster ? viaCluster(pbx.name) : null;
+    const service = new AvailabilityService(tracker, ports?.roster ?? roster, pbxWrites.get(pbx.name) ?? writes, ports?.cache ?? cache, ports?.hub ?? hub, pbxLog("service", pbx));
+    const gate = new PbxGate(pbx.name, owners, service);
+    gates.set(pbx.name, gate);
+    // In a cluster this bridge is never started: each leadership term makes its own.
+    return { name: pbx.name, tracker, service, bridge: newBridge(pbx, gate) };
   });
   const fleet = new PbxFleet(members as [PbxMember, ...PbxMember[]], owners);
-  // A cluster watches one PBX (config refuses more): these are it.
-  const { tracker, service } = fleet.first;
-  // In a cluster this one is never started: it stands for "no AMI here" on a follower.
-  const localBridge = fleet.first.bridge;
   if (config.cluster) {
     // Loaded only here: Redis's client is a good share of module loading, and one instance never needs it.
     const { ClusterNode } = await import("./cluster/cluster-node.ts");
@@ -132,17 +154,29 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       databaseUrl: config.db.url!,
       connectTimeoutMs: config.db.connectTimeoutMs,
       log: log.child({ module: "cluster" }),
-      tracker,
-      roster,
+      members: config.pbxs.map((pbx) => {
+        const member = fleet.members.find((one) => one.name === pbx.name)!;
+        return { name: pbx.name, tracker: member.tracker, service: gates.get(pbx.name)!, newReader: (listener: AmiListener) => newBridge(pbx, listener) };
+      }),
       hub,
       cache,
-      service,
-      newReader: (listener) => newBridge(config.pbxs[0]!, listener),
       forwardTimeoutMs: config.ami.actionTimeoutMs + 2_000,
     });
   }
-  /** The AMI bridge of this instance: the leader's current one in a cluster. */
-  const amiBridge = (): AmiBridge => (cluster?.reader as AmiBridge | null) ?? localBridge;
+  /** The PBX an extension is on: its owner here, or in a cluster the stream's state of it (else the first PBX). */
+  const pbxOf = (extension: string | undefined): PbxMember => {
+    if (extension === undefined) return fleet.first;
+    const named = cluster?.replica.get(extension)?.pbx;
+    return (named !== undefined ? fleet.members.find((member) => member.name === named) : fleet.memberOf(extension)) ?? fleet.first;
+  };
+  /** What this instance knows of one PBX's AMI: its own bridge, or in a cluster the leader's link for a PBX led elsewhere. */
+  const pbxView = (member: PbxMember): { connected: boolean; synced: boolean; stats: AmiBridgeStats; leader: string | null } => {
+    if (!cluster) return { connected: member.service.isConnected, synced: member.service.isSynced, stats: member.bridge.stats(), leader: null };
+    const reader = cluster.readerOf(member.name);
+    if (reader) return { connected: member.service.isConnected, synced: member.service.isSynced, stats: reader.stats(), leader: config.cluster!.instanceId };
+    const link = cluster.replica.links.get(member.name) ?? null;
+    return { connected: link?.connected ?? false, synced: link?.synced ?? false, stats: statsOfLink(link), leader: link?.leader ?? null };
+  };
   if (config.auth.mode === "open") {
     // Said at every start, so an open production deployment is never a surprise.
     log.warn({ authMode: "open", env: config.env }, "authentication is OFF (AUTH_MODE=open): anyone who reaches this port can read every agent and force resyncs");
@@ -157,12 +191,11 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     log: log.child({ module: "auth" }),
   });
   const reader = new AgentReader(store, cache, cluster ? cluster.replica : fleet, log.child({ module: "reader" }), config.db.readTimeoutMs);
-  // To the PBX the extension is on (one PBX: its bridge; in a cluster a follower's commands go to the
-  // leader's AMI session, through Redis).
-  const bridgeOf = (extension: string | undefined): AmiBridge => (several && extension !== undefined ? (fleet.memberOf(extension) ?? fleet.first).bridge : amiBridge());
-  const trackerOf = (extension: string): AvailabilityTracker => (several ? (fleet.memberOf(extension) ?? fleet.first).tracker : tracker);
-  const commands = new AgentCommands((fields, extension) => (cluster ? cluster.sendAction(fields) : bridgeOf(extension).command(fields)), config.agents.naming, (extension, queue) => {
-    const member = trackerOf(extension).get(extension)?.queues.find((m) => queue === null || m.queue === queue);
+  // To the PBX the extension is on (its bridge; in a cluster that PBX leader's AMI session, through Redis
+  // when another instance leads it).
+  const commands = new AgentCommands((fields, extension) => (cluster ? cluster.sendAction(pbxOf(extension).name)(fields) : pbxOf(extension).bridge.command(fields)), config.agents.naming, (extension, queue) => {
+    const live = cluster ? cluster.replica.get(extension) : pbxOf(extension).tracker.get(extension);
+    const member = live?.queues.find((m) => queue === null || m.queue === queue);
     return member?.interface ?? null;
   });
 
@@ -170,8 +203,12 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   const usersLog = log.child({ module: "users" });
   const loadUsers = async () => {
     try {
+      // In a cluster: what the stream's directory was when this load started (a newer one published meanwhile wins).
+      const since = cluster?.replica.directoryVersion ?? 0;
       const [users, endpointNames] = await Promise.all([store.loadDirectory(), store.loadEndpointNames()]);
-      service.setDirectory(new Directory(users, endpointNames));
+      const directory = new Directory(users, endpointNames);
+      if (cluster) cluster.publishDirectory(directory, since);
+      else fleet.first.service.setDirectory(directory);
     } catch (error) {
       usersLog.warn({ err: (error as Error).message }, "could not load users; agents keep their last grouping");
     }
@@ -188,10 +225,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   usersTimer.unref();
   for (const member of fleet.members) member.service.onResync(() => void loadUsers());
 
-  /** One PBX's AMI stats: the cluster leader's reader for the one PBX of a cluster. */
-  const statsOf = (member: PbxMember) => (cluster ? amiBridge().stats() : member.bridge.stats());
   /** Every PBX's AMI stats as one (one PBX: its own). */
-  const amiStats = () => combinedStats(fleet.members.map((member) => ({ name: member.name, stats: statsOf(member) })));
+  const amiStats = () => combinedStats(fleet.members.map((member) => ({ name: member.name, stats: pbxView(member).stats })));
   // A resync's garbage is handed back to the OS once the service has been quiet (no AMI message, no
   // HTTP request) for a while: the release blocks the event loop, so never under traffic.
   let httpRequests = 0;
@@ -205,26 +240,26 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     log: log.child({ module: "memory" }),
   });
   for (const member of fleet.members) member.service.onResync(() => memoryRelease.arm());
-  const pbxStatuses = (link: { connected: boolean; synced: boolean } | null): PbxStatusModel[] =>
+  const pbxStatuses = (): PbxStatusModel[] =>
     fleet.statuses().map((status) => {
-      const ami = cluster ? amiBridge().stats() : status.ami;
+      const view = pbxView(fleet.members.find((member) => member.name === status.name)!);
       return {
         name: status.name,
-        connected: link ? link.connected : status.connected,
-        synced: link ? link.synced : status.synced,
-        agents: cluster ? cluster.replica.size : status.agents,
-        reconnects: ami.reconnects,
-        lastEventAt: ami.lastEventAt,
-        lastResyncAt: ami.lastResyncAt,
-        lastError: ami.lastError,
+        connected: view.connected,
+        synced: view.synced,
+        agents: cluster ? cluster.replica.statesOf(status.name).length : status.agents,
+        reconnects: view.stats.reconnects,
+        lastEventAt: view.stats.lastEventAt,
+        lastResyncAt: view.stats.lastResyncAt,
+        lastError: view.stats.lastError,
         collisions: status.collisions,
-        leader: cluster ? (cluster.isLeader ? cluster.status().instance : (cluster.replica.link?.leader ?? null)) : null,
+        leader: view.leader,
       };
     });
 
   /** Per PBX, labelled `pbx` (several PBXs only: the unlabelled series above combine them). */
   const pbxMetrics = () =>
-    fleet.statuses().flatMap((status) => [
+    pbxStatuses().flatMap((status) => [
       { name: "pbx_ami_connected", help: "1 when logged in to this PBX's AMI", type: "gauge" as const, value: status.connected ? 1 : 0, labels: { pbx: status.name } },
       { name: "pbx_synced", help: "1 when this PBX's agents are fresh (logged in and resynced)", type: "gauge" as const, value: status.synced ? 1 : 0, labels: { pbx: status.name } },
       { name: "pbx_agents", help: "extensions served from this PBX", type: "gauge" as const, value: status.agents, labels: { pbx: status.name } },
@@ -235,11 +270,11 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     const ami = amiStats();
     const stored = writes.stats();
     const database = health.state();
-    // A follower reports the leader's AMI link, as the stream says.
-    const link = cluster && !cluster.isLeader ? cluster.replica.link : null;
+    // In a cluster, a PBX led elsewhere is as its leader's link says in the stream.
+    const pbxs = pbxStatuses();
     return {
-      connected: link ? link.connected : fleet.isConnected,
-      synced: link ? link.synced : fleet.isSynced,
+      connected: pbxs.every((pbx) => pbx.connected),
+      synced: pbxs.every((pbx) => pbx.synced),
       reconnects: ami.reconnects,
       lastEventAt: ami.lastEventAt,
       lastResyncAt: ami.lastResyncAt,
@@ -254,11 +289,11 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       oldestPendingWriteAgeMs: stored.oldestPendingAt === null ? null : Date.now() - stored.oldestPendingAt,
       lastWriteError: stored.lastError,
       lastWriteErrorAt: stored.lastErrorAt,
-      queueDataAvailable: link ? link.queueDataAvailable : ami.queueData.available,
-      queueDataDetail: link ? link.queueDataDetail : ami.queueData.detail,
+      queueDataAvailable: ami.queueData.available,
+      queueDataDetail: ami.queueData.detail,
       cluster: cluster ? cluster.status() : null,
       databaseMode,
-      pbxs: pbxStatuses(link),
+      pbxs,
     };
   };
 
@@ -279,6 +314,14 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     return { kind: "snapshot", agents, seq, ts: Date.now(), ...(cluster ? { epoch: cluster.replica.epoch ?? hub.epoch } : {}) };
   };
 
+  /** refreshStatuses in a cluster: a resync of every PBX this instance leads (their changes reach subscribers through the stream). */
+  const refreshLed = async (node: ClusterNode): Promise<ResyncResult> => {
+    const led = fleet.members.filter((member) => node.leads(member.name));
+    if (led.length === 0) throw new AmiNotConnectedError("AMI resync: this instance reads no PBX's AMI (another instance leads every PBX)");
+    const results = await Promise.all(led.map((member) => member.service.nextSnapshot(() => node.readerOf(member.name)!.refresh())));
+    return { changed: results.flatMap((result) => result.changed), agents: node.replica.agentCount, ts: Math.max(...results.map((result) => result.ts)) };
+  };
+
   const services: GraphQLServices = {
     reader,
     hub,
@@ -289,9 +332,9 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     // Concurrent callers share one resync; a new one at most once per REFRESH_MIN_INTERVAL_MS.
     refresh: limitRefresh(async () => {
       await settledWithin(loadUsers(), config.db.readTimeoutMs);
-      return cluster ? service.nextSnapshot(() => amiBridge().refresh()) : fleet.refresh();
+      return cluster ? refreshLed(cluster) : fleet.refresh();
     }, config.refresh.minIntervalMs),
-    directory: () => roster.currentDirectory,
+    directory: () => (cluster ? cluster.replica.directory : roster.currentDirectory),
     commands,
     revocations,
   };
@@ -302,14 +345,14 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
       const store = writes.stats();
       const database = health.state();
       const byStatus = new Map<string, number>();
-      for (const agent of (cluster ? tracker : fleet).list()) byStatus.set(agent.status, (byStatus.get(agent.status) ?? 0) + 1);
+      for (const agent of (cluster ? cluster.replica : fleet).list()) byStatus.set(agent.status, (byStatus.get(agent.status) ?? 0) + 1);
       const byReason = new Map<string, number>();
-      for (const agent of roster.views()) for (const reason of agent.reasons) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+      for (const agent of cluster ? cluster.replica.agentViews() : roster.views()) for (const reason of agent.reasons) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       const gauge = (name: string, help: string, value: number) => ({ name, help, type: "gauge" as const, value });
       const counter = (name: string, help: string, value: number) => ({ name, help, type: "counter" as const, value });
       return [
         gauge("ami_connected", "1 when logged in to AMI", ami.connected ? 1 : 0),
-        gauge("ami_synced", "1 when the last (re)connect has been followed by a full resync", fleet.isSynced ? 1 : 0),
+        gauge("ami_synced", "1 when the last (re)connect has been followed by a full resync", ami.synced ? 1 : 0),
         counter("ami_reconnects_total", "AMI reconnections", ami.reconnects),
         counter("ami_events_processed_total", "AMI events used", ami.eventsProcessed),
         counter("ami_events_ignored_total", "AMI events not used by this service", ami.eventsIgnored),
@@ -352,16 +395,22 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     async readiness() {
       const ami = amiStats();
       const database = health.state();
-      const amiCheck = (member: PbxMember, stats: { lastError: string | null }) =>
-        member.service.isSynced ? { ok: true } : { ok: false, detail: stats.lastError ?? (member.service.isConnected ? "resync in progress" : "not connected") };
-      const perPbx = fleet.members.map((member) => [`ami:${member.name}`, amiCheck(member, statsOf(member))] as const);
+      // In a cluster: this instance must serve the stream's current state at all; a PBX it does not lead is
+      // as its leader's link says.
+      const served = cluster ? clusterReadiness(cluster) : null;
+      const pbxCheck = (member: PbxMember): { ok: boolean; detail?: string } => {
+        if (served && !served.ok) return { ok: false, detail: served.detail! };
+        if (cluster && !cluster.leads(member.name)) return followedPbxCheck(cluster, member.name);
+        return member.service.isSynced ? { ok: true } : { ok: false, detail: pbxView(member).stats.lastError ?? (member.service.isConnected ? "resync in progress" : "not connected") };
+      };
+      const perPbx = fleet.members.map((member) => [`ami:${member.name}`, pbxCheck(member)] as const);
       const down = perPbx.filter(([, check]) => !check.ok);
       const checks: Record<string, { ok: boolean; detail?: string }> = {
-        ami: several ? (down.length === 0 ? { ok: true } : { ok: false, detail: down.map(([name, check]) => `${name.slice(4)}: ${check.detail}`).join("; ") }) : amiCheck(fleet.first, ami),
+        ami: several ? (down.length === 0 ? { ok: true } : { ok: false, detail: down.map(([name, check]) => `${name.slice(4)}: ${check.detail}`).join("; ") }) : perPbx[0]![1],
         database: database.up ? { ok: true } : { ok: false, detail: database.detail ?? "down" },
       };
       if (several) Object.assign(checks, Object.fromEntries(perPbx));
-      if (cluster) Object.assign(checks, clusterReadiness(cluster));
+      if (served) checks.cluster = served;
       // Informational: phones and presence are still right without queue data, so readiness does not depend on it.
       checks.queueData = ami.queueData.available ? { ok: true } : { ok: false, detail: ami.queueData.detail ?? "unknown" };
       return { ready: several ? down.length < perPbx.length : checks.ami!.ok, checks, databaseMode };

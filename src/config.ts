@@ -143,6 +143,7 @@ const EnvSchema = z.object({
   CLUSTER_POLL_MS: ms(500, 50, 10_000),
   CLUSTER_REDIS_GRACE_MS: ms(2_000, 200, 60_000),
   CLUSTER_STREAM_MAXLEN: count(100_000, 100, 100_000_000),
+  CLUSTER_PREFERRED_PBXS: z.string().optional(),
 });
 
 export interface ApiKeyConfig {
@@ -276,8 +277,11 @@ export interface PbxConfig {
 
 export interface ClusterConfig {
   redisUrl: string;
-  /** Names the PBX this deployment watches (its leader lock, its fencing epoch, its Redis keys). */
-  pbx: string;
+  /**
+   * The PBXs this instance prefers to lead: it leaves the others to an instance that is up and prefers them,
+   * and hands them over when one comes up (null: no preference). Spreads the PBXs' AMI sessions over the instances.
+   */
+  preferredPbxs: string[] | null;
   /** This instance, as /readyz and amiStatus name the leader. */
   instanceId: string;
   keyPrefix: string;
@@ -380,19 +384,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     memoryReleaseIdleMs: e.MEMORY_RELEASE_IDLE_MS,
-    cluster: clusterConfig(e, env, pbxs[0]!.name),
+    cluster: clusterConfig(e, env, pbxs.map((pbx) => pbx.name)),
     pbxs,
   });
 }
 
-function clusterConfig(e: z.infer<typeof EnvSchema>, env: Record<string, string | undefined>, pbx: string): ClusterConfig | null {
+function clusterConfig(e: z.infer<typeof EnvSchema>, env: Record<string, string | undefined>, pbxNames: readonly string[]): ClusterConfig | null {
   if (!e.REDIS_URL) return null;
   // Leadership and fencing live in the one shared database: an embedded PGlite cannot be shared.
   if (!e.DATABASE_URL?.startsWith("postgres")) throw new ConfigError(["REDIS_URL: several instances need a shared PostgreSQL (DATABASE_URL=postgresql://...)"]);
   if (e.CLUSTER_LEASE_MS <= e.CLUSTER_POLL_MS) throw new ConfigError([`CLUSTER_LEASE_MS=${e.CLUSTER_LEASE_MS}: must be longer than CLUSTER_POLL_MS (${e.CLUSTER_POLL_MS})`]);
+  const preferred = e.CLUSTER_PREFERRED_PBXS?.split(",").map((name) => name.trim()).filter((name) => name !== "") ?? null;
+  const unknown = preferred?.filter((name) => !pbxNames.includes(name)) ?? [];
+  if (unknown.length > 0) throw new ConfigError([`CLUSTER_PREFERRED_PBXS: ${unknown.join(", ")} not among the PBXs (${pbxNames.join(", ")})`]);
   return {
     redisUrl: e.REDIS_URL,
-    pbx,
+    preferredPbxs: preferred,
     instanceId: e.INSTANCE_ID ?? `${env.HOSTNAME ?? "instance"}-${process.pid}`,
     keyPrefix: e.CLUSTER_KEY_PREFIX,
     leaseMs: e.CLUSTER_LEASE_MS,
@@ -434,8 +441,6 @@ function pbxsConfig(e: z.infer<typeof EnvSchema>, env: Record<string, string | u
   const names = parsed.data.map((pbx) => pbx.name);
   const repeated = names.filter((name, i) => names.indexOf(name) !== i);
   if (repeated.length > 0) throw new ConfigError([`AMI_PBXS: each name once (${[...new Set(repeated)].join(", ")} repeated)`]);
-  // One leader lock, fencing epoch and Redis stream per deployment today (README "Several PBXs").
-  if (e.REDIS_URL && parsed.data.length > 1) throw new ConfigError(["AMI_PBXS: several PBXs with REDIS_URL (several instances) are not supported yet; run one deployment per PBX"]);
   return parsed.data;
 }
 

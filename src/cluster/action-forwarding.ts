@@ -47,9 +47,8 @@ export class ActionForwarding {
   private readonly pending = new Map<string, { resolve: (reply: Reply) => void; timer: NodeJS.Timeout }>();
   /** PBX → how this instance sends its actions while it leads it. */
   private readonly served = new Map<string, SendAction>();
-  /** Actions this instance sent to a leader, and actions it sent to Asterisk for another instance. */
-  forwardedActions = 0;
-  servedActions = 0;
+  /** Per PBX: actions this instance sent to its leader, and actions it sent to Asterisk for another instance. */
+  private readonly counts = new Map<string, { forwarded: number; served: number }>();
 
   constructor(private readonly options: ActionForwardingOptions) {
     const retry = (attempt: number) => Math.min(attempt * 100, 2_000);
@@ -60,6 +59,12 @@ export class ActionForwarding {
     this.publisher.on("error", () => undefined);
     this.replyChannel = `${options.keyPrefix}:actions:replies:${options.instanceId}`;
     this.subscriber.on("message", (channel: string, text: string) => this.onMessage(channel, text));
+  }
+
+  countsOf(pbx: string): { forwarded: number; served: number } {
+    let counts = this.counts.get(pbx);
+    if (!counts) this.counts.set(pbx, (counts = { forwarded: 0, served: 0 }));
+    return counts;
   }
 
   async start(): Promise<void> {
@@ -96,7 +101,7 @@ export class ActionForwarding {
       } catch (error) {
         this.settle({ id, ok: false, failure: "unavailable", error: `Redis unavailable: ${error instanceof Error ? error.message : String(error)}` });
       }
-      this.forwardedActions += 1;
+      this.countsOf(pbx).forwarded += 1;
       const answer = await reply;
       if (answer.ok) return { message: answer.message };
       if (answer.failure === "refused") throw new AmiResponseError(answer.error, null);
@@ -152,7 +157,7 @@ export class ActionForwarding {
       this.options.log.warn({ pbx, action: String((request.fields as { Action?: unknown } | null)?.Action ?? "") }, "forwarded action refused: not a command action");
       reply = { id: request.id, ok: false, failure: "refused", error: "not a command action" };
     } else {
-      this.servedActions += 1;
+      this.countsOf(pbx).served += 1;
       try {
         const response = await send(request.fields);
         reply = { id: request.id, ok: true, message: response.message };

@@ -1,56 +1,53 @@
-// One instance of several (REDIS_URL set). Every instance follows the Redis change stream into its
+// One instance of several (REDIS_URL set). Every instance follows the cluster's one Redis stream into its
 // Replica and delivers each record to its own subscribers (hub) and cache, through the same local path a
-// single process uses. One instance at a time, the leader of the PBX (PgLeaderLock), also reads AMI: its
-// service publishes into the stream instead of its hub, so the leader's subscribers see exactly what the
-// followers' see, in the same order, with the same `seq`.
+// single process uses. Each PBX has its own leader (PbxLeadership: its own PostgreSQL lock and fencing
+// epoch); an instance may lead none, one or several PBXs. A leader's PBX service appends to the stream
+// instead of feeding its hub, so the leader's subscribers see exactly what the others see.
+//
+// One sequence for the cluster: the leaders append extension states, never numbered agent changes. Redis
+// numbers the records (`n`, in the append script) and every instance's replica turns them into agent
+// changes with the same AgentRoster, in stream order, so the same record is the same change with the same
+// `seq` on every instance, whichever PBX or leader it came from. The stream's epoch changes only with a new
+// stream (a new or emptied Redis), where continuity is impossible.
 import { randomUUID } from "node:crypto";
 import type { ClusterConfig } from "../config.ts";
-import type { AmiListener, Log } from "../domain/ports.ts";
-import type { AvailabilityTracker } from "../domain/tracker.ts";
+import type { Log } from "../domain/ports.ts";
+import type { Directory } from "../domain/agent/merge.ts";
 import type { AgentRoster } from "../domain/agent/roster.ts";
-import { withStaleness } from "../domain/agent/merge.ts";
 import type { AgentState } from "../domain/types.ts";
-import type { ChangeEvent, CompatEventModel, StatusHub } from "../events/status-hub.ts";
+import type { CompatEventModel, StatusHub } from "../events/status-hub.ts";
 import type { StatusCache } from "../cache/status-cache.ts";
-import type { AmiBridgeStats } from "../ami/ami-bridge.ts";
 import type { WriteFence } from "../store/prisma-status-store.ts";
-import { PgLeaderLock } from "../store/pg-leader-lock.ts";
-import { ChangeStream, compareIds, type StreamEntry } from "./change-stream.ts";
-import { Replica, type LinkRecord, type ReplicaSnapshot, type StreamRecord } from "./replica.ts";
-import { ActionForwarding } from "./action-forwarding.ts";
 import type { SendAction } from "../service/agent-commands.ts";
+import { ChangeStream, type StreamEntry } from "./change-stream.ts";
+import { Replica, type LinkRecord, type ReplicaSnapshot } from "./replica.ts";
+import { ActionForwarding } from "./action-forwarding.ts";
+import { PbxLeadership, type ClusterMember, type LeadershipHost } from "./pbx-leadership.ts";
+import { ClusterPresence } from "./presence.ts";
 
-/** The AMI reader of one leadership term (a new AmiBridge each time this instance is elected). */
-export interface AmiReader {
-  start(): void;
-  stop(): Promise<void>;
-  stats(): AmiBridgeStats;
-  /** Sends one command action (presence, DND, queue pause) on this reader's AMI session. */
-  command: SendAction;
-}
+export type { AmiReader, ClusterMember } from "./pbx-leadership.ts";
 
 export interface ClusterNodeOptions {
   config: ClusterConfig;
   databaseUrl: string;
   connectTimeoutMs: number;
   log: Log;
-  tracker: AvailabilityTracker;
-  roster: AgentRoster;
+  /** Every configured PBX, in configuration order. */
+  members: readonly ClusterMember[];
   /** The local delivery path (subscribers) and the local read cache. */
   hub: StatusHub;
   cache: StatusCache;
-  /** The domain's listener (the service): told when this instance starts or stops reading AMI. */
-  service: AmiListener;
-  /** A new AMI reader that reports to `listener`. */
-  newReader: (listener: AmiListener) => AmiReader;
   /** A follower's commands wait this long for the leader's answer. */
   forwardTimeoutMs: number;
 }
 
 export interface ClusterStatus {
   instance: string;
+  /** The first configured PBX: what `role`, `leaderEpoch` and `link` describe. */
   pbx: string;
   role: "leader" | "follower";
+  /** Every PBX this instance leads (reads the AMI of). */
+  leads: string[];
   leaderEpoch: number | null;
   streamEpoch: string | null;
   seq: number;
@@ -61,12 +58,14 @@ export interface ClusterStatus {
   link: LinkRecord | null;
 }
 
-interface Term {
-  epoch: number;
-  streamEpoch: string;
-  /** Records appended in this term (continues the stream's `n`). */
-  n: number;
-  reader: AmiReader;
+/** One PBX as this instance sees it in the cluster. */
+export interface PbxLeadStatus {
+  pbx: string;
+  /** The instance reading its AMI: this one, or the one its last link record names (null: none yet). */
+  leader: string | null;
+  leading: boolean;
+  leaderEpoch: number | null;
+  link: LinkRecord | null;
 }
 
 const READ_COUNT = 1_000;
@@ -74,140 +73,241 @@ const READ_COUNT = 1_000;
 const APPLY_SLICE = 50;
 const READ_BLOCK_MS = 500;
 
-export class ClusterNode {
-  readonly replica = new Replica();
+export class ClusterNode implements LeadershipHost {
+  readonly replica: Replica;
+  readonly config: ClusterConfig;
+  readonly databaseUrl: string;
+  readonly connectTimeoutMs: number;
+  readonly log: Log;
+  /** The CRM's commands: sent by the PBX leader's AMI session, forwarded there from other instances. */
+  readonly forwarding: ActionForwarding;
   private readonly stream: ChangeStream;
-  private readonly lock: PgLeaderLock;
-  private term: Term | null = null;
+  private readonly leaderships: PbxLeadership[];
+  private readonly byName: Map<string, PbxLeadership>;
   private stopped = false;
   private caughtUp = false;
   private following: Promise<void> | null = null;
   private watchdog: NodeJS.Timeout | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private redisDownSince: number | null = null;
-  private lastSavedId = "";
+  private lastSavedN = -1;
   private lastRecordAt: number | null = null;
   private lastSnapshotLoadAt = 0;
-  private lastLink: LinkRecord | null = null;
-  /** The CRM's commands: sent by the leader's AMI session, forwarded there from a follower. */
-  private readonly forwarding: ActionForwarding;
-  private releaseForwarding: (() => Promise<void>) | null = null;
+  private restarting = false;
+  /** Since when this replica waits for a snapshot (null: it does not). */
+  private awaitingSince: number | null = null;
+  /** With CLUSTER_PREFERRED_PBXS: who else is up and what it prefers. */
+  private readonly presence: ClusterPresence | null;
   /** Counters for /metrics. */
-  readonly counters = { recordsApplied: 0, gaps: 0, snapshotsLoaded: 0, resnapshots: 0, fencedAppends: 0, appendFailures: 0, staleLeaderRecords: 0 };
+  readonly counters = { recordsApplied: 0, gaps: 0, snapshotsLoaded: 0, resnapshots: 0, fencedAppends: 0, appendFailures: 0, resets: 0, staleLeaderRecords: 0 };
 
-  constructor(private readonly options: ClusterNodeOptions) {
-    const { config, log } = options;
-    this.stream = new ChangeStream({ url: config.redisUrl, keyPrefix: config.keyPrefix, pbx: config.pbx, maxLen: config.streamMaxLen, log });
-    this.forwarding = new ActionForwarding({ url: config.redisUrl, keyPrefix: config.keyPrefix, instanceId: config.instanceId, timeoutMs: options.forwardTimeoutMs, log });
-    this.lock = new PgLeaderLock({
-      url: options.databaseUrl,
-      pbx: config.pbx,
-      instanceId: config.instanceId,
-      leaseMs: config.leaseMs,
-      pollMs: config.pollMs,
-      connectTimeoutMs: options.connectTimeoutMs,
-      log,
-      canLead: () => this.stream.ready && this.caughtUp && !this.stopped,
-      onElected: (epoch) => this.takeOver(epoch),
-      onDeposed: (reason) => void this.stepDown(reason),
+  constructor(options: ClusterNodeOptions) {
+    const { config, log, hub, cache } = options;
+    this.config = config;
+    this.databaseUrl = options.databaseUrl;
+    this.connectTimeoutMs = options.connectTimeoutMs;
+    this.log = log;
+    this.replica = new Replica({
+      applyState: (extension, state, changed) => cache.applyState(extension, state, changed),
+      publishChange: (event) => hub.publishChange(event),
+      publishCompat: (event) => hub.publishCompat(event),
     });
+    this.hub = hub;
+    this.cache = cache;
+    this.stream = new ChangeStream({ url: config.redisUrl, keyPrefix: config.keyPrefix, maxLen: config.streamMaxLen, log });
+    this.forwarding = new ActionForwarding({ url: config.redisUrl, keyPrefix: config.keyPrefix, instanceId: config.instanceId, timeoutMs: options.forwardTimeoutMs, log });
+    this.leaderships = options.members.map((member) => new PbxLeadership(this, member, this.stream.writer(member.name)));
+    this.byName = new Map(this.leaderships.map((leadership) => [leadership.name, leadership]));
+    this.presence = config.preferredPbxs ? new ClusterPresence(config.redisUrl, config.keyPrefix, config.instanceId, config.leaseMs) : null;
   }
 
-  /** What the service publishes to (as its hub and its cache) when several instances run. */
-  readonly publisher = {
-    applyState: (extension: string, state: AgentState | null): void => this.append({ k: "state", ext: extension, state }),
-    publishChange: (event: ChangeEvent): void => this.append({ k: "change", ev: event }),
-    publishCompat: (event: CompatEventModel): void => this.append({ k: "compat", ev: event }),
-  };
+  private readonly hub: StatusHub;
+  private readonly cache: StatusCache;
 
-  /** The service, with link changes also told to the cluster (followers report the leader's AMI link). */
-  private readonly listener: AmiListener = {
-    onFact: (fact) => this.options.service.onFact(fact),
-    onSnapshot: (snapshot) => {
-      this.options.service.onSnapshot(snapshot);
-      this.publishLink();
-    },
-    onConnectionChange: (connected, reason) => {
-      this.options.service.onConnectionChange(connected, reason);
-      this.publishLink();
-    },
-  };
+  /** What one PBX's service publishes to (its cache, hub and roster) when several instances run: the stream. */
+  publisherFor(pbx: string): {
+    cache: { applyState(extension: string, state: AgentState | null): void };
+    hub: { publishChange(): void; publishCompat(event: CompatEventModel): void; readonly compatWanted: boolean };
+    roster: Pick<AgentRoster, "apply" | "setDirectory" | "size">;
+  } {
+    const leadership = this.byName.get(pbx)!;
+    const replica = this.replica;
+    return {
+      cache: { applyState: (ext, state) => leadership.append({ k: "state", ext, state }) },
+      // Agent changes are made by every instance's replica from the "agent" records below, never here.
+      hub: { publishChange: () => undefined, publishCompat: (ev) => leadership.append({ k: "compat", ev }), compatWanted: true },
+      roster: {
+        apply: (ext, state, known = false) => {
+          leadership.append({ k: "agent", ext, state, known, ts: Date.now() });
+          return null;
+        },
+        setDirectory: () => [],
+        get size() {
+          return replica.agentCount;
+        },
+      },
+    };
+  }
 
+  /** Leads at least one PBX. */
   get isLeader(): boolean {
-    return this.term !== null;
+    return this.leaderships.some((leadership) => leadership.isLeader);
   }
 
-  /** The AMI reader while leading (null on a follower). */
-  get reader(): AmiReader | null {
-    return this.term?.reader ?? null;
+  leads(pbx: string): boolean {
+    return this.byName.get(pbx)?.isLeader ?? false;
   }
 
-  /** Sends a command action on the PBX's AMI session: this instance's while it leads, else the leader's. */
-  readonly sendAction: SendAction = (fields) => (this.term ? this.term.reader.command(fields) : this.forwarding.send(this.options.config.pbx)(fields));
-
-  /** Commands this instance forwarded to the leader, and sent for followers (for /metrics). */
-  get forwardedActions(): { forwarded: number; served: number } {
-    return { forwarded: this.forwarding.forwardedActions, served: this.forwarding.servedActions };
+  /** The PBX's AMI reader while this instance leads it (null otherwise). */
+  readerOf(pbx: string): PbxLeadership["reader"] {
+    return this.byName.get(pbx)?.reader ?? null;
   }
 
-  /** The write fence of the store: the current term's epoch, or "deposed" (never written by a follower). */
-  fence(): WriteFence {
-    return this.term ? { pbx: this.options.config.pbx, epoch: this.term.epoch, maxIdleInTransactionMs: Math.max(200, Math.floor(this.options.config.leaseMs / 2)) } : "deposed";
+  /** Sends a command action on the PBX's AMI session: this instance's while it leads it, else its leader's. */
+  sendAction(pbx: string): SendAction {
+    return this.byName.get(pbx)!.sendAction;
+  }
+
+  /** Commands this instance forwarded to a leader, and sent for other instances, per PBX (for /metrics). */
+  forwardedActions(pbx: string): { forwarded: number; served: number } {
+    return this.forwarding.countsOf(pbx);
+  }
+
+  /** The write fence of one PBX's store. */
+  fence(pbx: string): WriteFence {
+    return this.byName.get(pbx)?.fence() ?? "deposed";
   }
 
   async start(): Promise<void> {
     await this.stream.connect();
     await this.forwarding.start();
+    await this.presence?.connect();
     this.following = this.follow();
-    this.lock.start();
-    this.watchdog = setInterval(() => this.checkRedis(), this.options.config.pollMs);
+    for (const leadership of this.leaderships) await leadership.start();
+    this.watchdog = setInterval(() => this.checkRedis(), this.config.pollMs);
     this.watchdog.unref();
+    this.snapshotTimer = setInterval(() => void this.saveSnapshot(), Math.max(1_000, this.config.leaseMs));
+    this.snapshotTimer.unref();
   }
 
-  /** A clean stop, first step: no more AMI events, but keep the lead (and its write fence) while the
-   * pending writes are stored; stop() then releases it. */
+  /** A clean stop, first step: no more AMI events, but keep the leads (and their write fences) while the pending writes are stored; stop() then releases them. */
   async stopReading(): Promise<void> {
-    await this.term?.reader.stop();
+    await Promise.all(this.leaderships.map((leadership) => leadership.stopReading()));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.watchdog);
     clearInterval(this.snapshotTimer);
-    await this.lock.stop();
-    await this.releaseForwarding?.();
+    await this.presence?.leave();
+    await Promise.all(this.leaderships.map((leadership) => leadership.stop()));
     await this.forwarding.stop();
     await this.stream.close();
     await this.following?.catch(() => undefined);
   }
 
-  /** Who leads, per the database (null fields when unknown). */
-  leader(): Promise<{ holder: string | null; epoch: number | null; since: number | null }> {
-    return this.lock.currentLeader();
-  }
-
   status(): ClusterStatus {
-    const { config } = this.options;
+    const first = this.leaderships[0]!;
     return {
-      instance: config.instanceId,
-      pbx: config.pbx,
-      role: this.term ? "leader" : "follower",
-      leaderEpoch: this.term?.epoch ?? (this.replica.leaderEpoch || null),
+      instance: this.config.instanceId,
+      pbx: first.name,
+      role: first.isLeader ? "leader" : "follower",
+      leads: this.leaderships.filter((leadership) => leadership.isLeader).map((leadership) => leadership.name),
+      leaderEpoch: first.epoch ?? (this.replica.leaderEpochs.get(first.name) || null),
       streamEpoch: this.replica.epoch,
       seq: this.replica.seq,
       redisConnected: this.stream.ready,
       lagMs: this.lastRecordAt === null ? null : Math.max(0, Date.now() - this.lastRecordAt),
       awaitingSnapshot: this.replica.awaitingSnapshot,
-      link: this.replica.link,
+      link: this.replica.links.get(first.name) ?? null,
     };
   }
 
-  get elections(): number {
-    return this.lock.elections;
+  /** Who leads each PBX, as this instance knows it. */
+  pbxStatuses(): PbxLeadStatus[] {
+    return this.leaderships.map((leadership) => {
+      const link = this.replica.links.get(leadership.name) ?? null;
+      return {
+        pbx: leadership.name,
+        leader: leadership.isLeader ? this.config.instanceId : (link?.leader ?? null),
+        leading: leadership.isLeader,
+        leaderEpoch: leadership.epoch ?? (this.replica.leaderEpochs.get(leadership.name) || null),
+        link,
+      };
+    });
   }
 
-  get depositions(): number {
-    return this.lock.depositions;
+  elections(pbx: string): number {
+    return this.byName.get(pbx)?.elections ?? 0;
+  }
+
+  depositions(pbx: string): number {
+    return this.byName.get(pbx)?.depositions ?? 0;
+  }
+
+  /**
+   * The CRM's users as loaded by this instance: published when it leads some PBX and they differ from the
+   * stream's. `since`: the replica's directoryVersion when the load started; a directory that changed
+   * meanwhile (another leader published a newer load) wins over this one.
+   */
+  publishDirectory(directory: Directory, since: number): void {
+    const leadership = this.leaderships.find((candidate) => candidate.isLeader);
+    if (!leadership || this.replica.awaitingSnapshot || this.replica.directoryVersion !== since) return;
+    if (directory.fingerprint === this.replica.directory.fingerprint) return;
+    leadership.append({ k: "dir", users: [...directory.users], names: directory.endpointNamePairs, ts: Date.now() });
+  }
+
+  // ---- LeadershipHost ----
+
+  /**
+   * Redis up, the stream read to its end, not stopping. With CLUSTER_PREFERRED_PBXS, a PBX this instance
+   * does not prefer is left to an instance that is up and prefers it; without one, any instance may lead it.
+   */
+  mayLead(pbx: string): boolean {
+    if (!this.ready) return false;
+    const preferred = this.config.preferredPbxs;
+    if (!preferred || preferred.includes(pbx)) return true;
+    return this.presence?.preferredElsewhere(pbx) === null;
+  }
+
+  private get ready(): boolean {
+    return this.stream.ready && this.caughtUp && !this.stopped;
+  }
+
+  /** Announces this instance; hands a PBX it does not prefer to an instance that is up and prefers it. */
+  private async spread(): Promise<void> {
+    const preferred = this.config.preferredPbxs;
+    if (!this.presence || !preferred) return;
+    try {
+      await this.presence.refresh({ preferred, ready: this.ready });
+    } catch {
+      return; // Redis down: the watchdog deals with it
+    }
+    for (const leadership of this.leaderships) {
+      if (!leadership.isLeader || preferred.includes(leadership.name)) continue;
+      const taker = this.presence.preferredElsewhere(leadership.name);
+      if (taker) void leadership.resign(`handing PBX ${leadership.name} to instance ${taker}, which prefers it (CLUSTER_PREFERRED_PBXS)`, 2 * this.config.leaseMs);
+    }
+  }
+
+  /** A new stream from this replica, under a new epoch (no continuity is possible); every leader then republishes its PBX. */
+  restartStream(by: PbxLeadership, how: { force?: boolean; republishIfStarted?: boolean } = {}): void {
+    const epoch = by.epoch;
+    if (this.restarting || epoch === null) return;
+    this.restarting = true;
+    const { n: _, ...snapshot } = { ...this.replica.toSnapshot(), epoch: randomUUID() };
+    by.writer.start(epoch, snapshot, how.force ? this.replica.epoch : null).then(
+      (started) => {
+        this.restarting = false;
+        if (started) this.log.warn({ pbx: by.name, epoch: snapshot.epoch, forced: how.force ?? false }, "started a new cluster stream (no start: new or emptied Redis; or forced: nobody could continue it); subscribers take a new snapshot");
+        // Someone else started it first: this PBX's records may be among those lost; publish it whole.
+        else if (how.republishIfStarted ?? true) by.republish();
+      },
+      (error: unknown) => {
+        this.restarting = false;
+        this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "could not start a new cluster stream; retrying at the next append");
+      },
+    );
   }
 
   // ---- following the stream (every instance) ----
@@ -218,23 +318,27 @@ export class ClusterNode {
       try {
         if (!initialized) {
           const saved = await this.stream.loadSnapshot();
-          if (saved) this.loadSnapshot(saved.id, saved.snapshot);
+          if (saved) this.loadSnapshot(saved.id, saved.snapshot, false);
           initialized = true;
         }
         const entries = await this.stream.read(this.replica.lastId, READ_COUNT, READ_BLOCK_MS);
         for (let i = 0; i < entries.length; i++) {
           this.applyEntry(entries[i]!);
-          // A leader change marks every agent stale, then fresh: thousands of records, each fanned out to
-          // thousands of subscribers. Other work gets a turn between slices, the leader lock's renewal
+          // A leader change marks every agent of its PBX stale, then fresh: thousands of records, each fanned
+          // out to thousands of subscribers. Other work gets a turn between slices, the leader locks' renewals
           // above all (a loop blocked past the lease loses the lead, and the next leader's storm does too).
           if ((i + 1) % APPLY_SLICE === 0 && i + 1 < entries.length) await new Promise<void>((resolve) => setImmediate(resolve));
         }
         this.caughtUp = entries.length < READ_COUNT && !this.replica.awaitingSnapshot;
-        if (this.replica.awaitingSnapshot) await this.recover();
+        if (!this.replica.awaitingSnapshot) this.awaitingSince = null;
+        else {
+          this.awaitingSince ??= Date.now();
+          await this.recover();
+        }
       } catch (error) {
         if (this.stopped) return;
         this.caughtUp = false;
-        this.options.log.debug({ err: error instanceof Error ? error.message : error }, "cluster stream read failed; retrying");
+        this.log.debug({ err: error instanceof Error ? error.message : error }, "cluster stream read failed; retrying");
         await sleep(200);
       }
     }
@@ -242,17 +346,18 @@ export class ClusterNode {
 
   private applyEntry(entry: StreamEntry): void {
     const { replica } = this;
+    const { record } = entry;
     replica.lastId = entry.id;
-    if (entry.leaderEpoch < replica.leaderEpoch) {
+    if (replica.fromDeposedLeader(record.pbx, entry.leaderEpoch)) {
       this.counters.staleLeaderRecords++;
       return;
     }
-    replica.leaderEpoch = entry.leaderEpoch;
     this.lastRecordAt = Number(entry.id.split("-")[0]);
-    const record = entry.record;
-    if (record.k === "snapshot") {
-      const before = { epoch: replica.epoch, seq: replica.seq, awaiting: replica.awaitingSnapshot };
-      this.loadSnapshot(entry.id, record.snap, before.epoch === record.snap.epoch && before.seq === record.snap.seq && !before.awaiting);
+    if (record.body.k === "snapshot") {
+      const snap = record.body.snap;
+      this.loadSnapshot(entry.id, { ...snap, n: record.n }, replica.epoch === snap.epoch && replica.seq === snap.seq && !replica.awaitingSnapshot);
+      // A new stream: its snapshot is one replica's view, possibly behind for some PBXs; their leaders say theirs.
+      for (const leadership of this.leaderships) leadership.republish();
       return;
     }
     const outcome = replica.apply(record);
@@ -260,186 +365,74 @@ export class ClusterNode {
       this.counters.gaps++;
       return;
     }
-    if (outcome !== "applied") return;
     this.counters.recordsApplied++;
-    // Into the same local path a single process uses.
-    if (record.k === "state") this.options.cache.applyState(record.ext, record.state, true); // a tracker change of the leader's
-    else if (record.k === "change") this.options.hub.publishChange({ ...record.ev, epoch: replica.epoch ?? undefined });
-    else if (record.k === "compat") this.options.hub.publishCompat(record.ev);
   }
 
   /** A snapshot replaces the replica; subscribers take a new one unless it says exactly what they hold. */
-  private loadSnapshot(id: string, snapshot: ReplicaSnapshot, continuous = false): void {
+  private loadSnapshot(id: string, snapshot: ReplicaSnapshot, continuous: boolean): void {
     const before = new Set(this.replica.list().map((state) => state.extension));
     this.replica.load(snapshot);
     this.replica.lastId = id;
     this.counters.snapshotsLoaded++;
     for (const state of snapshot.states) {
       before.delete(state.extension);
-      this.options.cache.applyState(state.extension, state);
+      this.cache.applyState(state.extension, state);
     }
-    for (const extension of before) this.options.cache.applyState(extension, null);
-    this.options.hub.epoch = snapshot.epoch;
+    for (const extension of before) this.cache.applyState(extension, null);
+    this.hub.epoch = snapshot.epoch;
     if (!continuous) {
       this.counters.resnapshots++;
-      this.options.hub.resnapshot();
+      this.hub.resnapshot();
     }
   }
 
-  /** After a gap: the leader's last saved snapshot if it is newer, else wait for one in the stream. */
+  /** After a gap: the last saved snapshot if it is newer (or of a newer stream), else wait for one in the stream. */
   private async recover(): Promise<void> {
     if (Date.now() - this.lastSnapshotLoadAt < 500) return;
     this.lastSnapshotLoadAt = Date.now();
     const saved = await this.stream.loadSnapshot();
-    if (saved && saved.snapshot.n > this.replica.n) {
-      this.options.log.warn({ from: this.replica.n, to: saved.snapshot.n }, "cluster stream: records missed (past the retained window or lost by Redis); resuming from the leader's snapshot");
-      this.loadSnapshot(saved.id, saved.snapshot);
-    } else if (this.term) {
-      // The leader itself lost its place: it holds the truth, so it publishes it.
-      this.publishSnapshot();
+    if (saved && (saved.snapshot.epoch !== this.replica.epoch || saved.snapshot.n > this.replica.n)) {
+      this.log.warn({ from: this.replica.n, to: saved.snapshot.n }, "cluster stream: records missed (past the retained window or lost by Redis); resuming from a saved snapshot");
+      this.loadSnapshot(saved.id, saved.snapshot, false);
+      return;
     }
+    // Redis lost the stream while nothing was appended: a leader here starts a new one (only if it has no
+    // start). A leader that cannot continue the stream for two leases, with no newer saved snapshot (no
+    // other leader saves one), starts a new one anyway: nobody would otherwise.
+    const leading = this.leaderships.find((leadership) => leadership.isLeader);
+    const stuckMs = Date.now() - (this.awaitingSince ?? Date.now());
+    if (leading) this.restartStream(leading, { force: stuckMs > 2 * this.config.leaseMs, republishIfStarted: false });
   }
 
-  // ---- leading (one instance per PBX) ----
-
-  private async takeOver(epoch: number): Promise<void> {
-    // Fence first: from now on no older leader can append, so the stream's end is final.
-    const lastId = await this.stream.claim(epoch);
-    const deadline = Date.now() + this.options.config.leaseMs;
-    while (compareIds(this.replica.lastId, lastId) < 0 && Date.now() < deadline) await sleep(20);
-    if (this.lock.epoch !== epoch) return; // deposed while catching up
-    const { replica, tracker, roster, service } = { ...this.options, replica: this.replica };
-    const continuous = compareIds(replica.lastId, lastId) >= 0 && replica.epoch !== null && !replica.awaitingSnapshot;
-    const states = replica.list();
-    if (continuous) {
-      // Continue the stream: same epoch, `seq` and `n` go on from the last record.
-      tracker.replaceAll(states, replica.isStale);
-      roster.reset(states, replica.seq);
-      this.term = { epoch, streamEpoch: replica.epoch!, n: replica.n, reader: this.options.newReader(this.listener) };
-      // Nobody reads the PBX until this instance has resynced: say so (one delta per agent).
-      if (!replica.isStale) service.onConnectionChange(false, "leader changed");
-    } else {
-      // The stream cannot be continued (first leader, or records lost): a new epoch, from a snapshot.
-      const stale = states.map((state) => withStaleness(state, true));
-      tracker.replaceAll(stale, true);
-      roster.reset(stale, replica.seq);
-      this.term = { epoch, streamEpoch: randomUUID(), n: replica.n, reader: this.options.newReader(this.listener) };
-      this.publishSnapshot();
-    }
-    this.options.log.info({ epoch, streamEpoch: this.term.streamEpoch, continuous, seq: roster.lastSeq }, "taking over the PBX's AMI");
-    this.publishLink();
-    this.term.reader.start();
-    this.serveForwardedActions(this.term);
-    this.lastSavedId = "";
-    clearInterval(this.snapshotTimer);
-    this.snapshotTimer = setInterval(() => void this.saveSnapshot(), Math.max(1_000, this.options.config.leaseMs));
-    this.snapshotTimer.unref();
-  }
-
-  private async stepDown(reason: string): Promise<void> {
-    const term = this.term;
-    this.term = null;
-    clearInterval(this.snapshotTimer);
-    if (!term) return;
-    this.options.log.warn({ epoch: term.epoch, reason }, "stepping down: AMI closed, serving from the stream");
-    const release = this.releaseForwarding;
-    this.releaseForwarding = null;
-    await release?.();
-    // What was queued for Redis under the old term must not reach it later.
-    await Promise.all([term.reader.stop().catch(() => undefined), this.stream.resetWriter()]);
-  }
-
-  /** While `term` lasts, followers' commands for this PBX are sent on its reader. */
-  private serveForwardedActions(term: Term): void {
-    this.forwarding.serve(this.options.config.pbx, (fields) => term.reader.command(fields)).then(
-      (release) => {
-        if (this.term === term) this.releaseForwarding = release;
-        else void release();
-      },
-      (error: unknown) => this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, "cannot serve forwarded commands (Redis): followers' commands fail until it is back"),
-    );
-  }
-
-  private append(body: DistributiveOmit<StreamRecord, "n">): void {
-    const term = this.term;
-    if (!term) return; // a deposed leader's late events go nowhere
-    const record = { ...body, n: ++term.n } as StreamRecord;
-    this.stream.append(term.epoch, record).then(
-      ({ reset }) => {
-        if (reset && this.term === term && term.n > 1) {
-          this.options.log.warn({}, "Redis lost the cluster stream (restarted without its data?): publishing a snapshot");
-          this.publishSnapshot();
-        }
-      },
-      (error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        if (message.startsWith("FENCED")) {
-          this.counters.fencedAppends++;
-          if (this.term === term) void this.lock.resign(`Redis refused this leader: ${message}`, this.options.config.leaseMs);
-        } else {
-          this.counters.appendFailures++;
-        }
-      },
-    );
-  }
-
-  /** The leader's truth as one record: followers (and the leader's own replica) start again from it. */
-  private publishSnapshot(): void {
-    const term = this.term;
-    if (!term) return;
-    const { tracker, roster } = this.options;
-    this.append({ k: "snapshot", snap: { epoch: term.streamEpoch, seq: roster.lastSeq, n: term.n + 1, stale: tracker.isStale, link: this.link(), states: tracker.list(), views: roster.views() } });
-  }
-
-  private link(): LinkRecord {
-    const stats = this.term?.reader.stats();
-    return {
-      connected: stats?.connected ?? false,
-      synced: stats?.synced ?? false,
-      leader: this.options.config.instanceId,
-      lastError: stats?.lastError ?? null,
-      queueDataAvailable: stats?.queueData.available ?? true,
-      queueDataDetail: stats?.queueData.detail ?? null,
-    };
-  }
-
-  private publishLink(): void {
-    if (!this.term) return;
-    const link = this.link();
-    if (JSON.stringify(link) === JSON.stringify(this.lastLink)) return;
-    this.lastLink = link;
-    this.append({ k: "link", link });
-  }
-
-  /** The leader keeps the snapshot key current, for followers that fall behind the retained window. */
+  /** A leader keeps the snapshot key current, for instances that fall behind the retained window. */
   private async saveSnapshot(): Promise<void> {
-    const term = this.term;
-    if (!term || this.replica.awaitingSnapshot || this.replica.lastId === this.lastSavedId) return;
-    const id = this.replica.lastId;
+    const leading = this.leaderships.find((leadership) => leadership.isLeader);
+    const { replica } = this;
+    if (!leading || replica.awaitingSnapshot || replica.epoch === null || replica.n === this.lastSavedN) return;
     try {
-      await this.stream.saveSnapshot(term.epoch, id, this.replica.toSnapshot());
-      this.lastSavedId = id;
+      const snapshot = replica.toSnapshot();
+      await leading.writer.saveSnapshot(replica.lastId, snapshot);
+      this.lastSavedN = snapshot.n;
     } catch {
-      // Redis down or fenced: the watchdog and the appends deal with it.
+      // Redis down: the watchdog and the appends deal with it.
     }
   }
 
   private checkRedis(): void {
-    this.publishLink();
+    for (const leadership of this.leaderships) leadership.publishLink();
+    void this.spread();
     if (this.stream.ready) {
       this.redisDownSince = null;
       return;
     }
     this.redisDownSince ??= Date.now();
     this.caughtUp = false;
-    if (this.term && Date.now() - this.redisDownSince > this.options.config.redisGraceMs) {
-      // Followers that still reach Redis can serve the cluster; this one cannot publish.
-      void this.lock.resign("Redis unreachable", this.options.config.redisGraceMs);
+    if (Date.now() - this.redisDownSince > this.config.redisGraceMs) {
+      // Instances that still reach Redis can serve the cluster; this one cannot publish.
+      for (const leadership of this.leaderships) if (leadership.isLeader) void leadership.resign("Redis unreachable", this.config.redisGraceMs);
     }
   }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -8,13 +8,18 @@
 // The context changes results only through authorisation (the caller's role hides fields), so the
 // owner passes `partition`, which puts the role into the cohort key; loaders read the same data.
 //
+// Root fields whose per-event resolver reads no argument (`argumentFree`: their arguments only chose the
+// source stream, which createSourceEventStream already used) are executed per event without them, and
+// without the variables only they used: graphql-js would otherwise coerce a dashboard's list of 50
+// extensions again for every event (a third of an execution).
+//
 // Direct delivery: when the owner knows where an operation's messages go (`deliveryOf`, graphql-ws.ts)
 // and the source is a SubscriberQueue, events are not handed back through graphql-ws's async iterator
 // (a promise, a JSON.stringify and a send promise per subscriber per event): the queue hands each event
 // synchronously to a writer that serialises the cohort's result once and writes graphql-ws's exact
 // `next` frame, `{"id":…,"type":"next","payload":…}`, with the operation's id spliced in. A socket that
 // backs up pauses the queue (its usual slow-consumer compaction applies) until the frame is flushed.
-import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
+import { createSourceEventStream, execute, Kind, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from "graphql";
 import { SubscriberQueue } from "./subscriber-queue.ts";
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
@@ -41,10 +46,14 @@ export class SharedExecution {
   private readonly results = new WeakMap<object, Map<string, CohortResult>>();
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 1;
+  /** Per document and operation: the document to execute per event, and the variables it still uses. */
+  private readonly eventDocuments = new WeakMap<DocumentNode, Map<string, { document: DocumentNode; variables: readonly string[] } | null>>();
 
   constructor(
     private readonly partition: (contextValue: unknown) => string = () => "",
     private readonly deliveryOf: (contextValue: unknown) => Delivery | undefined = () => undefined,
+    /** Subscription root fields whose per-event resolver (and its auth check) reads no argument. */
+    private readonly argumentFree: ReadonlySet<string> = new Set(),
   ) {}
   /** GraphQL executions run (for tests and metrics). */
   executions = 0;
@@ -54,10 +63,48 @@ export class SharedExecution {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source; // errors before the stream started
     const cohort = this.cohortKey(args);
+    const perEvent = this.eventArgs(args);
     const delivery = this.deliveryOf(args.contextValue);
-    if (delivery && source instanceof SubscriberQueue) return this.deliverDirectly(source as SubscriberQueue<unknown>, cohort, args, delivery);
-    return mapResults(source[Symbol.asyncIterator](), (event) => this.entryFor(event, cohort, args).result);
+    if (delivery && source instanceof SubscriberQueue) return this.deliverDirectly(source as SubscriberQueue<unknown>, cohort, perEvent, delivery);
+    return mapResults(source[Symbol.asyncIterator](), (event) => this.entryFor(event, cohort, perEvent).result);
   };
+
+  /** `args` as each event is executed: without the arguments of argument-free root fields (see above). */
+  private eventArgs(args: ExecutionArgs): ExecutionArgs {
+    let byOperation = this.eventDocuments.get(args.document);
+    if (!byOperation) this.eventDocuments.set(args.document, (byOperation = new Map()));
+    const name = args.operationName ?? "";
+    let prepared = byOperation.get(name);
+    if (prepared === undefined) byOperation.set(name, (prepared = this.withoutStreamArguments(args.document, args.operationName ?? null)));
+    if (prepared === null) return args;
+    const raw = (args.variableValues ?? {}) as Record<string, unknown>;
+    const variableValues: Record<string, unknown> = {};
+    for (const variable of prepared.variables) if (variable in raw) variableValues[variable] = raw[variable];
+    return { ...args, document: prepared.document, variableValues };
+  }
+
+  /** The document with the argument-free root fields' arguments dropped, and the variables still used; null: nothing to drop. */
+  private withoutStreamArguments(document: DocumentNode, operationName: string | null): { document: DocumentNode; variables: readonly string[] } | null {
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const operation = operationName === null ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
+    if (!operation || operation.operation !== "subscription") return null;
+    let dropped = false;
+    const selections = operation.selectionSet.selections.map((selection) => {
+      if (selection.kind !== Kind.FIELD || !this.argumentFree.has(selection.name.value) || !selection.arguments?.length) return selection;
+      dropped = true;
+      return { ...selection, arguments: [] };
+    });
+    if (!dropped) return null;
+    const reduced: OperationDefinitionNode = { ...operation, selectionSet: { ...operation.selectionSet, selections } };
+    // Variables still read anywhere else (nested arguments, directives, fragments) are kept.
+    const used = new Set<string>();
+    const collect = { Variable: (node: { name: { value: string } }) => void used.add(node.name.value) };
+    visit(reduced.selectionSet, collect);
+    for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, collect);
+    for (const directive of reduced.directives ?? []) visit(directive, collect);
+    const withVariables: OperationDefinitionNode = { ...reduced, variableDefinitions: (operation.variableDefinitions ?? []).filter((v) => used.has(v.variable.name.value)) };
+    return { document: { ...document, definitions: document.definitions.map((d) => (d === operation ? withVariables : d)) }, variables: [...used] };
+  }
 
   /**
    * Writes every event of `queue` to `delivery` as it comes. The iterator returned to graphql-ws yields

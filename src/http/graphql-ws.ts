@@ -15,6 +15,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Log } from "../domain/ports.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
+import { ARGUMENT_FREE_EVENT_FIELDS } from "../graphql/resolvers/subscription.ts";
 import { SharedExecution, type Delivery } from "../events/shared-execution.ts";
 import { validationRules, type CostLimits } from "../graphql/schema.ts";
 import { credentialsFromConnectionParams, type Authenticator, type Principal } from "./auth.ts";
@@ -181,6 +182,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
       : new SharedExecution(
           (context) => (context as GraphQLContext | undefined)?.principal?.role ?? "",
           (context) => (typeof context === "object" && context !== null ? deliveries.get(context) : undefined),
+          ARGUMENT_FREE_EVENT_FIELDS,
         );
   const cleanup = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
     {

@@ -3,11 +3,11 @@
 // Everything here is synchronous: the AMI socket reader calls in, and nothing it calls waits on the
 // database. Wrap-up windows end without an event: a timer asks the tracker at the next end.
 //
-// Agent changes are published at the end of the synchronous run that made them (a slice of AMI
-// messages read together), one per extension: after an Asterisk restart an extension's DND, contact
-// and device events arrive together, and subscribers need its final state, not three deltas made
-// microseconds apart. Events that arrive apart (the normal case) are still one delta each. Persistence
-// and the status cache take every state at once, as before.
+// Changes are stored and published at the end of the synchronous run that made them (a slice of AMI
+// messages read together), once per extension with its state then: after an Asterisk restart an
+// extension's DND, contact and device events arrive together, and subscribers need its final state,
+// not three deltas made microseconds apart. Events that arrive apart (the normal case) are still one
+// delta each. A resync's changes are stored and published at once (it reports them).
 import type { AmiListener, ExtensionWrite, Log } from "../domain/ports.ts";
 import type { AvailabilityTracker, TrackerChange } from "../domain/tracker.ts";
 import type { AgentState, AsteriskSnapshot, Fact } from "../domain/types.ts";
@@ -34,13 +34,14 @@ export class AvailabilityService implements AmiListener {
   private wakeAt: number | null = null;
   private stopped = false;
   private readonly resyncListeners: Array<() => void> = [];
-  /** Extensions whose agent change waits for the end of this run: the latest state, and how many changes it folds. */
-  private readonly unpublished = new Map<string, { state: AgentState | null; folded: number }>();
+  /** Extensions whose change waits for the end of this run: how many changes it folds, and whether any touched what dashboards see. */
+  private readonly unpublished = new Map<string, { folded: number; shown: boolean }>();
   private flushQueued = false;
 
   constructor(
     private readonly tracker: AvailabilityTracker,
-    private readonly roster: AgentRoster,
+    /** The agents' roster (in a cluster: the stream, whose readers' rosters make the agent changes). */
+    private readonly roster: Pick<AgentRoster, "apply" | "setDirectory" | "size">,
     private readonly writes: WriteSink,
     private readonly cache: Pick<StatusCache, "applyState">,
     private readonly hub: Pick<StatusHub, "publishChange" | "publishCompat" | "compatWanted">,
@@ -140,36 +141,33 @@ export class AvailabilityService implements AmiListener {
     clearTimeout(this.wakeTimer);
   }
 
-  /** `now`: publish at once and return the published change (a resync reports them); else at the end of this run. */
+  /** `now`: store and publish at once and return the published change (a resync reports them); else at
+   * the end of this run, once per extension with its state then. */
   private emit(change: TrackerChange, now = false): ChangeEvent | null {
-    this.writes.enqueue({ extension: change.extension, state: change.state });
-    this.cache.applyState(change.extension, change.state, true);
-    const state = change.state;
-    const previous = change.previous;
-    if (this.hub.compatWanted && (!previous || previous.status !== state?.status || previous.online !== state.online || previous.available !== state.available)) {
-      this.compat("AVAILABILITY_CHANGED", change.extension, {
-        extension: change.extension,
-        status: state?.status ?? "OFFLINE",
-        online: state?.online ?? false,
-        available: state?.available ?? false,
-        previousStatus: previous?.status ?? null,
-      });
-    }
-    if (!change.statusChanged) return null;
+    if (this.hub.compatWanted) this.compatOfChange(change);
     if (!now) {
-      this.defer(change.extension, state);
+      this.defer(change.extension, change.statusChanged);
       return null;
     }
+    const state = change.state;
+    this.store(change.extension, state);
+    if (!change.statusChanged) return null;
     const agentChange = this.roster.apply(change.extension, state, true);
     return agentChange ? this.publish(agentChange) : null;
   }
 
-  private defer(extension: string, state: AgentState | null): void {
+  private store(extension: string, state: AgentState | null): void {
+    this.writes.enqueue({ extension, state });
+    this.cache.applyState(extension, state, true);
+  }
+
+  /** `shown`: the change touched what dashboards see (else it is stored only). */
+  private defer(extension: string, shown: boolean): void {
     const waiting = this.unpublished.get(extension);
     if (waiting) {
-      waiting.state = state;
       waiting.folded++;
-    } else this.unpublished.set(extension, { state, folded: 1 });
+      waiting.shown ||= shown;
+    } else this.unpublished.set(extension, { folded: 1, shown });
     if (this.flushQueued) return;
     this.flushQueued = true;
     queueMicrotask(() => {
@@ -181,17 +179,34 @@ export class AvailabilityService implements AmiListener {
     });
   }
 
-  /** Publishes the waiting agent changes, in the order their extensions first changed. */
+  /** Stores and publishes the waiting changes, in the order their extensions first changed, each with its state now. */
   private publishPending(): void {
     this.flushQueued = false;
     if (this.unpublished.size === 0) return;
     const waiting = [...this.unpublished];
     this.unpublished.clear();
-    for (const [extension, { state, folded }] of waiting) {
+    for (const [extension, { folded, shown }] of waiting) {
+      const state = this.tracker.get(extension);
+      this.store(extension, state);
+      if (!shown) continue;
       // Folded changes may have come back to what was published: let the roster compare.
       const agentChange = this.roster.apply(extension, state, folded === 1);
       if (agentChange) this.publish(agentChange);
     }
+  }
+
+  /** AVAILABILITY_CHANGED, per tracker change (not folded: the compatibility kinds are one per event). */
+  private compatOfChange(change: TrackerChange): void {
+    const state = change.state;
+    const previous = change.previous;
+    if (previous && previous.status === state?.status && previous.online === state.online && previous.available === state.available) return;
+    this.compat("AVAILABILITY_CHANGED", change.extension, {
+      extension: change.extension,
+      status: state?.status ?? "OFFLINE",
+      online: state?.online ?? false,
+      available: state?.available ?? false,
+      previousStatus: previous?.status ?? null,
+    });
   }
 
   private publish(change: AgentChange): ChangeEvent {

@@ -241,3 +241,39 @@ async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolea
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Several buffers seen as one, for stats and the final flush (a cluster: one buffer per PBX, each behind
+ * a store fenced by this instance's leadership of that PBX). Writes go to each PBX's own buffer.
+ */
+export function combinedWriteBuffer(buffers: readonly WriteBuffer[]): WriteBuffer {
+  return {
+    enqueue: () => {
+      throw new Error("a combined write buffer takes no writes: enqueue on the PBX's own buffer");
+    },
+    async flush(deadline) {
+      const results = await Promise.allSettled(buffers.map((buffer) => buffer.flush(deadline)));
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+      if (failed) throw failed.reason;
+    },
+    stats() {
+      const all = buffers.map((buffer) => buffer.stats());
+      const sum = (pick: (s: WriteBufferStats) => number) => all.reduce((total, s) => total + pick(s), 0);
+      const latest = all.reduce<WriteBufferStats | null>((last, s) => (s.lastErrorAt !== null && (last === null || s.lastErrorAt > last.lastErrorAt!) ? s : last), null);
+      const times = (pick: (s: WriteBufferStats) => number | null) => all.map(pick).filter((t): t is number => t !== null);
+      const oldest = times((s) => s.oldestPendingAt);
+      const flushes = times((s) => s.lastFlushAt);
+      return {
+        pending: sum((s) => s.pending),
+        flushed: sum((s) => s.flushed),
+        failures: sum((s) => s.failures),
+        dropped: sum((s) => s.dropped),
+        lastFlushAt: flushes.length > 0 ? Math.max(...flushes) : null,
+        oldestPendingAt: oldest.length > 0 ? Math.min(...oldest) : null,
+        failing: all.some((s) => s.failing),
+        lastError: latest?.lastError ?? null,
+        lastErrorAt: latest?.lastErrorAt ?? null,
+      };
+    },
+  };
+}

@@ -38,7 +38,7 @@ describe("forwarding commands to the PBX's leader", () => {
     const refused = follower.send("pbx1")({ Action: "QueuePause", Interface: "PJSIP/1009", Paused: "true", Queue: "support" });
     await expect(refused).rejects.toBeInstanceOf(AmiResponseError);
     await expect(refused).rejects.toThrow("Interface not found");
-    expect([leader.servedActions, follower.forwardedActions]).toEqual([2, 2]);
+    expect([leader.countsOf("pbx1").served, follower.countsOf("pbx1").forwarded]).toEqual([2, 2]);
   });
 
   it("with no leader the command fails at once (not after the timeout), and after the leader lets go too", async () => {

@@ -4,7 +4,7 @@
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChangeStream } from "../../src/cluster/change-stream.ts";
+import { ChangeStream, type StreamWriter } from "../../src/cluster/change-stream.ts";
 import { PgLeaderLock } from "../../src/store/pg-leader-lock.ts";
 import { FencedWriteError, PrismaStatusStore, type WriteFence } from "../../src/store/prisma-status-store.ts";
 import { agent, contact } from "../helpers/agents.ts";
@@ -100,33 +100,66 @@ describe("leadership through PostgreSQL", () => {
   });
 });
 
-describe("the Redis stream's fence", () => {
+describe("the Redis stream's fence (one stream, a fence per PBX)", () => {
   const prefix = `test-fence-${process.pid}-${Date.now()}`;
   let stream: ChangeStream;
+  const writers: StreamWriter[] = [];
   beforeAll(async () => {
-    stream = new ChangeStream({ url: REDIS_URL, keyPrefix: prefix, pbx: "p", maxLen: 1_000, log: silentLog() });
+    stream = new ChangeStream({ url: REDIS_URL, keyPrefix: prefix, maxLen: 1_000, log: silentLog() });
     await stream.connect();
   });
   afterAll(async () => {
     const redis = new Redis(REDIS_URL);
-    await redis.del(stream.keys.stream, stream.keys.fence, stream.keys.snapshot);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
+    for (const writer of writers) writer.close();
     await stream.close();
   });
+  const writer = async (pbx: string) => {
+    const created = stream.writer(pbx);
+    writers.push(created);
+    await created.open();
+    return created;
+  };
+  const snapshot = (epoch: string) => ({ epoch, seq: 0, states: [], roster: { users: [], endpointNames: [], states: [], agents: [], seq: 0 }, links: {}, leaderEpochs: {} });
 
-  it("refuses appends and snapshots of an older leader once a newer one claimed the stream, and reports a lost fence as a reset", async () => {
-    const first = await stream.append(1, { n: 1, k: "link", link: { connected: true, synced: true, leader: "a", lastError: null, queueDataAvailable: true, queueDataDetail: null } });
-    expect(first.reset).toBe(true); // nothing claimed before: a fresh (or emptied) Redis
-    const second = await stream.append(1, { n: 2, k: "state", ext: "1000", state: null });
-    expect(second.reset).toBe(false);
-    expect(await stream.claim(2)).toBe(second.id);
-    await expect(stream.append(1, { n: 3, k: "state", ext: "1000", state: null })).rejects.toThrow(/^FENCED/);
-    await expect(stream.saveSnapshot(1, second.id, { epoch: "e", seq: 0, n: 2, stale: false, link: null, states: [], views: [] })).rejects.toThrow(/FENCED/);
-    await expect(stream.claim(1)).rejects.toThrow(/FENCED/);
+  it("numbers every PBX's appends in one order, refuses an older leader of a PBX (not the other PBX's), and an append before the stream's start", async () => {
+    const east = await writer("east");
+    const west = await writer("west");
+    await expect(east.append(1, { k: "state", ext: "1000", state: null }), "no start yet: a new or emptied Redis").rejects.toThrow(/^RESET/);
+    expect(await east.start(1, snapshot("e1"))).toBe(true);
+    expect(await west.start(1, snapshot("e2")), "started once").toBe(false);
+    await east.append(1, { k: "state", ext: "1000", state: null });
+    const last = await west.append(1, { k: "state", ext: "2000", state: null });
+    expect(await east.claim(2)).toBe(last);
+    await expect(east.append(1, { k: "state", ext: "1001", state: null })).rejects.toThrow(/^FENCED/);
+    await expect(east.claim(1)).rejects.toThrow(/FENCED/);
+    // West's fence is its own: its leader of epoch 1 still appends.
+    await west.append(1, { k: "state", ext: "2001", state: null });
+    await east.append(2, { k: "state", ext: "1002", state: null });
     const entries = await stream.read("0", 10, 10);
-    expect(entries.map((e) => [e.leaderEpoch, e.record.n])).toEqual([
-      [1, 1],
-      [1, 2],
+    expect(entries.map((e) => [e.record.n, e.record.pbx, e.leaderEpoch, e.record.body.k === "state" ? e.record.body.ext : e.record.body.k])).toEqual([
+      [1, "east", 1, "snapshot"],
+      [2, "east", 1, "1000"],
+      [3, "west", 1, "2000"],
+      [4, "west", 1, "2001"],
+      [5, "east", 2, "1002"],
+    ]);
+    // A saved snapshot must be of the current stream and newer than the saved one.
+    expect(await east.saveSnapshot(entries[2]!.id, { ...snapshot("e1"), n: 3 })).toBe(true);
+    expect(await east.saveSnapshot(entries[1]!.id, { ...snapshot("e1"), n: 2 })).toBe(false);
+    expect(await east.saveSnapshot(entries[4]!.id, { ...snapshot("old"), n: 5 })).toBe(false);
+    expect((await stream.loadSnapshot())?.snapshot.n).toBe(3);
+    // Forced (nobody could continue the stream): a new start over the old one, numbering from 1 again.
+    expect(await west.start(1, snapshot("e3"), "e0"), "forced, but the start is no longer the stream it replaces").toBe(false);
+    expect(await west.start(1, snapshot("e3"), "e1")).toBe(true);
+    expect(await stream.loadSnapshot(), "the old stream's saved snapshot is gone").toBeNull();
+    await west.append(1, { k: "state", ext: "2002", state: null });
+    const after = await stream.read(entries[4]!.id, 10, 10);
+    expect(after.map((e) => [e.record.n, e.record.body.k])).toEqual([
+      [1, "snapshot"],
+      [2, "state"],
     ]);
   });
 });

@@ -26,6 +26,20 @@ class Recorder implements AmiListener {
 }
 
 describe("ExtensionOwners", () => {
+  it("several instances: an extension the cluster's stream has on another PBX is that PBX's (a collision), without claiming it here", () => {
+    const told: Array<[string, Collision]> = [];
+    const elsewhere = new Map([["2000", "west"]]);
+    const owners = new ExtensionOwners((pbx, collision) => told.push([pbx, collision]), (extension) => elsewhere.get(extension) ?? null);
+    expect(owners.claim("east", "2000")).toBe(false);
+    expect(owners.mayReport("east", "2000")).toBe(false);
+    expect(owners.claim("west", "2000")).toBe(true);
+    expect(told).toEqual([["east", { extension: "2000", owner: "west" }]]);
+    // West's resync without it: the stream drops it, and east may have it.
+    elsewhere.delete("2000");
+    expect(owners.claim("east", "2000")).toBe(true);
+    expect(owners.collisionsOf("east")).toEqual([]);
+  });
+
   it("the first PBX to report an extension owns it; another reporting it is a collision, told once", () => {
     const told: Array<[string, Collision]> = [];
     const owners = new ExtensionOwners((pbx, collision) => told.push([pbx, collision]));

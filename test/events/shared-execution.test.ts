@@ -137,6 +137,53 @@ describe("SharedExecution", () => {
   });
 });
 
+describe("SharedExecution, argument-free root fields", () => {
+  function argumentSetup() {
+    const topic = new Topic();
+    const seen: Array<Record<string, unknown>> = [];
+    const schema = makeExecutableSchema({
+      typeDefs: `type Query { ok: Boolean }
+        type Change { extension: ID! status: String! seq: Int! tag: String }
+        type Subscription { changes(extensions: [ID!]): Change! tagged(extensions: [ID!], tag: String!): Change! }`,
+      resolvers: {
+        Subscription: {
+          changes: { subscribe: (_: unknown, args: { extensions?: string[] }) => topic.iterator(args.extensions ?? null), resolve: (event: Change, args: Record<string, unknown>) => (seen.push(args), event) },
+          tagged: { subscribe: (_: unknown, args: { extensions?: string[] }) => topic.iterator(args.extensions ?? null), resolve: (event: Change, args: { tag: string }) => ({ ...event, tag: args.tag }) },
+        },
+      },
+    });
+    const shared = new SharedExecution(undefined, undefined, new Set(["changes"]));
+    const subscribe = async (document: DocumentNode, variableValues?: Record<string, unknown>) => {
+      const stream = await shared.subscribe({ schema, document, variableValues, contextValue: {} });
+      if (!(Symbol.asyncIterator in stream)) throw new Error(JSON.stringify(stream));
+      return stream;
+    };
+    return { topic, seen, subscribe };
+  }
+
+  it("executes each event without the field's arguments, keeping the stream they chose and the variables used elsewhere", async () => {
+    const { topic, seen, subscribe } = argumentSetup();
+    const doc = parse("subscription S($extensions: [ID!], $verbose: Boolean!) { changes(extensions: $extensions) { extension status seq @include(if: $verbose) } }");
+    const verbose = await subscribe(doc, { extensions: ["1001"], verbose: true });
+    const terse = await subscribe(doc, { extensions: ["1001"], verbose: false });
+    topic.publish(change("1000", "AVAILABLE", 1)); // not chosen by either stream
+    topic.publish(change("1001", "BUSY", 2));
+    const [[v], [t]] = await Promise.all([take(verbose, 1), take(terse, 1)]);
+    expect(v!.errors).toBeUndefined();
+    expect(v!.data).toEqual({ changes: { extension: "1001", status: "BUSY", seq: 2 } });
+    expect(t!.data).toEqual({ changes: { extension: "1001", status: "BUSY" } });
+    expect(seen).toEqual([{}, {}]); // no list of extensions coerced per event
+  });
+
+  it("keeps the arguments of a root field not declared argument-free", async () => {
+    const { topic, subscribe } = argumentSetup();
+    const stream = await subscribe(parse("subscription T($tag: String!) { tagged(tag: $tag) { extension tag } }"), { tag: "east" });
+    topic.publish(change("1000", "AVAILABLE", 1));
+    const [result] = await take(stream, 1);
+    expect(result!.data).toEqual({ tagged: { extension: "1000", tag: "east" } });
+  });
+});
+
 describe("SharedExecution, direct delivery to a socket", () => {
   /** Subscribers on SubscriberQueues (as the hub's), each with a recording Delivery. */
   function direct() {

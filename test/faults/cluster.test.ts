@@ -189,7 +189,7 @@ describe("several instances: one AMI reader with failover, Redis fan-out, one se
       const response = await fetch(`${instance.svc.url}/readyz`);
       const ready = (await response.json()) as { status: string; checks: Record<string, { ok: boolean; detail?: string }> };
       expect(`${response.status} ${ready.status}`, `${instance.name}: ${JSON.stringify(ready.checks)}`).toBe("200 ready");
-      expect(ready.checks.cluster?.detail).toBe(instance === finalLeader ? `leader; PBX default led by this instance (${instance.name})` : `follower; PBX default led by ${finalLeader.name}`);
+      expect(ready.checks.cluster?.detail).toBe(instance === finalLeader ? `PBX default led by this instance (${instance.name})` : `PBX default led by ${finalLeader.name}`);
       const metrics = await (await fetch(`${instance.svc.url}/metrics`)).text();
       expect(metrics).toContain(`cluster_leader{pbx="default"} ${instance === finalLeader ? 1 : 0}`);
     }

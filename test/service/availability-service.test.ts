@@ -1,6 +1,7 @@
-// The service between the tracker and its outlets: agent changes made together (one slice of AMI
-// messages, one synchronous run) are published once per extension, with the final state; changes made
-// apart are published one by one; the compatibility kinds are built only when someone follows them.
+// The service between the tracker and its outlets: changes made together (one slice of AMI messages,
+// one synchronous run) are stored and published once per extension, with the final state; changes made
+// apart one by one; a stored-only change is stored, not published; the compatibility kinds are built
+// only when someone follows them (and then one per event).
 import { describe, expect, it } from "vitest";
 import { AvailabilityTracker } from "../../src/domain/tracker.ts";
 import { AgentRoster } from "../../src/domain/agent/roster.ts";
@@ -39,8 +40,13 @@ describe("AvailabilityService", () => {
     service.onFact(idle("1001"));
     service.onFact(register("1002"));
     expect(published).toEqual([]); // not before the run ends
-    expect(writes.map((w) => w.extension)).toEqual(["1001", "1001", "1001", "1002"]); // every stored state, at once
+    expect(writes).toEqual([]);
     await nextTurn();
+    // Stored once per extension too, with its state at the end of the run.
+    expect(writes.map((w) => [w.extension, w.state?.status, w.state?.dnd])).toEqual([
+      ["1001", "AVAILABLE", true],
+      ["1002", "AVAILABLE", false],
+    ]);
     expect(published.map((c) => [c.extension, c.agent.status, c.agent.dnd])).toEqual([
       ["1001", "AVAILABLE", true],
       ["1002", "AVAILABLE", false],
@@ -62,6 +68,18 @@ describe("AvailabilityService", () => {
       ["AVAILABLE", false],
       ["AVAILABLE", true],
     ]);
+  });
+
+  it("stores a change dashboards do not see without publishing it", async () => {
+    const { service, published, writes } = setup();
+    service.onFact(register("1001"));
+    await nextTurn();
+    published.length = 0;
+    writes.length = 0;
+    service.onFact({ kind: "contact", endpoint: "1001", contact: { id: "1001;@a", uri: "sip:1001@127.0.0.1:5061", aor: "1001", status: "Reachable", roundtripUsec: 4321 } });
+    await nextTurn();
+    expect(writes.map((w) => w.state?.contacts[0]?.roundtripUsec)).toEqual([4321]);
+    expect(published).toEqual([]);
   });
 
   it("publishes nothing when the run's facts come back to the published state", async () => {

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import type { ExtensionWrite, StatusStore } from "../../src/domain/ports.ts";
 import { openDatabase, type Database } from "../../src/store/database.ts";
 import { createPrismaStatusStore } from "../../src/store/prisma-status-store.ts";
-import { createWriteBuffer } from "../../src/store/write-buffer.ts";
+import { combinedWriteBuffer, createWriteBuffer } from "../../src/store/write-buffer.ts";
 import { agent, contact } from "../helpers/agents.ts";
 import { createTestPglite, createTestPostgres, silentLog, type TestDatabase } from "../helpers/databases.ts";
 import { startTcpProxy } from "../helpers/tcp-proxy.ts";
@@ -291,4 +291,23 @@ describe("write buffer across a real PostgreSQL outage", () => {
     await buffer.flush(Date.now() + 10_000);
     expect((await createPrismaStatusStore(database.db.prisma).loadByExtensions(["4002"])).get("4002")?.updatedAt).toBe(7);
   }, 30_000);
+});
+
+describe("combinedWriteBuffer (a cluster: one buffer per PBX)", () => {
+  it("sums the buffers' stats, keeps the oldest pending write and the latest error, and flushes them all", async () => {
+    const east = scriptedStore();
+    const west = scriptedStore();
+    west.script.failuresLeft = 1;
+    const buffers = [east, west].map(({ store }) => createWriteBuffer({ store, log: silentLog(), flushIntervalMs: 5, retryInitialMs: 5 }));
+    const combined = combinedWriteBuffer(buffers);
+    buffers[0]!.enqueue(write("1000", 1));
+    buffers[1]!.enqueue(write("2000", 1));
+    buffers[1]!.enqueue(write("2001", 1));
+    expect(combined.stats().pending).toBe(3);
+    expect(() => combined.enqueue(write("1001", 1))).toThrow(/PBX's own buffer/);
+    await combined.flush(Date.now() + 5_000);
+    const stats = combined.stats();
+    expect(stats).toMatchObject({ pending: 0, flushed: 3, failures: 1, oldestPendingAt: null, lastError: "connection refused" });
+    expect(east.calls.flatMap((call) => call.writes.map((w) => w.extension))).toEqual(["1000"]);
+  });
 });

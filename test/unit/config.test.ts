@@ -112,7 +112,7 @@ describe("loadConfig: security settings", () => {
     expect(loadConfig({}).cluster).toBeNull();
     const pg = "postgresql://crm@db/crm";
     const cluster = loadConfig({ REDIS_URL: "redis://:pw@redis:6379/2", DATABASE_URL: pg, PBX_NAME: "east", INSTANCE_ID: "a" }).cluster;
-    expect(cluster).toMatchObject({ redisUrl: "redis://:pw@redis:6379/2", pbx: "east", instanceId: "a", leaseMs: 3_000, pollMs: 500, redisGraceMs: 2_000, streamMaxLen: 100_000 });
+    expect(cluster).toMatchObject({ redisUrl: "redis://:pw@redis:6379/2", preferredPbxs: null, instanceId: "a", leaseMs: 3_000, pollMs: 500, redisGraceMs: 2_000, streamMaxLen: 100_000 });
     expect(() => loadConfig({ REDIS_URL: "redis://redis" })).toThrow(/REDIS_URL: several instances need a shared PostgreSQL/);
     expect(() => loadConfig({ REDIS_URL: "redis://redis", DATABASE_URL: pg, CLUSTER_LEASE_MS: "1000", CLUSTER_POLL_MS: "1000" })).toThrow(/CLUSTER_LEASE_MS=1000: must be longer than CLUSTER_POLL_MS/);
     let error: unknown;
@@ -152,11 +152,14 @@ describe("loadConfig: security settings", () => {
     expect(refused.join("\n")).not.toContain("topsecret");
     expect(problems({ AMI_PBXS: "[]" })).toEqual([expect.stringMatching(/^AMI_PBXS: /)]);
     expect(problems({ AMI_PBXS: '{"name": "topsecret-5"' })).toEqual(["AMI_PBXS=<redacted>: must be a JSON array of {name, host, port, username, secret}"]);
-    expect(problems({ AMI_PBXS: JSON.stringify(pbxs), REDIS_URL: "redis://redis", DATABASE_URL: "postgresql://crm@db/crm" })).toEqual([
-      "AMI_PBXS: several PBXs with REDIS_URL (several instances) are not supported yet; run one deployment per PBX",
+    // Several PBXs with several instances: each PBX its own leader; an instance may prefer some of them.
+    const clustered = loadConfig({ AMI_PBXS: JSON.stringify(pbxs), REDIS_URL: "redis://redis", DATABASE_URL: "postgresql://crm@db/crm", CLUSTER_PREFERRED_PBXS: "west" });
+    expect(clustered.pbxs.map((pbx) => pbx.name)).toEqual(["east", "west"]);
+    expect(clustered.cluster?.preferredPbxs).toEqual(["west"]);
+    expect(loadConfig({ AMI_PBXS: JSON.stringify(pbxs), REDIS_URL: "redis://redis", DATABASE_URL: "postgresql://crm@db/crm" }).cluster?.preferredPbxs).toBeNull();
+    expect(problems({ AMI_PBXS: JSON.stringify(pbxs), REDIS_URL: "redis://redis", DATABASE_URL: "postgresql://crm@db/crm", CLUSTER_PREFERRED_PBXS: "west,north" })).toEqual([
+      "CLUSTER_PREFERRED_PBXS: north not among the PBXs (east, west)",
     ]);
-    // One PBX in AMI_PBXS is a cluster's PBX.
-    expect(loadConfig({ AMI_PBXS: JSON.stringify([pbxs[1]]), REDIS_URL: "redis://redis", DATABASE_URL: "postgresql://crm@db/crm" }).cluster?.pbx).toBe("west");
   });
 
   it("GraphiQL and introspection are off in production unless enabled", () => {

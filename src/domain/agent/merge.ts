@@ -41,6 +41,11 @@ export class Directory {
     this.fingerprint = shortHash(`${userRows}\n\n${nameRows}`);
   }
 
+  /** The endpoint names as pairs (what rebuilds this directory elsewhere: a cluster's stream record). */
+  get endpointNamePairs(): Array<[string, string]> {
+    return [...this.endpointNames];
+  }
+
   /** The name an extension no user claims goes by, if its endpoint has one. */
   endpointName(extension: string): string | null {
     return this.endpointNames.get(extension) ?? null;

@@ -20,6 +20,15 @@ export interface AgentChange {
   previous: { status: AgentStatus; online: boolean; available: boolean } | null;
 }
 
+/** Everything a roster holds, as plain data: another roster loaded from it continues exactly alike (same views, same `seq`). */
+export interface RosterDump {
+  users: DirectoryUser[];
+  endpointNames: Array<[string, string]>;
+  states: StoredAgent[];
+  agents: Array<[string, AgentView]>;
+  seq: number;
+}
+
 interface Published {
   view: AgentView;
 }
@@ -75,6 +84,26 @@ export class AgentRoster {
     this.agents.clear();
     for (const state of states) this.apply(state.extension, state);
     this.seq = seq;
+  }
+
+  dump(): RosterDump {
+    return {
+      users: [...this.directory.users],
+      endpointNames: this.directory.endpointNamePairs,
+      states: [...this.states.values()],
+      agents: [...this.agents].map(([key, published]) => [key, published.view]),
+      seq: this.seq,
+    };
+  }
+
+  /** Replaces everything with a dump (a cluster replica taking a snapshot). */
+  load(dump: RosterDump): void {
+    this.directory = new Directory(dump.users, new Map(dump.endpointNames));
+    this.states.clear();
+    for (const state of dump.states) this.states.set(state.extension, state);
+    this.agents.clear();
+    for (const [key, view] of dump.agents) this.agents.set(key, { view });
+    this.seq = dump.seq;
   }
 
   /** The CRM's users changed: regroup, and publish every agent that changed (or appeared, or went). */

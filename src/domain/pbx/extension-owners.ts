@@ -18,6 +18,8 @@ export class ExtensionOwners {
   constructor(
     /** Told once per new collision (not at every event of the refused extension). */
     private readonly onCollision: (pbx: string, collision: Collision) => void = () => undefined,
+    /** Several instances: the PBX another instance serves an extension from (the cluster's stream), if any. */
+    private readonly elsewhere: (extension: string) => string | null = () => null,
   ) {}
 
   ownerOf(extension: string): string | null {
@@ -26,7 +28,7 @@ export class ExtensionOwners {
 
   /** May `pbx` report `extension`? Yes when it owns it, or nobody does (then it owns it from now on). */
   claim(pbx: string, extension: string): boolean {
-    const owner = this.owners.get(extension);
+    const owner = this.owners.get(extension) ?? this.elsewhere(extension) ?? undefined;
     if (owner === undefined || owner === pbx) {
       if (owner === undefined) this.owners.set(extension, pbx);
       this.refused.get(pbx)?.delete(extension);
@@ -43,7 +45,7 @@ export class ExtensionOwners {
 
   /** A layer fact (presence, DND, queue) of an extension: passed unless another PBX owns it; claims nothing. */
   mayReport(pbx: string, extension: string): boolean {
-    const owner = this.owners.get(extension);
+    const owner = this.owners.get(extension) ?? this.elsewhere(extension) ?? undefined;
     return owner === undefined || owner === pbx;
   }
 

@@ -150,14 +150,16 @@ export type ClusterStatus = {
   instance: Scalars['String']['output'];
   /** Age of the newest stream record applied here, in ms. */
   lagMs?: Maybe<Scalars['Int']['output']>;
-  /** The instance that reads the PBX's AMI, as the stream last said. */
+  /** The instance that reads that PBX's AMI, as the stream last said. */
   leader?: Maybe<Scalars['String']['output']>;
   /** Fencing epoch of the current leader (rises at every change of leader). */
   leaderEpoch?: Maybe<Scalars['Int']['output']>;
-  /** The PBX (PBX_NAME). */
+  /** Every PBX whose AMI this instance reads (each PBX has its own leader; an instance may lead none, one or several). */
+  leads: Array<Scalars['String']['output']>;
+  /** The PBX that role, leader and leaderEpoch describe: PBX_NAME, or the first of AMI_PBXS (pbxs[].leader names each PBX's leader). */
   pbx: Scalars['String']['output'];
   redisConnected: Scalars['Boolean']['output'];
-  /** LEADER reads the PBX's AMI; FOLLOWER serves from the Redis stream. */
+  /** LEADER reads that PBX's AMI; FOLLOWER serves it from the Redis stream. */
   role: Scalars['String']['output'];
   /** seq of the last agent change delivered by this instance. */
   seq: Scalars['Int']['output'];
@@ -323,7 +325,7 @@ export type PbxStatus = {
   lastError?: Maybe<Scalars['String']['output']>;
   lastEventAt?: Maybe<Scalars['DateTime']['output']>;
   lastResyncAt?: Maybe<Scalars['DateTime']['output']>;
-  /** Several instances (REDIS_URL): the instance that reads this PBX's AMI, as this one knows it. */
+  /** Several instances (REDIS_URL): the instance that reads this PBX's AMI (its leader), as this one knows it. */
   leader?: Maybe<Scalars['String']['output']>;
   /** Its name in AMI_PBXS (or PBX_NAME). */
   name: Scalars['String']['output'];
@@ -442,7 +444,7 @@ export type QueueSummary = {
 export type RefreshResult = {
   __typename?: 'RefreshResult';
   agents: Scalars['Int']['output'];
-  /** Extensions whose status changed during the resync. */
+  /** Extensions whose status changed during the resync. Empty with several instances (REDIS_URL): the changes reach subscribers through the cluster's stream. */
   changed: Array<AgentStatusChanged>;
   ts: Scalars['DateTime']['output'];
 };
@@ -774,6 +776,7 @@ export type ClusterStatusResolvers<ContextType = GraphQLContext, ParentType exte
   lagMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   leader?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   leaderEpoch?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  leads?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   pbx?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   redisConnected?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
