@@ -92,6 +92,24 @@ beforeAll(async () => {
   while ([...clients.values()].some((client) => client.snapshots === 0) && Date.now() < deadline) await sleep(20);
 }, 180_000);
 
+/** Waits (15 s at most) until every client holds both simulators' truth, fresh; returns what still differs. `count`: the number of agents must match too. */
+async function untilClientsMatch(whole: readonly StreamClient[], count: boolean): Promise<string[]> {
+  const truth = () => new Map([...expectedAgents(east.contacts(), east.endpoints()), ...expectedAgents(west.contacts(), west.endpoints())]);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const problems: string[] = [];
+    for (const [index, client] of whole.entries()) {
+      for (const [extension, want] of truth()) {
+        const got = client.agents.get(extension);
+        if (!got || got.status !== want.status || got.online !== want.online || got.stale) problems.push(`client ${index}: ${extension} ${got?.status ?? "missing"}${got?.stale ? " (stale)" : ""}, PBX ${want.status}`);
+      }
+      if (count && client.agents.size !== truth().size) problems.push(`client ${index}: ${client.agents.size} agents`);
+    }
+    if (problems.length === 0 || Date.now() > deadline) return problems;
+    await sleep(100);
+  }
+}
+
 afterAll(async () => {
   for (const client of clients.values()) await client.close().catch(() => undefined);
   for (const instance of instances.values()) await instance.stop().catch(() => undefined);
@@ -129,22 +147,8 @@ describe("several instances × several PBXs, under faults", () => {
     await sleep(1_500);
     east.setEventRate(0);
     west.setEventRate(0);
-    const truth = () => new Map([...expectedAgents(east.contacts(), east.endpoints()), ...expectedAgents(west.contacts(), west.endpoints())]);
     const whole = survivors.map((name) => clients.get(name)!);
-    const deadline = Date.now() + 15_000;
-    let problems: string[] = [];
-    for (;;) {
-      problems = [];
-      for (const [index, client] of whole.entries()) {
-        for (const [extension, want] of truth()) {
-          const got = client.agents.get(extension);
-          if (!got || got.status !== want.status || got.online !== want.online || got.stale) problems.push(`client ${index}: ${extension} ${got?.status ?? "missing"}${got?.stale ? " (stale)" : ""}, PBX ${want.status}`);
-        }
-      }
-      if (problems.length === 0 || Date.now() > deadline) break;
-      await sleep(100);
-    }
-    expect(problems.slice(0, 10)).toEqual([]);
+    expect((await untilClientsMatch(whole, false)).slice(0, 10)).toEqual([]);
     for (const client of whole) {
       expect(client.problems()).toEqual([]);
       expect(client.snapshots).toBe(1);
@@ -182,22 +186,7 @@ describe("several instances × several PBXs, under faults", () => {
     east.setEventRate(0);
     west.setEventRate(0);
     const whole = survivors.map((name) => clients.get(name)!);
-    const truth = () => new Map([...expectedAgents(east.contacts(), east.endpoints()), ...expectedAgents(west.contacts(), west.endpoints())]);
-    const deadline = Date.now() + 15_000;
-    let problems: string[] = [];
-    for (;;) {
-      problems = [];
-      for (const [index, client] of whole.entries()) {
-        for (const [extension, want] of truth()) {
-          const got = client.agents.get(extension);
-          if (!got || got.status !== want.status || got.online !== want.online || got.stale) problems.push(`client ${index}: ${extension} ${got?.status ?? "missing"}${got?.stale ? " (stale)" : ""}, PBX ${want.status}`);
-        }
-        if (client.agents.size !== truth().size) problems.push(`client ${index}: ${client.agents.size} agents`);
-      }
-      if (problems.length === 0 || Date.now() > deadline) break;
-      await sleep(100);
-    }
-    expect(problems.slice(0, 10)).toEqual([]);
+    expect((await untilClientsMatch(whole, true)).slice(0, 10)).toEqual([]);
     for (const client of whole) expect(client.problems()).toEqual([]);
     const states = await Promise.all(survivors.map((name) => stateOf(instances.get(name)!)));
     expect(new Set(states.map((state) => `${state?.amiStatus.cluster.streamEpoch}:${state?.amiStatus.cluster.seq}`)).size, "every instance at the same epoch and seq").toBe(1);
