@@ -4,6 +4,7 @@
 // one store read, not one per agent. A list whose TTL ran out answers while the reload runs behind it
 // (stale-while-revalidate): the statuses come from the live tracker anyway, only CRM names can be one
 // reload late, and no request waits for the periodic reload (a probe every 100 ms saw it as an 80 ms stall).
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { groupAgents, withStaleness, type AgentView, type Directory } from "../domain/agent/merge.ts";
 import type { Log, StatusStore, StoredAgent } from "../domain/ports.ts";
 import type { AgentState } from "../domain/types.ts";
@@ -25,8 +26,6 @@ export interface LiveState {
 
 /** Agents merged and cached per event-loop turn during a reload. */
 const RELOAD_SLICE = 250;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class AgentReader {
   private refreshing: Promise<void> | null = null;

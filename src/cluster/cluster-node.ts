@@ -9,6 +9,7 @@
 // changes with the same AgentRoster, in stream order, so the same record is the same change with the same
 // `seq` on every instance, whichever PBX or leader it came from. The stream's epoch changes only with a new
 // stream (a new or emptied Redis), where continuity is impossible.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { randomUUID } from "node:crypto";
 import type { ClusterConfig } from "../config.ts";
 import type { Log } from "../domain/ports.ts";
@@ -327,7 +328,7 @@ export class ClusterNode implements LeadershipHost {
           // A leader change marks every agent of its PBX stale, then fresh: thousands of records, each fanned
           // out to thousands of subscribers. Other work gets a turn between slices, the leader locks' renewals
           // above all (a loop blocked past the lease loses the lead, and the next leader's storm does too).
-          if ((i + 1) % APPLY_SLICE === 0 && i + 1 < entries.length) await new Promise<void>((resolve) => setImmediate(resolve));
+          if ((i + 1) % APPLY_SLICE === 0 && i + 1 < entries.length) await nextTurn();
         }
         this.caughtUp = entries.length < READ_COUNT && !this.replica.awaitingSnapshot;
         if (!this.replica.awaitingSnapshot) this.awaitingSince = null;

@@ -103,7 +103,7 @@ export class AvailabilityService implements AmiListener {
     const emitted = changes.flatMap((change) => this.emit(change, true) ?? []);
     const result: ResyncResult = { changed: emitted, agents: this.roster.size, ts: this.now() };
     this.lastSnapshot = result;
-    this.compat("STATUSES_REFRESHED", null, { agents: this.tracker.size, changed: changes.filter((c) => c.statusChanged).map((c) => c.extension) });
+    if (this.hub.compatWanted) this.compat("STATUSES_REFRESHED", null, { agents: this.tracker.size, changed: changes.filter((c) => c.statusChanged).map((c) => c.extension) });
     this.log.info({ agents: result.agents, changed: emitted.length }, "resync applied");
     this.scheduleWake();
     for (const waiter of this.snapshotWaiters.splice(0)) waiter(result);
@@ -231,8 +231,8 @@ export class AvailabilityService implements AmiListener {
     this.wakeTimer.unref();
   }
 
+  /** Callers ask hub.compatWanted first: nobody following them here, no payload is even built. */
   private compat(kind: CompatKind, extension: string | null, payload: object): void {
-    if (!this.hub.compatWanted) return; // nobody follows them here: not even the JSON
     this.hub.publishCompat({ type: COMPAT_TYPES[kind], kind, extension, payload: JSON.stringify(payload), ts: this.now() });
   }
 }

@@ -1,6 +1,7 @@
 // StatusStore on Prisma. The only file (with prisma/) that knows table and column names.
 // Writes are set-based: a handful of `unnest` statements per batch, whatever its size, in one transaction.
 // Reads are one statement (endpoints with their contacts aggregated), so one round trip and one snapshot.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { DirectoryUser, ExtensionWrite, StatusStore, StoredAgent } from "../domain/ports.ts";
 import type { AgentState, Contact, ContactStatus, DeviceState, AgentStatus, Presence, QueueMembership, UnavailableReason } from "../domain/types.ts";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
@@ -289,7 +290,7 @@ export class PrismaStatusStore implements StatusStore {
     // must not hold the event loop (queries, AMI) for tens of ms.
     const agents: StoredAgent[] = [];
     for (let i = 0; i < rows.length; i++) {
-      if (i > 0 && i % MAP_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (i > 0 && i % MAP_SLICE === 0) await nextTurn();
       const row = rows[i]!;
       agents.push(toStoredAgent(row, (JSON.parse(row.contacts) as ContactJson[]).map(toContact), this.defaultPbx));
     }

@@ -29,14 +29,11 @@ export interface RosterDump {
   seq: number;
 }
 
-interface Published {
-  view: AgentView;
-}
-
 export class AgentRoster {
   private directory = new Directory();
   private readonly states = new Map<string, StoredAgent>();
-  private readonly agents = new Map<string, Published>();
+  /** The published agents by key. */
+  private readonly agents = new Map<string, AgentView>();
   private seq = 0;
 
   constructor(private readonly now: Clock = Date.now) {}
@@ -56,12 +53,12 @@ export class AgentRoster {
 
   /** Every agent, in no particular order. */
   views(): AgentView[] {
-    return [...this.agents.values()].map((p) => p.view);
+    return [...this.agents.values()];
   }
 
   /** The agent an extension belongs to, or null when Asterisk does not report it. */
   agentOf(extension: string): AgentView | null {
-    return this.agents.get(this.directory.keyOf(extension))?.view ?? null;
+    return this.agents.get(this.directory.keyOf(extension)) ?? null;
   }
 
   /**
@@ -91,7 +88,7 @@ export class AgentRoster {
       users: [...this.directory.users],
       endpointNames: this.directory.endpointNamePairs,
       states: [...this.states.values()],
-      agents: [...this.agents].map(([key, published]) => [key, published.view]),
+      agents: [...this.agents],
       seq: this.seq,
     };
   }
@@ -102,7 +99,7 @@ export class AgentRoster {
     this.states.clear();
     for (const state of dump.states) this.states.set(state.extension, state);
     this.agents.clear();
-    for (const [key, view] of dump.agents) this.agents.set(key, { view });
+    for (const [key, view] of dump.agents) this.agents.set(key, view);
     this.seq = dump.seq;
   }
 
@@ -139,14 +136,13 @@ export class AgentRoster {
     if (parts.length === 0) {
       if (!old) return null;
       this.agents.delete(key);
-      return { seq: ++this.seq, extension: old.view.extension, extensions: old.view.extensions.map((e) => e.extension), agent: old.view, removed: true, previous: flags(old.view) };
+      return { seq: ++this.seq, extension: old.extension, extensions: old.extensions.map((e) => e.extension), agent: old, removed: true, previous: flags(old) };
     }
     const owner = key.startsWith("user:") ? this.directory.ownerOf(parts[0]!.extension) : null;
     const view = mergeAgent(owner, parts, this.now());
-    const entry: Published = { view };
-    this.agents.set(key, entry);
-    if (old && !knownChanged && samePublished(old.view, view)) return null;
-    return { seq: ++this.seq, extension: view.extension, extensions: view.extensions.map((e) => e.extension), agent: view, removed: false, previous: old ? flags(old.view) : null };
+    this.agents.set(key, view);
+    if (old && !knownChanged && samePublished(old, view)) return null;
+    return { seq: ++this.seq, extension: view.extension, extensions: view.extensions.map((e) => e.extension), agent: view, removed: false, previous: old ? flags(old) : null };
   }
 
   private partsOf(key: string, hint?: string): StoredAgent[] {
