@@ -9,7 +9,7 @@ import { startSimulator, type Simulator } from "../../src/simulator/simulator.ts
 import { createTestPostgres, type TestDatabase } from "../helpers/databases.ts";
 import { sleep } from "../helpers/wait-for.ts";
 import { expectedAgents } from "../scenarios/pbx-agreement.ts";
-import { commonDeltas, Instance, StreamClient } from "./helpers/cluster-harness.ts";
+import { commonDeltas, FAST_CLUSTER_ENV, Instance, StreamClient } from "./helpers/cluster-harness.ts";
 import { RedisServer } from "./helpers/redis-server.ts";
 
 const AGENTS = 30;
@@ -64,14 +64,7 @@ async function start(name: string, preferred: string): Promise<Instance> {
       DATABASE_URL: db.url!,
       AMI_PBXS: JSON.stringify(pbxs),
       AMI_SECRET: "", // the harness's default; AMI_PBXS carries the secrets
-      AMI_PING_INTERVAL_MS: "1000",
-      AMI_RECONNECT_MAX_MS: "300",
-      WRITE_FLUSH_MS: "20",
-      WEB_UI: "false",
-      LOG_LEVEL: "info",
-      CLUSTER_LEASE_MS: "2000",
-      CLUSTER_POLL_MS: "200",
-      CLUSTER_REDIS_GRACE_MS: "1500",
+      ...FAST_CLUSTER_ENV,
       CLUSTER_KEY_PREFIX: "test-cluster-pbxs",
       CLUSTER_PREFERRED_PBXS: preferred,
     },

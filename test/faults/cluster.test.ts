@@ -10,7 +10,7 @@ import { startSimulator, type Simulator } from "../../src/simulator/simulator.ts
 import { createTestPostgres, type TestDatabase } from "../helpers/databases.ts";
 import { sleep } from "../helpers/wait-for.ts";
 import { expectedAgents } from "../scenarios/pbx-agreement.ts";
-import { commonDeltas, Instance, StreamClient, waitForLeader } from "./helpers/cluster-harness.ts";
+import { commonDeltas, FAST_CLUSTER_ENV, Instance, StreamClient, waitForLeader } from "./helpers/cluster-harness.ts";
 import { RedisServer } from "./helpers/redis-server.ts";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -55,14 +55,7 @@ async function setup(): Promise<Setup> {
           DATABASE_URL: url.toString(),
           AMI_HOST: sim.host,
           AMI_PORT: String(sim.port),
-          AMI_PING_INTERVAL_MS: "1000",
-          AMI_RECONNECT_MAX_MS: "300",
-          WRITE_FLUSH_MS: "20",
-          WEB_UI: "false",
-          LOG_LEVEL: "info",
-          CLUSTER_LEASE_MS: "2000",
-          CLUSTER_POLL_MS: "200",
-          CLUSTER_REDIS_GRACE_MS: "1500",
+          ...FAST_CLUSTER_ENV,
           CLUSTER_KEY_PREFIX: "test-cluster",
         },
         { host: "127.0.0.1", port: redis.port },

@@ -7,6 +7,18 @@ import { startTcpProxy, type TcpProxy } from "../../helpers/tcp-proxy.ts";
 import { sleep } from "../../helpers/wait-for.ts";
 import { ChildService } from "./child-service.ts";
 
+/** The settings every fault-test instance runs with: fast heartbeats, reconnects, flushes and leases. */
+export const FAST_CLUSTER_ENV: Readonly<Record<string, string>> = {
+  AMI_PING_INTERVAL_MS: "1000",
+  AMI_RECONNECT_MAX_MS: "300",
+  WRITE_FLUSH_MS: "20",
+  WEB_UI: "false",
+  LOG_LEVEL: "info",
+  CLUSTER_LEASE_MS: "2000",
+  CLUSTER_POLL_MS: "200",
+  CLUSTER_REDIS_GRACE_MS: "1500",
+};
+
 export interface ClusterStatusView {
   synced: boolean;
   connected: boolean;
