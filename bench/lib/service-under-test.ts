@@ -56,7 +56,8 @@ export async function startServiceUnderTest(variant: Variant, label: string, age
       },
       [variant],
       // gc: RSS per connection is measured after a collection. BENCH_CPU_PROF=1: a .cpuprofile per service.
-      ["--expose-gc", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${LOG_DIR}`] : [])],
+      // BENCH_NODE_FLAGS: more flags for the service's node (e.g. "--trace-gc"; its output goes to the service's log).
+      ["--expose-gc", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${LOG_DIR}`] : []), ...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [])],
     );
     children.push(service);
     const info = await service.call<{ url: string; port: number }>("info");
