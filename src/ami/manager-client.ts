@@ -141,6 +141,8 @@ interface Session {
   /** Text received but not parsed yet (from chunkHead on), and its length. */
   chunks: string[];
   chunkHead: number;
+  /** Where reading stopped in the chunk at chunkHead. */
+  chunkOffset: number;
   waitingBytes: number;
   /** Parses `chunks` into `backlog` (set once the socket is ours). */
   reader: AmiMessageReader | null;
@@ -273,6 +275,7 @@ export class AmiClient {
       lastDataAt: 0,
       chunks: [],
       chunkHead: 0,
+      chunkOffset: 0,
       waitingBytes: 0,
       reader: null,
       backlog: [],
@@ -357,11 +360,20 @@ export class AmiClient {
   /** Parses and handles up to `messagesPerTurn` messages, then yields; resumes a paused socket once half the backlog is handled. */
   private drain(session: Session): void {
     if (this.session !== session) return;
+    // Only as many messages as this turn handles are parsed: parsed messages waiting for a later turn
+    // outlived the young generation (a third of what ingest promoted), text waiting does not cost that.
     while (session.backlog.length - session.backlogHead < this.messagesPerTurn && session.chunkHead < session.chunks.length) {
       const text = session.chunks[session.chunkHead]!;
+      const from = session.chunkOffset;
+      const room = this.messagesPerTurn - (session.backlog.length - session.backlogHead);
+      const next = session.reader!.feed(text, from, room);
+      session.waitingBytes -= next - from;
+      if (next < text.length) {
+        session.chunkOffset = next;
+        break;
+      }
       session.chunks[session.chunkHead++] = "";
-      session.waitingBytes -= text.length;
-      session.reader!.feed(text);
+      session.chunkOffset = 0;
     }
     if (session.chunkHead === session.chunks.length) {
       session.chunks = [];

@@ -31,18 +31,30 @@ export class AmiMessageReader {
   private lineEnd = 0;
   /** The next ": " in the chunk found so far (-1: none left in it). */
   private colonAt = -1;
+  /** Messages emitted by the current feed(). */
+  private emitted = 0;
   /** Header names as sent → as read (trimmed, lower case): a few dozen names recur in every message. */
   private readonly names = new Map<string, string>();
 
   constructor(private readonly onMessage: (item: RawItem, hasNul: boolean) => void) {}
 
-  feed(chunk: string): void {
+  /**
+   * Reads `chunk` from `from` on; stops after `maxMessages` messages (the caller handles them before
+   * reading more, so that they die young instead of waiting in a queue). Returns where it stopped:
+   * chunk.length once all of it is read (an unfinished line or message waits for the next chunk).
+   */
+  feed(chunk: string, from = 0, maxMessages = Infinity): number {
     /** The next NUL in this chunk at or after the current message's start (-1: none). */
-    this.nextNul = chunk.indexOf("\u0000");
+    this.nextNul = chunk.indexOf("\u0000", from);
     this.chunk = chunk;
-    this.colonAt = chunk.indexOf(": ");
-    let start = 0;
+    this.colonAt = chunk.indexOf(": ", from);
+    this.emitted = 0;
+    let start = from;
     for (;;) {
+      if (this.emitted >= maxMessages) {
+        this.chunk = "";
+        return start;
+      }
       const newline = chunk.indexOf("\n", start);
       if (newline === -1) {
         if (start < chunk.length) this.partial += start === 0 ? chunk : chunk.slice(start);
@@ -68,6 +80,7 @@ export class AmiMessageReader {
     // A NUL after the last message that ended here belongs to the one still arriving.
     if (this.nextNul !== -1) this.nul = true;
     this.chunk = "";
+    return chunk.length;
   }
 
   private line(line: string): void {
@@ -140,6 +153,7 @@ export class AmiMessageReader {
     this.item = null;
     this.lines = [];
     this.follow = 0;
+    this.emitted++;
     this.onMessage(item, nul);
   }
 }

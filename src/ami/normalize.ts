@@ -277,12 +277,16 @@ function isName(value: string): boolean {
   return value !== "" && value.length <= LIMITS.name && !/[\x00-\x1f\x7f]/.test(value);
 }
 
+// The list's own string, not the word read: a value sliced from the AMI text keeps that whole chunk of
+// text in memory for as long as the state holding it lives.
 function contactStatus(word: string): ContactStatus | null {
-  return (CONTACT_STATUSES as readonly string[]).includes(word) ? (word as ContactStatus) : null;
+  const at = (CONTACT_STATUSES as readonly string[]).indexOf(word);
+  return at === -1 ? null : CONTACT_STATUSES[at]!;
 }
 
 function deviceState(word: string): DeviceState | null {
-  return (DEVICE_STATES as readonly string[]).includes(word) ? (word as DeviceState) : null;
+  const at = (DEVICE_STATES as readonly string[]).indexOf(word);
+  return at === -1 ? null : DEVICE_STATES[at]!;
 }
 
 function ok<T>(value: T, notes: string[]): Outcome<T> {

@@ -9,7 +9,7 @@
 // not three deltas made microseconds apart. Events that arrive apart (the normal case) are still one
 // delta each. A resync's changes are stored and published at once (it reports them).
 import type { AmiListener, ExtensionWrite, Log } from "../domain/ports.ts";
-import type { AvailabilityTracker, TrackerChange } from "../domain/tracker.ts";
+import type { AvailabilityTracker, TrackerChange, TrackerChangeNote } from "../domain/tracker.ts";
 import type { AgentState, AsteriskSnapshot, Fact } from "../domain/types.ts";
 import type { AgentChange, AgentRoster } from "../domain/agent/roster.ts";
 import type { Directory } from "../domain/agent/merge.ts";
@@ -70,14 +70,14 @@ export class AvailabilityService implements AmiListener {
   }
 
   onFact(fact: Fact): void {
-    const change = this.tracker.apply(fact);
-    if (this.hub.compatWanted) this.compatOfFact(fact, change);
+    const change = this.tracker.applyLive(fact);
+    if (this.hub.compatWanted) this.compatOfFact(fact);
     if (change) this.emit(change);
     if (isQueueFact(fact)) this.scheduleWake();
   }
 
   /** The compatibility kinds a fact makes (CONTACT_STATUS, ENDPOINT_STATUS). */
-  private compatOfFact(fact: Fact, change: TrackerChange | null): void {
+  private compatOfFact(fact: Fact): void {
     if (fact.kind === "contact" || fact.kind === "contactRemoved") {
       this.compat("CONTACT_STATUS", fact.endpoint, {
         extension: fact.endpoint,
@@ -86,8 +86,7 @@ export class AvailabilityService implements AmiListener {
         status: fact.kind === "contact" ? fact.contact.status : "Removed",
       });
     } else if (fact.kind === "deviceState" || fact.kind === "peerStatus") {
-      // The change already carries the new state; only an unchanged extension needs a lookup.
-      const state = change ? change.state : this.tracker.get(fact.endpoint);
+      const state = this.tracker.get(fact.endpoint);
       this.compat("ENDPOINT_STATUS", fact.endpoint, {
         extension: fact.endpoint,
         ...(fact.kind === "deviceState" ? { deviceState: fact.state } : { peerStatus: fact.reachable ? "Reachable" : "Unreachable" }),
@@ -143,9 +142,11 @@ export class AvailabilityService implements AmiListener {
 
   /** `now`: store and publish at once and return the published change (a resync reports them); else at
    * the end of this run, once per extension with its state then. */
-  private emit(change: TrackerChange, now = false): ChangeEvent | null {
+  private emit(change: TrackerChangeNote): null;
+  private emit(change: TrackerChange, now: true): ChangeEvent | null;
+  private emit(change: TrackerChangeNote | TrackerChange, now = false): ChangeEvent | null {
     if (this.hub.compatWanted) this.compatOfChange(change);
-    if (!now) {
+    if (!now || !("state" in change)) {
       this.defer(change.extension, change.statusChanged);
       return null;
     }
@@ -196,8 +197,8 @@ export class AvailabilityService implements AmiListener {
   }
 
   /** AVAILABILITY_CHANGED, per tracker change (not folded: the compatibility kinds are one per event). */
-  private compatOfChange(change: TrackerChange): void {
-    const state = change.state;
+  private compatOfChange(change: TrackerChangeNote | TrackerChange): void {
+    const state = "state" in change ? change.state : this.tracker.get(change.extension);
     const previous = change.previous;
     if (previous && previous.status === state?.status && previous.online === state.online && previous.available === state.available) return;
     this.compat("AVAILABILITY_CHANGED", change.extension, {

@@ -108,6 +108,29 @@ describe("AmiMessageReader (what asterisk-manager's reader emits, read once)", (
     );
   });
 
+  it("read a few messages at a time (resumed where it stopped), the same messages and NUL marks as read at once", () => {
+    const line = fc.oneof(fc.constantFrom(...LINES), fc.string({ maxLength: 12 }).map((s) => s.replace(/\n/g, "")));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 5 }), fc.integer({ min: 1, max: 3 }), (lines, sizes, perTurn) => {
+        const chunks = cut(lines.join("\r\n") + "\r\n\r\n", sizes);
+        const whole: Array<[unknown, boolean]> = [];
+        const wholeReader = new AmiMessageReader((item, nul) => void whole.push([item, nul]));
+        for (const chunk of chunks) wholeReader.feed(chunk);
+        const turns: Array<[unknown, boolean]> = [];
+        const reader = new AmiMessageReader((item, nul) => void turns.push([item, nul]));
+        for (const chunk of chunks) {
+          for (let at = 0; at < chunk.length; ) {
+            const before = turns.length;
+            at = reader.feed(chunk, at, perTurn);
+            expect(turns.length - before).toBeLessThanOrEqual(perTurn);
+          }
+        }
+        expect(plain(turns)).toEqual(plain(whole));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("reads header names the same once it remembers them, and past the names it remembers", () => {
     // 1,500 distinct names (more than the reader keeps), each sent twice, as Asterisk never would.
     const names = Array.from({ length: 1_500 }, (_, i) => ` X-Name-${i} `);
