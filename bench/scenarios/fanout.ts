@@ -73,7 +73,7 @@ async function measure(sut: FanoutTarget, size: FanoutSize, reps: number): Promi
       const settled = sut.usage();
       const result = await clients.call<{ latency: LatencySummary; expected: number; missing: number; errors: string[] }>("latencies", sent);
       if (result.errors.length) throw new Error(`subscribers (${sut.variant}) report errors: ${result.errors.join("; ")}`);
-      phase(`repetition ${rep + 1}: ${result.expected - result.missing} of ${result.expected} delivered`);
+      phase(`repetition ${rep + 1}: ${result.expected - result.missing} of ${result.expected} delivered; ${delivered} messages, ${(settled.cpuSeconds - before.cpuSeconds).toFixed(2)} CPU-s`);
       const perCpuSecond = delivered / Math.max(0.01, settled.cpuSeconds - before.cpuSeconds);
       samples.push({ ...result, perCpuSecond, heapPerConnection, cpu: cpuPercent(before, during), rssPerConnection: (connected.rssBytes - idle.rssBytes) / size.subscribers, rss: during.rssBytes, connectSeconds });
     }
