@@ -92,8 +92,10 @@ export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
     const loaded = probe.call<ProbeResult>("run", probeOptions);
     const paced = sut.source.call<{ events: number; seconds: number }>("paced", { eventsPerSecond: halfRate, seconds: size.probeSeconds });
     const usage = sut.usage();
+    await sut.service.call("loopDelayStart");
     if (profile) await sut.service.call("profileStart");
     const [during, sent] = await Promise.all([loaded, paced]);
+    const blocked = await sut.service.call<{ p50: number; p99: number; max: number } | null>("loopDelayStop");
     if (profile) notes.push(profileNote("queries while ingesting", await sut.service.call<string>("profileStop", "ingest-half-rate")));
     const cpu = (100 * (sut.usage().cpuSeconds - usage.cpuSeconds)) / sent.seconds;
     const loadedLoad = loadNote();
@@ -104,7 +106,9 @@ export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
         `floor ${floor.map((r) => fmt.rate(perCpu(r), "/CPU-s")).join(", ")}; ${loads.join("; ")}.`,
       `queries while ingesting ${fmt.rate(sent.events / sent.seconds, "events/s")} (half of ${fmt.rate(oursWall, "/s")}): a probe every ${size.probeIntervalMs} ms, ` +
         `${during.latency.count} samples, p50 ${fmt.ms(during.latency.p50)}, p99 ${fmt.ms(during.latency.p99)}, max ${fmt.ms(during.latency.max)}, service CPU ${fmt.pct(cpu)}; ` +
-        `idle just before: p50 ${fmt.ms(idle.latency.p50)}, p99 ${fmt.ms(idle.latency.p99)}; ${loadedLoad}` +
+        `idle just before: p50 ${fmt.ms(idle.latency.p50)}, p99 ${fmt.ms(idle.latency.p99)}; ` +
+        (blocked ? `the service's event-loop delay meanwhile p50 ${fmt.ms(blocked.p50)}, p99 ${fmt.ms(blocked.p99)}, max ${fmt.ms(blocked.max)}; ` : "") +
+        `${loadedLoad}` +
         (during.errors ? `; ${during.errors} errors, first: ${during.firstError}` : "") + ".",
     );
     const limitNote = "profile with BENCH_CPU_PROF=1 (bench/.logs/*.cpuprofile): the AMI reader, normalize, the tracker and the write path share the service's one thread.";
