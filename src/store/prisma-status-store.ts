@@ -49,7 +49,7 @@ interface ContactRow {
 }
 
 /** The user an extension belongs to: by users.extension, else by user_extensions (SQL fragment). */
-const OWNER_OF = (extension: "c.endpoint" | "e.id") =>
+const OWNER_OF = (extension: "c.e" | "e.id") =>
   Prisma.raw(`SELECT o.id, o.name FROM users o WHERE o.extension = ${extension}
               UNION ALL
               SELECT o.id, o.name FROM user_extensions x JOIN users o ON o.id = x.user_id WHERE x.extension = ${extension}
@@ -180,27 +180,31 @@ export class PrismaStatusStore implements StatusStore {
     await this.prisma.$queryRaw`SELECT 1`;
   }
 
+  // The rows travel as JSON with one- or two-letter keys (named beside each statement): the JSON is
+  // serialised and parsed several times on its way through Prisma (its batch, its query compiler, the
+  // driver), so its size is most of a write's cost on our side.
+
   private upsertEndpoints(states: AgentState[]) {
     const rows = states.map((s) => ({
-      id: s.extension,
-      pbx: s.pbx,
-      device_state: s.deviceState,
-      status: s.status,
-      online: s.online,
-      available: s.available,
-      last_seen: s.lastSeen,
-      updated_at: s.updatedAt,
-      reasons: s.reasons,
-      dnd: s.dnd,
-      presence: s.presence,
-      queues: s.queues,
+      i: s.extension,
+      p: s.pbx,
+      d: s.deviceState,
+      s: s.status,
+      o: s.online,
+      a: s.available,
+      l: s.lastSeen,
+      u: s.updatedAt,
+      r: s.reasons,
+      n: s.dnd,
+      pr: s.presence,
+      q: s.queues,
     }));
     return this.prisma.$executeRaw`
       INSERT INTO ps_endpoints (id, pbx, device_state, status, online, available, last_seen, updated_at, reasons, dnd, presence, queues)
-      SELECT id, pbx, device_state, status, online, available, ${AT("last_seen")}, ${AT("updated_at")}, reasons, dnd, presence, queues
+      SELECT i, p, d, s, o, a, ${AT("l")}, ${AT("u")}, r, n, pr, q
       FROM json_to_recordset(${JSON.stringify(rows)}::json)
-        AS e(id text, pbx text, device_state text, status text, online boolean, available boolean, last_seen bigint, updated_at bigint,
-             reasons text[], dnd boolean, presence jsonb, queues jsonb)
+        -- id, pbx, device_state, status, online, available, last_seen, updated_at (epoch ms), reasons, dnd, presence, queues
+        AS e(i text, p text, d text, s text, o boolean, a boolean, l bigint, u bigint, r text[], n boolean, pr jsonb, q jsonb)
       ON CONFLICT (id) DO UPDATE SET
         pbx = EXCLUDED.pbx, device_state = EXCLUDED.device_state, status = EXCLUDED.status, online = EXCLUDED.online,
         available = EXCLUDED.available, last_seen = EXCLUDED.last_seen, updated_at = EXCLUDED.updated_at,
@@ -209,51 +213,51 @@ export class PrismaStatusStore implements StatusStore {
   }
 
   private deleteEndpointsOlderThan(removed: ExtensionWrite[]) {
-    const rows = removed.map((w) => ({ id: w.extension, at: w.at ?? Date.now() }));
+    const rows = removed.map((w) => ({ i: w.extension, t: w.at ?? Date.now() }));
     return this.prisma.$executeRaw`
       DELETE FROM ps_endpoints e
-      USING json_to_recordset(${JSON.stringify(rows)}::json) AS r(id text, at bigint)
-      WHERE e.id = r.id AND e.updated_at <= ${AT("r.at")}`;
+      USING json_to_recordset(${JSON.stringify(rows)}::json) AS r(i text, t bigint) -- id, removed at (epoch ms)
+      WHERE e.id = r.i AND e.updated_at <= ${AT("r.t")}`;
   }
 
   /** Contacts Asterisk no longer reports for the written extensions (where this write's state is the stored one). */
   private deleteContactsNotIn(states: AgentState[], keep: string[]) {
-    const written = states.map((s) => ({ id: s.extension, at: s.updatedAt }));
+    const written = states.map((s) => ({ i: s.extension, t: s.updatedAt }));
     return this.prisma.$executeRaw`
       DELETE FROM ps_contacts c
-      USING ps_endpoints e, json_to_recordset(${JSON.stringify(written)}::json) AS w(id text, at bigint)
-      WHERE c.endpoint = w.id AND e.id = w.id AND e.updated_at = ${AT("w.at")}
+      USING ps_endpoints e, json_to_recordset(${JSON.stringify(written)}::json) AS w(i text, t bigint) -- id, updated_at (epoch ms)
+      WHERE c.endpoint = w.i AND e.id = w.i AND e.updated_at = ${AT("w.t")}
         AND c.id NOT IN (SELECT json_array_elements_text(${JSON.stringify(keep)}::json))`;
   }
 
   /** user_id comes from the user whose extension this is, at write time. */
   private upsertContacts(contacts: Array<Contact & { endpoint: string; stateAt: number }>) {
     const rows = contacts.map((c) => ({
-      id: c.id,
-      uri: c.uri,
-      endpoint: c.endpoint,
-      status: c.status,
-      expiration_time: c.expirationTime,
-      user_agent: c.userAgent,
-      roundtrip_usec: c.roundtripUsec,
-      via_addr: c.viaAddr,
-      via_port: c.viaPort,
-      reg_server: c.regServer,
-      call_id: c.callId,
-      qualify_frequency: c.qualifyFrequency,
-      qualify_timeout: c.qualifyTimeout,
-      state_at: c.stateAt,
+      i: c.id,
+      u: c.uri,
+      e: c.endpoint,
+      s: c.status,
+      x: c.expirationTime,
+      a: c.userAgent,
+      r: c.roundtripUsec,
+      va: c.viaAddr,
+      vp: c.viaPort,
+      rs: c.regServer,
+      ci: c.callId,
+      qf: c.qualifyFrequency,
+      qt: c.qualifyTimeout,
+      t: c.stateAt,
     }));
     return this.prisma.$executeRaw`
       INSERT INTO ps_contacts (id, uri, endpoint, status, expiration_time, user_id, user_agent, roundtrip_usec,
                                via_addr, via_port, reg_server, call_id, qualify_frequency, qualify_timeout, updated_at)
-      SELECT c.id, c.uri, c.endpoint, c.status, c.expiration_time, u.id, c.user_agent, c.roundtrip_usec,
-             c.via_addr, c.via_port, c.reg_server, c.call_id, c.qualify_frequency, c.qualify_timeout, now()
+      SELECT c.i, c.u, c.e, c.s, c.x, o.id, c.a, c.r, c.va, c.vp, c.rs, c.ci, c.qf, c.qt, now()
       FROM json_to_recordset(${JSON.stringify(rows)}::json)
-        AS c(id text, uri text, endpoint text, status text, expiration_time bigint, user_agent text, roundtrip_usec int, via_addr text,
-             via_port int, reg_server text, call_id text, qualify_frequency int, qualify_timeout float8, state_at bigint)
-      JOIN ps_endpoints e ON e.id = c.endpoint AND e.updated_at = ${AT("c.state_at")}
-      LEFT JOIN LATERAL (${OWNER_OF("c.endpoint")}) u ON true
+        -- id, uri, endpoint, status, expiration_time, user_agent, roundtrip_usec, via_addr, via_port, reg_server, call_id,
+        -- qualify_frequency, qualify_timeout, the endpoint state's updated_at (epoch ms)
+        AS c(i text, u text, e text, s text, x bigint, a text, r int, va text, vp int, rs text, ci text, qf int, qt float8, t bigint)
+      JOIN ps_endpoints e ON e.id = c.e AND e.updated_at = ${AT("c.t")}
+      LEFT JOIN LATERAL (${OWNER_OF("c.e")}) o ON true
       ON CONFLICT (id) DO UPDATE SET
         uri = EXCLUDED.uri, endpoint = EXCLUDED.endpoint, status = EXCLUDED.status,
         expiration_time = EXCLUDED.expiration_time, user_id = EXCLUDED.user_id, user_agent = EXCLUDED.user_agent,
