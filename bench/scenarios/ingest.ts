@@ -5,7 +5,7 @@
 // just reached: an open-loop probe (bench/procs/probe.ts) reading agent(extension) every few ms.
 import { loadavg } from "node:os";
 import { nowMs, sleep } from "../lib/clock.ts";
-import { startChild } from "../lib/rpc.ts";
+import { startChild, type Child } from "../lib/rpc.ts";
 import { median } from "../lib/stats.ts";
 import { summarizeProfile } from "../lib/summarize-profile.ts";
 import { fmt, type Row } from "../lib/table.ts";
@@ -15,6 +15,8 @@ import type { ProbeOptions, ProbeResult } from "../procs/probe.ts";
 
 const INGEST_TARGET = 60_000;
 const P99_TARGET_MS = 20;
+/** A fixed ingest rate for the query probe, beside half of saturation (which moves with our speed). */
+const FIXED_RATE = 20_000;
 
 const SIZES = {
   quick: { replays: 1, reps: 1, probeSeconds: 2, probeIntervalMs: 10 },
@@ -57,6 +59,33 @@ async function blast(sut: ServiceUnderTest, replays: number): Promise<IngestRun>
   return { events, cpuSeconds: after.cpuSeconds - usage.cpuSeconds, wallSeconds: (doneAt - startedAt) / 1000 };
 }
 
+interface LoadedProbe {
+  during: ProbeResult;
+  cpu: number;
+  blocked: { p50: number; p99: number; max: number } | null;
+  text: string;
+}
+
+/** The probe while the AMI source sends `rate` events/s; with the service's CPU and event-loop delay meanwhile. */
+async function queriesWhileIngesting(sut: ServiceUnderTest, probe: Child, options: ProbeOptions, rate: number, profileLabel: string | null, notes: string[]): Promise<LoadedProbe> {
+  const loaded = probe.call<ProbeResult>("run", options);
+  const paced = sut.source.call<{ events: number; seconds: number }>("paced", { eventsPerSecond: rate, seconds: options.seconds });
+  const usage = sut.usage();
+  await sut.service.call("loopDelayStart");
+  if (profileLabel) await sut.service.call("profileStart");
+  const [during, sent] = await Promise.all([loaded, paced]);
+  const blocked = await sut.service.call<LoadedProbe["blocked"]>("loopDelayStop");
+  if (profileLabel) notes.push(profileNote("queries while ingesting", await sut.service.call<string>("profileStop", profileLabel)));
+  const cpu = (100 * (sut.usage().cpuSeconds - usage.cpuSeconds)) / sent.seconds;
+  const text =
+    `${fmt.rate(sent.events / sent.seconds, "events/s")} sent, ${during.latency.count} samples, p50 ${fmt.ms(during.latency.p50)}, p99 ${fmt.ms(during.latency.p99)}, ` +
+    `max ${fmt.ms(during.latency.max)}, service CPU ${fmt.pct(cpu)}` +
+    (blocked ? `, its event-loop delay p50 ${fmt.ms(blocked.p50)}, p99 ${fmt.ms(blocked.p99)}, max ${fmt.ms(blocked.max)}` : "") +
+    `, ${loadNote()}` +
+    (during.errors ? `, ${during.errors} errors (first: ${during.firstError})` : "");
+  return { during, cpu, blocked, text };
+}
+
 export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
   const size = SIZES[sizes.mode];
   const sut = await startServiceUnderTest("real", "ingest", { first: 1000, count: 2000, busyShare: 0.75, backend: "simulator" }, "ami-replay");
@@ -89,27 +118,16 @@ export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
     const probeOptions: ProbeOptions = { host: "127.0.0.1", port: sut.port, body, intervalMs: size.probeIntervalMs, seconds: size.probeSeconds };
     const idle = await probe.call<ProbeResult>("run", probeOptions);
     const halfRate = Math.round(oursWall / 2);
-    const loaded = probe.call<ProbeResult>("run", probeOptions);
-    const paced = sut.source.call<{ events: number; seconds: number }>("paced", { eventsPerSecond: halfRate, seconds: size.probeSeconds });
-    const usage = sut.usage();
-    await sut.service.call("loopDelayStart");
-    if (profile) await sut.service.call("profileStart");
-    const [during, sent] = await Promise.all([loaded, paced]);
-    const blocked = await sut.service.call<{ p50: number; p99: number; max: number } | null>("loopDelayStop");
-    if (profile) notes.push(profileNote("queries while ingesting", await sut.service.call<string>("profileStop", "ingest-half-rate")));
-    const cpu = (100 * (sut.usage().cpuSeconds - usage.cpuSeconds)) / sent.seconds;
-    const loadedLoad = loadNote();
+    const half = await queriesWhileIngesting(sut, probe, probeOptions, halfRate, profile ? "ingest-half-rate" : null, notes);
+    // The same at a fixed rate: half of saturation grows as ingest gets faster (21,000 /s on 2026-11-30's first full runs).
+    const fixed = await queriesWhileIngesting(sut, probe, probeOptions, FIXED_RATE, null, notes);
 
     notes.push(
       `ingest: ${recording.events.toLocaleString("en-US")} recorded events (${fmt.mb(recording.bytes)}) replayed ${size.replays}× per run, ${size.reps} run(s); ` +
         `ours ${ours.map((r) => `${fmt.rate(perCpu(r), "/CPU-s")} (${fmt.rate(perWall(r), "/s wall")})`).join(", ")}; ` +
         `floor ${floor.map((r) => fmt.rate(perCpu(r), "/CPU-s")).join(", ")}; ${loads.join("; ")}.`,
-      `queries while ingesting ${fmt.rate(sent.events / sent.seconds, "events/s")} (half of ${fmt.rate(oursWall, "/s")}): a probe every ${size.probeIntervalMs} ms, ` +
-        `${during.latency.count} samples, p50 ${fmt.ms(during.latency.p50)}, p99 ${fmt.ms(during.latency.p99)}, max ${fmt.ms(during.latency.max)}, service CPU ${fmt.pct(cpu)}; ` +
-        `idle just before: p50 ${fmt.ms(idle.latency.p50)}, p99 ${fmt.ms(idle.latency.p99)}; ` +
-        (blocked ? `the service's event-loop delay meanwhile p50 ${fmt.ms(blocked.p50)}, p99 ${fmt.ms(blocked.p99)}, max ${fmt.ms(blocked.max)}; ` : "") +
-        `${loadedLoad}` +
-        (during.errors ? `; ${during.errors} errors, first: ${during.firstError}` : "") + ".",
+      `queries while ingesting (a probe every ${size.probeIntervalMs} ms; idle just before: p50 ${fmt.ms(idle.latency.p50)}, p99 ${fmt.ms(idle.latency.p99)}): ` +
+        `at half of ${fmt.rate(oursWall, "/s")}: ${half.text}; at ${fmt.rate(FIXED_RATE, "/s")}: ${fixed.text}.`,
     );
     const limitNote = "profile with BENCH_CPU_PROF=1 (bench/.logs/*.cpuprofile): the AMI reader, normalize, the tracker and the write path share the service's one thread.";
     return [
@@ -126,14 +144,18 @@ export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
       { scenario: "", figure: "events/s until all handled (wall)", target: "", measured: fmt.rate(oursWall, "/s"), met: null, baseline: "", ratio: "" },
       {
         scenario: "",
-        figure: `query p99 while ingesting ${fmt.rate(halfRate, "/s")}`,
+        figure: `query p99 while ingesting ${fmt.rate(halfRate, "/s")} (half of saturation)`,
         target: `≤ ${P99_TARGET_MS} ms`,
-        measured: fmt.ms(during.latency.p99),
-        met: during.errors === 0 && during.latency.p99 <= P99_TARGET_MS,
+        measured: fmt.ms(half.during.latency.p99),
+        met: half.during.errors === 0 && half.during.latency.p99 <= P99_TARGET_MS,
         baseline: `idle ${fmt.ms(idle.latency.p99)}`,
         ratio: "",
-        limit: `p50 ${fmt.ms(during.latency.p50)}, max ${fmt.ms(during.latency.max)}; service CPU ${fmt.pct(cpu)}; AMI messages are handled AMI_MESSAGES_PER_TURN per event-loop turn.`,
+        limit:
+          `p50 ${fmt.ms(half.during.latency.p50)}, max ${fmt.ms(half.during.latency.max)}; service CPU ${fmt.pct(half.cpu)}; ` +
+          (half.blocked ? `the service's own event-loop delay p99 ${fmt.ms(half.blocked.p99)}, max ${fmt.ms(half.blocked.max)} (the rest is the probe waiting for a CPU: the service, PostgreSQL, the AMI source and the probe share 2 cores); ` : "") +
+          "AMI messages are handled AMI_MESSAGES_PER_TURN per event-loop turn.",
       },
+      { scenario: "", figure: `query p99 while ingesting ${fmt.rate(FIXED_RATE, "/s")}`, target: "", measured: fmt.ms(fixed.during.latency.p99), met: null, baseline: "", ratio: "" },
     ];
   } finally {
     await Promise.all([splitter.stop(), probe.stop()]);
