@@ -15,7 +15,7 @@ const backends = [
 describe.each(backends)("PrismaStatusStore on %s", (_name, createDatabase) => {
   let database: TestDatabase;
   let prisma: PrismaClient;
-  const calls = { raw: 0 };
+  const calls = { raw: 0, transactions: 0 };
 
   beforeAll(async () => {
     database = await createDatabase();
@@ -99,21 +99,23 @@ describe.each(backends)("PrismaStatusStore on %s", (_name, createDatabase) => {
     expect(loaded.get("1007")?.contacts).toEqual([]);
   });
 
-  it("writes 2,000 extensions with a few statements, not one per row", async () => {
+  it("writes 2,000 extensions with one statement (no transaction round trips), not one per row", async () => {
     const states = Array.from({ length: 2_000 }, (_, i) => {
       const extension = String(20_000 + i);
       return agent(extension, i % 3 === 0 ? [] : [contact(extension, 1), contact(extension, 2)], { status: i % 3 === 0 ? "OFFLINE" : "AVAILABLE" });
     });
     calls.raw = 0;
+    calls.transactions = 0;
     const started = performance.now();
     await store().writeExtensions(states.map((state) => ({ extension: state.extension, state })));
     const firstWriteMs = performance.now() - started;
-    expect(calls.raw).toBe(3); // upsert endpoints, delete stale contacts, upsert contacts
+    expect(calls.raw).toBe(1); // endpoints, stale contacts and contacts in one statement
+    expect(calls.transactions).toBe(0); // atomic by itself: no BEGIN / COMMIT round trips
 
     const rewritten = states.map((s) => ({ ...s, status: "BUSY" as const, deviceState: "BUSY" as const, contacts: s.contacts.slice(0, 1) }));
     calls.raw = 0;
     await store().writeExtensions(rewritten.map((state) => ({ extension: state.extension, state })));
-    expect(calls.raw).toBe(3);
+    expect(calls.raw).toBe(1);
 
     const loaded = await store().loadByExtensions(states.map((s) => s.extension));
     expect(loaded.size).toBe(2_000);
@@ -144,14 +146,15 @@ describe.each(backends)("PrismaStatusStore on %s", (_name, createDatabase) => {
   });
 });
 
-/** Counts $executeRaw/$queryRaw calls made through the client, to prove writes are set-based. */
-function countingRawCalls(prisma: PrismaClient, calls: { raw: number }): PrismaClient {
+/** Counts $executeRaw/$queryRaw and $transaction calls made through the client, to prove writes are set-based. */
+function countingRawCalls(prisma: PrismaClient, calls: { raw: number; transactions: number }): PrismaClient {
   return new Proxy(prisma, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
-      if (property !== "$executeRaw" && property !== "$queryRaw") return value;
+      if (property !== "$executeRaw" && property !== "$queryRaw" && property !== "$transaction") return value;
       return (...args: unknown[]) => {
-        calls.raw += 1;
+        if (property === "$transaction") calls.transactions += 1;
+        else calls.raw += 1;
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
