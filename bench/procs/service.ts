@@ -32,7 +32,7 @@ serve({
     if (!loopDelay) return null;
     loopDelay.disable();
     const ms = (ns: number) => ns / 1e6;
-    return { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max), over20: loopDelay.count };
+    return { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
   },
   gc: () => {
     (globalThis as { gc?: () => void }).gc?.();

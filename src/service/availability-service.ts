@@ -99,7 +99,7 @@ export class AvailabilityService implements AmiListener {
     this.publishPending();
     const changes = this.tracker.reconcile(snapshot);
     changes.push(...this.tracker.setStale(!this.connected));
-    const emitted = changes.flatMap((change) => this.emit(change, true) ?? []);
+    const emitted = changes.flatMap((change) => this.emitNow(change) ?? []);
     const result: ResyncResult = { changed: emitted, agents: this.roster.size, ts: this.now() };
     this.lastSnapshot = result;
     if (this.hub.compatWanted) this.compat("STATUSES_REFRESHED", null, { agents: this.tracker.size, changed: changes.filter((c) => c.statusChanged).map((c) => c.extension) });
@@ -140,16 +140,15 @@ export class AvailabilityService implements AmiListener {
     clearTimeout(this.wakeTimer);
   }
 
-  /** `now`: store and publish at once and return the published change (a resync reports them); else at
-   * the end of this run, once per extension with its state then. */
-  private emit(change: TrackerChangeNote): null;
-  private emit(change: TrackerChange, now: true): ChangeEvent | null;
-  private emit(change: TrackerChangeNote | TrackerChange, now = false): ChangeEvent | null {
+  /** Stored and published at the end of this run, once per extension with its state then. */
+  private emit(change: TrackerChangeNote): void {
     if (this.hub.compatWanted) this.compatOfChange(change);
-    if (!now || !("state" in change)) {
-      this.defer(change.extension, change.statusChanged);
-      return null;
-    }
+    this.defer(change.extension, change.statusChanged);
+  }
+
+  /** Stored and published at once; returns the published change (a resync reports them). */
+  private emitNow(change: TrackerChange): ChangeEvent | null {
+    if (this.hub.compatWanted) this.compatOfChange(change);
     const state = change.state;
     this.store(change.extension, state);
     if (!change.statusChanged) return null;

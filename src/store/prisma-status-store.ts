@@ -110,7 +110,7 @@ export class PrismaStatusStore implements StatusStore {
     for (const { state } of latest.values()) {
       if (state) for (const contact of state.contacts) claimed.set(contact.id, { ...contact, endpoint: state.extension, stateAt: state.updatedAt });
     }
-    const contacts = new Map([...claimed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const contacts = [...claimed.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
     const fence = this.fence();
     if (fence === "deposed") {
@@ -127,7 +127,7 @@ export class PrismaStatusStore implements StatusStore {
     }
     // ON DELETE CASCADE removes their contacts.
     if (removed.length) statements.push(this.deleteEndpointsOlderThan(removed));
-    if (states.length) statements.push(this.upsertStates(states, [...contacts.values()]));
+    if (states.length) statements.push(this.upsertStates(states, contacts));
     if (this.asterisk && states.length) statements.push(this.copyToAsteriskContacts(this.asterisk, states));
     if (statements.length === 0) return;
     try {
@@ -183,11 +183,11 @@ export class PrismaStatusStore implements StatusStore {
     await this.prisma.$queryRaw`SELECT 1`;
   }
 
-  // The rows travel as JSON with one- or two-letter keys (named beside each statement): the JSON is
-  // serialised and parsed several times on its way through Prisma (its batch, its query compiler, the
-  // driver), so its size is most of a write's cost on our side.
-
   /**
+   * The rows travel as JSON with one- or two-letter keys (named beside each statement): the JSON is
+   * serialised and parsed several times on its way through Prisma (its batch, its query compiler, the
+   * driver), so its size is most of a write's cost on our side.
+   *
    * The states and their contacts in one statement. `stored` is the endpoints this write's state is now the
    * stored one of (inserted, or updated because not older than the row): their contacts become exactly these
    * (the others deleted, these upserted); an endpoint whose row is newer keeps its contacts. The deletion and
