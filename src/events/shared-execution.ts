@@ -17,8 +17,9 @@
 // and the source is a SubscriberQueue, events are not handed back through graphql-ws's async iterator
 // (a promise, a JSON.stringify and a send promise per subscriber per event): the queue hands each event
 // synchronously to a writer that serialises the cohort's result once and writes graphql-ws's exact
-// `next` frame, `{"id":…,"type":"next","payload":…}`, with the operation's id spliced in. A socket that
-// backs up pauses the queue (its usual slow-consumer compaction applies) until the frame is flushed.
+// `next` message, `{"id":…,"type":"next","payload":…}`, with the operation's id spliced in, framed once
+// for the wire (the delivery's `frame`) and shared by every socket of the cohort. A socket that backs
+// up pauses the queue (its usual slow-consumer compaction applies) until the frame is flushed.
 import { createSourceEventStream, execute, Kind, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from "graphql";
 import { SubscriberQueue } from "./subscriber-queue.ts";
 
@@ -28,6 +29,9 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
 export interface Delivery {
   /** The operation id of graphql-ws's messages. */
   id: string;
+  /** The bytes `write` takes for one graphql-ws message (for a WebSocket: the whole text frame). Every
+   * delivery of one owner must encode alike: the result is shared by the cohort's deliveries with this id. */
+  frame(message: string): Buffer;
   /** Writes one frame; false when the socket is backed up: `drained` is called once it has room again. */
   write(frame: Buffer, drained: () => void): boolean;
 }
@@ -124,7 +128,7 @@ export class SharedExecution {
       fail(error); // graphql-ws answers with an `error` message, as for a failing iterator
       queue.close();
     };
-    const write = (entry: CohortResult): boolean => delivery.write(this.frameOf(entry, delivery.id, prefix), resume);
+    const write = (entry: CohortResult): boolean => delivery.write(this.frameOf(entry, delivery, prefix), resume);
     queue.attach(
       (event) => {
         try {
@@ -156,14 +160,15 @@ export class SharedExecution {
     };
   }
 
-  /** graphql-ws's `next` frame for this result, byte for byte what its own stringifyMessage makes. */
-  private frameOf(entry: CohortResult, id: string, prefix: string): Buffer {
+  /** graphql-ws's `next` message for this result, byte for byte what its own stringifyMessage makes, as the delivery frames it. */
+  private frameOf(entry: CohortResult, delivery: Delivery, prefix: string): Buffer {
+    const id = delivery.id;
     if (entry.frameId === id) return entry.frame!;
     if (entry.payload === undefined) {
       const { errors, ...rest } = entry.settled!;
       entry.payload = JSON.stringify(errors ? { ...rest, errors: errors.map((e) => e.toJSON()) } : rest);
     }
-    const frame = Buffer.from(`${prefix}${entry.payload}}`);
+    const frame = delivery.frame(`${prefix}${entry.payload}}`);
     if (entry.frameId === undefined) {
       entry.frameId = id;
       entry.frame = frame;

@@ -58,49 +58,74 @@ export const CLOSE_TOO_MANY = 4429;
 const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
 
 /**
- * Writes a subscription's frames to its socket without a promise per message; see Delivery. The frames of
- * one event-loop turn go out in one write per socket: `corker` corks the TCP socket at the first and
- * uncorks it when the turn's synchronous work is done. ws writes every frame as a writev of its own
- * otherwise, a quarter of the service's CPU in a 5,000-contact restart burst.
+ * Writes a subscription's frames to its socket without a promise per message; see Delivery.
+ *
+ * A frame is the whole WebSocket text frame (wsTextFrame), made once per cohort and event and written
+ * as it is to the TCP socket under ws: ws.send would merge its options, allocate and write a header per
+ * socket, and pass a second buffer to every writev. This keeps ws's order because its Sender writes
+ * straight through while nothing is being compressed (perMessageDeflate is off on this server, and it
+ * never sends Blobs), and ws's bufferedAmount counts these bytes (it reads the socket's own buffer).
+ *
+ * The frames of one event-loop turn go out in one write per socket: `corker` corks the TCP socket at the
+ * first and uncorks every corked socket once the turn's synchronous work is done.
  */
 function deliveryTo(socket: WebSocket, id: string, corker: TurnCorker): Delivery {
-  // Text frames, as graphql-ws sends (a Buffer would otherwise go as a binary frame).
-  const text = { binary: false };
+  // ws 8 keeps its net.Socket in `_socket` from the handshake on.
+  const raw = (socket as unknown as { _socket?: Duplex })._socket;
   return {
     id,
+    frame: wsTextFrame,
     write(frame, drained) {
       // A closing socket gets nothing more (graphql-ws's own send does the same).
-      if (socket.readyState !== socket.OPEN) return true;
-      corker.cork(socket);
-      if (socket.bufferedAmount + frame.length <= SOCKET_HIGH_WATER_BYTES) {
-        socket.send(frame, text);
+      if (socket.readyState !== socket.OPEN || !raw || !raw.writable) return true;
+      corker.cork(raw);
+      if (raw.writableLength + frame.length <= SOCKET_HIGH_WATER_BYTES) {
+        raw.write(frame);
         return true;
       }
       // Backed up: this frame goes, the next ones wait for it to be flushed (or the socket to fail).
-      socket.send(frame, text, () => drained());
+      raw.write(frame, () => drained());
       return false;
     },
   };
 }
 
-interface TurnCorker {
-  cork(socket: WebSocket): void;
+/** An unmasked, final WebSocket text frame carrying `message` (RFC 6455 §5.2: a server never masks). */
+export function wsTextFrame(message: string): Buffer {
+  const length = Buffer.byteLength(message);
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (header === 2) frame[1] = length;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(message, header);
+  return frame;
 }
 
-/** Corks a WebSocket's TCP socket until the end of the current turn (once per socket per turn). */
+interface TurnCorker {
+  cork(socket: Duplex): void;
+}
+
+/** Corks a TCP socket until the end of the current turn (once per socket per turn; one tick for all). */
 function turnCorker(): TurnCorker {
-  const corked = new WeakSet<Duplex>();
+  let corked: Duplex[] = [];
+  const uncorkAll = () => {
+    const sockets = corked;
+    corked = [];
+    for (const socket of sockets) socket.uncork();
+  };
   return {
     cork(socket) {
-      // ws keeps its net.Socket in `_socket` (ws 8); without it frames simply go one by one.
-      const raw = (socket as unknown as { _socket?: Duplex })._socket;
-      if (!raw || corked.has(raw)) return;
-      corked.add(raw);
-      raw.cork();
-      process.nextTick(() => {
-        corked.delete(raw);
-        raw.uncork();
-      });
+      // Corked already: by us this turn (ws corks only inside its own synchronous send).
+      if (socket.writableCorked > 0) return;
+      socket.cork();
+      if (corked.push(socket) === 1) process.nextTick(uncorkAll);
     },
   };
 }
@@ -109,7 +134,8 @@ export function attachGraphQLWs(options: GraphQLWsOptions): { close(): Promise<v
   const now = options.now ?? Date.now;
   // noServer: upgrades are routed here by hand. With `server:` ws re-emits the HTTP server's own errors
   // (EADDRINUSE) on the WebSocket server, where graphql-ws prints them raw to the console.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  // perMessageDeflate off (ws's default, said here because deliveryTo relies on it).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
   const perAddress = new Map<string, number>();
   const connections = new WeakMap<WebSocket, Connection>();
   const corker = turnCorker();

@@ -218,6 +218,7 @@ describe("SharedExecution, direct delivery to a socket", () => {
       const contextValue = {};
       deliveries.set(contextValue, {
         id,
+        frame: (message) => Buffer.from(message),
         write: (frame, onDrained) => {
           frames.push(frame);
           if (!full) return true;
