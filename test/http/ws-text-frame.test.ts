@@ -1,6 +1,6 @@
 // The pre-framed WebSocket text frames written straight to the socket must be the bytes ws itself frames.
 import { describe, expect, it } from "vitest";
-import ws from "ws";
+import * as ws from "ws";
 import { wsTextFrame } from "../../src/http/graphql-ws.ts";
 
 // ws exports its Sender at run time; its types do not declare it.
