@@ -43,8 +43,15 @@ export class AgentReader {
 
   /** Changes whenever what loadAll/loadMany would return may have changed. */
   get version(): string {
-    return `${this.cache.version}:${this.live.isStale ? "stale" : "fresh"}`;
+    const cacheVersion = this.cache.version;
+    const stale = this.live.isStale;
+    // The same string while nothing moved: callers compare it on every cached response.
+    if (cacheVersion !== this.lastVersion.cache || stale !== this.lastVersion.stale) {
+      this.lastVersion = { cache: cacheVersion, stale, text: `${cacheVersion}:${stale ? "stale" : "fresh"}` };
+    }
+    return this.lastVersion.text;
   }
+  private lastVersion = { cache: Number.NaN, stale: false, text: "" };
 
   /** Until when what the reader answers has been confirmed against the store (epoch ms): a cached view
    * of an unchanged `version` is as fresh as a new one until then. */

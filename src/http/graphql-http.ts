@@ -14,6 +14,8 @@ export async function handleGraphQLHttp(
   authenticator: Authenticator,
   req: IncomingMessage,
   res: ServerResponse,
+  /** The request URL's query string, with its "?" ("" when none). */
+  search: string,
   bodyLimitBytes: number,
   extraHeaders: Readonly<Record<string, string>> = {},
   cache?: ResponseBytes,
@@ -26,18 +28,19 @@ export async function handleGraphQLHttp(
     res.end(JSON.stringify({ errors: [{ message: auth.reason, extensions: { code } }] }));
     return;
   }
-  const url = new URL(req.url ?? "/", "http://localhost");
-  for (const name of ["variables", "extensions"]) {
-    const value = url.searchParams.get(name);
-    if (value !== null && nestingExceeds(value, MAX_JSON_DEPTH)) throw new HttpError(400, `${name} nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (search.length > 1) {
+    const params = new URLSearchParams(search);
+    for (const name of ["variables", "extensions"]) {
+      const value = params.get(name);
+      if (value !== null && nestingExceeds(value, MAX_JSON_DEPTH)) throw new HttpError(400, `${name} nested deeper than ${MAX_JSON_DEPTH} levels`);
+    }
   }
   const method = (req.method ?? "GET").toUpperCase();
   const text = req.method === "POST" ? await readBodyText(req, bodyLimitBytes) : "";
-  const cacheKey = cache?.enabled ? cache.key(auth.principal.role, method, url.search, req.headers, extraHeaders, text) : null;
+  const cacheKey = cache?.enabled ? cache.key(auth.principal.role, method, search, req.headers, extraHeaders, text) : null;
   const stored = cacheKey === null ? null : cache!.get(cacheKey);
   if (stored) {
-    for (const [key, value] of stored.headers) res.setHeader(key, value);
-    res.statusCode = stored.status;
+    res.writeHead(stored.status, stored.flatHeaders as string[]);
     res.end(stored.body);
     return;
   }
@@ -48,7 +51,7 @@ export async function handleGraphQLHttp(
   }
   let contextValue: GraphQLContext | undefined;
   const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method, headers, search: url.search, body },
+    httpGraphQLRequest: { method, headers, search, body },
     context: async () => (contextValue = createContext(auth.principal)),
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);

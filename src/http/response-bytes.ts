@@ -18,6 +18,8 @@ export interface StoredResponse {
 }
 
 interface Entry extends StoredResponse, Cacheable {
+  /** `headers` and the content length as writeHead takes them ([name, value, …]): one call, no header map. */
+  flatHeaders: readonly string[];
   bytes: number;
 }
 
@@ -51,17 +53,18 @@ export class ResponseBytes {
     return `${key}\u0000${body}`;
   }
 
-  get(key: string): StoredResponse | null {
+  get(key: string): (StoredResponse & { flatHeaders: readonly string[] }) | null {
     const entry = this.entries.get(key);
     if (!entry) return null;
     const now = (this.options.now ?? Date.now)();
-    if (entry.version === this.options.dataVersion() && entry.expiresAt <= now) {
+    const current = entry.version === this.options.dataVersion();
+    if (current && entry.expiresAt <= now) {
       // Same data version, and the source re-read since (the status cache's TTL reload found no change):
       // as fresh as executing again would be.
       const confirmed = this.options.confirmedUntil?.() ?? 0;
       if (confirmed > now) entry.expiresAt = confirmed;
     }
-    if (entry.version !== this.options.dataVersion() || entry.expiresAt <= now) {
+    if (!current || entry.expiresAt <= now) {
       this.entries.delete(key);
       this.bytes -= entry.bytes;
       return null;
@@ -79,7 +82,14 @@ export class ResponseBytes {
       this.bytes = 0;
     }
     if (bytes > this.options.maxBytes) return;
-    this.entries.set(key, { ...response, ...cacheable, bytes });
+    this.entries.set(key, { ...response, flatHeaders: flatHeaders(response), ...cacheable, bytes });
     this.bytes += bytes;
   }
+}
+
+/** The headers as one writeHead list, with the content length node would otherwise add at end(). */
+function flatHeaders(response: StoredResponse): readonly string[] {
+  const flat = response.headers.flat();
+  if (!response.headers.some(([name]) => name.toLowerCase() === "content-length")) flat.push("content-length", String(Buffer.byteLength(response.body)));
+  return flat;
 }

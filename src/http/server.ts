@@ -78,7 +78,7 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(headersTimeout / 2))),
   });
   // Users regroup agents without any AMI event: their version is part of the data's.
-  const dataVersion = () => `${options.services.reader.version}:${options.services.directory().fingerprint}`;
+  const dataVersion = memoizedVersion(() => options.services.reader.version, () => options.services.directory().fingerprint);
   const maxEntries = options.responseCacheMaxEntries ?? 5_000;
   const responseBytes = new ResponseBytes({
     dataVersion,
@@ -107,7 +107,7 @@ export function createHttpServer(options: HttpOptions): HttpServer {
   });
 
   server.on("request", (req, res) => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const { path, search } = routeOf(req.url ?? "/");
     const method = req.method ?? "GET";
     const route = async () => {
       const cors = handleCors(req, res, corsOrigins);
@@ -119,7 +119,7 @@ export function createHttpServer(options: HttpOptions): HttpServer {
         }
         // An allow-listed Origin is not a forgery: such requests need no CSRF preflight header (a GET from
         // urql's defaults). Everything else keeps Apollo's CSRF prevention.
-        await handleGraphQLHttp(apollo, context, options.authenticator, req, res, bodyLimit, cors.crossOrigin ? { "apollo-require-preflight": "true" } : {}, responseBytes);
+        await handleGraphQLHttp(apollo, context, options.authenticator, req, res, search, bodyLimit, cors.crossOrigin ? { "apollo-require-preflight": "true" } : {}, responseBytes);
         return;
       }
       if (options.graphiql && method === "GET" && serveGraphiQL(path, res)) return;
@@ -165,5 +165,33 @@ export function createHttpServer(options: HttpOptions): HttpServer {
       await apollo.stop(); // drains the HTTP server (the drain plugin)
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** The path (normalised as WHATWG URL does) and query string of a request target. The API's own path is
+ * recognised as it is, without building a URL object: it is every GraphQL request's path. */
+export function routeOf(target: string): { path: string; search: string } {
+  const query = target.indexOf("?");
+  const rawPath = query < 0 ? target : target.slice(0, query);
+  if (rawPath === "/graphql") return { path: rawPath, search: query < 0 || query === target.length - 1 ? "" : target.slice(query) };
+  const url = new URL(target, "http://localhost");
+  return { path: url.pathname, search: url.search };
+}
+
+/** `${a()}:${b()}` as the same string object while both parts are unchanged (compared first by
+ * identity, then by content): a cached response's version check then costs no concatenation. */
+function memoizedVersion(a: () => string, b: () => string): () => string {
+  let lastA = "";
+  let lastB = "";
+  let last = ":";
+  return () => {
+    const nextA = a();
+    const nextB = b();
+    if (nextA !== lastA || nextB !== lastB) {
+      lastA = nextA;
+      lastB = nextB;
+      last = `${nextA}:${nextB}`;
+    }
+    return last;
   };
 }
