@@ -190,7 +190,8 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     timeoutMs: config.db.queryTimeoutMs,
     log: log.child({ module: "auth" }),
   });
-  const reader = new AgentReader(store, cache, cluster ? cluster.replica : fleet, log.child({ module: "reader" }), config.db.readTimeoutMs);
+  // A reload nobody waits for may take as long as the pool lets a statement run.
+  const reader = new AgentReader(store, cache, cluster ? cluster.replica : fleet, log.child({ module: "reader" }), config.db.readTimeoutMs, config.db.queryTimeoutMs);
   // To the PBX the extension is on (its bridge; in a cluster that PBX leader's AMI session, through Redis
   // when another instance leads it).
   const commands = new AgentCommands((fields, extension) => (cluster ? cluster.sendAction(pbxOf(extension).name)(fields) : pbxOf(extension).bridge.command(fields)), config.agents.naming, (extension, queue) => {
@@ -240,6 +241,9 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
     log: log.child({ module: "memory" }),
   });
   for (const member of fleet.members) member.service.onResync(() => memoryRelease.arm());
+  // The list the reads answer from, loaded once the resync's states have been handed to the store (one
+  // flush later): the first request after a (re)start then finds it instead of waiting for the store.
+  for (const member of fleet.members) member.service.onResync(() => setTimeout(() => reader.warm(), config.db.flushIntervalMs).unref());
   const pbxStatuses = (): PbxStatusModel[] =>
     fleet.statuses().map((status) => {
       const view = pbxView(fleet.members.find((member) => member.name === status.name)!);

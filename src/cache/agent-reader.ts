@@ -4,6 +4,11 @@
 // one store read, not one per agent. A list whose TTL ran out answers while the reload runs behind it
 // (stale-while-revalidate): the statuses come from the live tracker anyway, only CRM names can be one
 // reload late, and no request waits for the periodic reload (a probe every 100 ms saw it as an 80 ms stall).
+//
+// Two deadlines: a request waits for the store at most `readTimeoutMs` (then the live state answers, without
+// CRM data); a reload nobody waits for (the periodic one, the warm-up after a resync) may take up to
+// `reloadTimeoutMs`, since under a heavy write load a 2,000-agent read takes a few hundred ms. A reload that
+// fails keeps the list already cached (names one reload late rather than none) until the next attempt.
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { groupAgents, withStaleness, type AgentView, type Directory } from "../domain/agent/merge.ts";
 import type { Log, StatusStore, StoredAgent } from "../domain/ports.ts";
@@ -28,7 +33,7 @@ export interface LiveState {
 const RELOAD_SLICE = 250;
 
 export class AgentReader {
-  private refreshing: Promise<void> | null = null;
+  private refreshing: Promise<boolean> | null = null;
   private sorted: { key: string; agents: StoredAgent[] } | null = null;
   private grouped: { key: string; agents: AgentView[] } | null = null;
 
@@ -39,7 +44,14 @@ export class AgentReader {
     private readonly log: Log,
     /** A read on a request path waits this long for the store at most, then the live state answers. */
     private readonly readTimeoutMs = 300,
+    /** A reload nobody waits for is given up after this long. */
+    private readonly reloadTimeoutMs = 10_000,
   ) {}
+
+  /** Loads the list behind the requests to come (after a resync): the first one then need not wait. */
+  warm(): void {
+    if (!this.cache.listValid) void this.refresh();
+  }
 
   /** Changes whenever what loadAll/loadMany would return may have changed. */
   get version(): string {
@@ -64,8 +76,14 @@ export class AgentReader {
     const revalidating = this.revalidate();
     let misses = this.lookup(extensions, found, revalidating);
     if (misses.length > 0 && !this.cache.listValid) {
-      await this.refresh();
+      const loaded = await this.waitForList();
       misses = this.lookup(misses, found);
+      if (!loaded) {
+        // The store did not answer in time: these come from the live state, without CRM data (not cached:
+        // the reload still running fills them in).
+        for (const extension of misses) found.set(extension, this.overlay(extension, null));
+        misses = [];
+      }
     }
     if (misses.length > 0) {
       // Valid list but these are not in it (new or invalidated): read just them.
@@ -82,7 +100,7 @@ export class AgentReader {
   /** Every agent, sorted by extension; memoized until the cache or the staleness changes. */
   async loadAll(): Promise<StoredAgent[]> {
     const revalidating = this.revalidate();
-    if (!revalidating && !this.cache.listValid) await this.refresh();
+    if (!revalidating && !this.cache.listValid) await this.waitForList();
     const key = this.version;
     if (this.sorted?.key === key) return this.sorted.agents;
     const agents = (this.cache.getAll(revalidating) ?? []).map((agent) => this.withStaleness(agent)!).sort((a, b) => compareExtensions(a.extension, b.extension));
@@ -118,10 +136,31 @@ export class AgentReader {
     return misses;
   }
 
-  private refresh(): Promise<void> {
+  /** A request's wait for the list: at most readTimeoutMs. false: not loaded in time. Past the deadline with
+   * nothing cached at all (a store down at start-up), the live state is cached without CRM data, so that the
+   * next requests do not each wait for the deadline too; the reload still running replaces it when it ends. */
+  private async waitForList(): Promise<boolean> {
+    try {
+      return await withDeadline(this.refresh(), this.readTimeoutMs, "store read");
+    } catch (error) {
+      this.log.warn({ err: error instanceof Error ? error.message : error }, "store read failed; serving live state without CRM data");
+      if (!this.cache.listComplete && this.cache.isEmpty) this.fillFromLive();
+      return false;
+    }
+  }
+
+  /** The list read again (one reload at a time, shared); true when it was loaded. */
+  private refresh(): Promise<boolean> {
     this.refreshing ??= (async () => {
       try {
-        const stored = await this.fromStore(() => this.store.loadAll(), [] as StoredAgent[]);
+        let stored: StoredAgent[];
+        try {
+          stored = await withDeadline(Promise.resolve().then(() => this.store.loadAll()), this.reloadTimeoutMs, "store reload");
+        } catch (error) {
+          this.log.warn({ err: error instanceof Error ? error.message : error }, "store reload failed; keeping the cached list until the next attempt");
+          this.cache.keepList();
+          return false;
+        }
         // In slices, a turn apart: the periodic reload of 2,000 agents must not hold queries for tens of ms.
         const byExtension = new Map<string, StoredAgent | null>(stored.map((agent) => [agent.extension, agent]));
         for (const extension of this.live.extensions()) if (!byExtension.has(extension)) byExtension.set(extension, null);
@@ -136,11 +175,22 @@ export class AgentReader {
           if (merged) fill.put(merged);
         }
         fill.end();
+        return true;
       } finally {
         this.refreshing = null;
       }
     })();
     return this.refreshing;
+  }
+
+  /** The live state as the list, CRM data unknown (the store did not answer). */
+  private fillFromLive(): void {
+    const fill = this.cache.fill();
+    for (const extension of this.live.extensions()) {
+      const agent = this.overlay(extension, null);
+      if (agent) fill.put(agent);
+    }
+    fill.end();
   }
 
   private async fromStore<T>(read: () => Promise<T>, fallback: T): Promise<T> {

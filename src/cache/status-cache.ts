@@ -9,6 +9,10 @@ import type { StoredAgent } from "../domain/ports.ts";
 interface Entry {
   agent: StoredAgent | null; // null: known not to exist
   expiresAt: number;
+  /** A tracker state newer than `agent`, merged into it when read: a change costs no copy of the agent
+   * (most states are replaced by the next one before anyone reads them, and a copy per change kept alive
+   * until then was medium-lived garbage the young generation promoted). */
+  newer?: AgentState;
 }
 
 export class StatusCache {
@@ -43,12 +47,26 @@ export class StatusCache {
     return this.listExpiresAt > 0;
   }
 
+  /** Nothing cached. */
+  get isEmpty(): boolean {
+    return this.entries.size === 0;
+  }
+
+  /** A reload failed: a complete list and its entries stay valid for another TTL as they are (the next
+   * attempt comes then). */
+  keepList(): void {
+    if (this.listExpiresAt === 0) return;
+    const expiresAt = this.now() + this.ttlMs;
+    this.listExpiresAt = expiresAt;
+    for (const entry of this.entries.values()) entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+  }
+
   /** undefined on a miss; null when the extension is known not to exist. `expired`: an entry past its TTL counts. */
   get(extension: string, expired = false): StoredAgent | null | undefined {
     const entry = this.entries.get(extension);
     if (entry && (expired || entry.expiresAt > this.now())) {
       this.hits++;
-      return entry.agent;
+      return current(entry);
     }
     this.misses++;
     return undefined;
@@ -59,7 +77,7 @@ export class StatusCache {
     if (expired ? this.listComplete : this.listValid) {
       this.hits++;
       const agents: StoredAgent[] = [];
-      for (const entry of this.entries.values()) if (entry.agent) agents.push(entry.agent);
+      for (const entry of this.entries.values()) if (entry.agent) agents.push(current(entry)!);
       return agents;
     }
     this.misses++;
@@ -70,7 +88,7 @@ export class StatusCache {
   put(extension: string, agent: StoredAgent | null, changed = false): void {
     const old = this.entries.get(extension);
     this.entries.set(extension, { agent, expiresAt: this.now() + this.ttlMs });
-    if (changed || !old || !sameValue(old.agent, agent)) this.changes++;
+    if (changed || !old || !sameValue(current(old), agent)) this.changes++;
   }
 
   /** A complete list: replaces every entry and makes getAll() valid for the TTL. */
@@ -118,7 +136,13 @@ export class StatusCache {
       this.changes++;
       return;
     }
-    this.put(extension, { ...entry.agent, ...state }, changed);
+    if (changed) {
+      entry.newer = state;
+      entry.expiresAt = this.now() + this.ttlMs;
+      this.changes++;
+      return;
+    }
+    this.put(extension, { ...current(entry)!, ...state });
   }
 
   clear(): void {
@@ -126,6 +150,15 @@ export class StatusCache {
     this.listExpiresAt = 0;
     this.changes++;
   }
+}
+
+/** The entry's agent with its newer tracker state merged in (once, then kept). */
+function current(entry: Entry): StoredAgent | null {
+  if (entry.newer !== undefined && entry.agent) {
+    entry.agent = { ...entry.agent, ...entry.newer };
+    entry.newer = undefined;
+  }
+  return entry.agent;
 }
 
 /** Deep equality of stored agents (plain objects, arrays, Dates, primitives): a refill changed nothing. */

@@ -122,6 +122,15 @@ describe.each(backends)("PrismaStatusStore on %s", (_name, createDatabase) => {
     expect(loaded.get("20001")).toEqual(stored(rewritten[1]!));
     expect(await prisma.psContact.count({ where: { endpointId: { startsWith: "2" } } })).toBe(rewritten.filter((s) => s.contacts.length).length);
     expect(firstWriteMs).toBeLessThan(10_000);
+
+    // Every agent, read in keyset pages of 250 (one statement each), in extension order, none twice.
+    const before = (await store().loadAll()).filter((a) => !a.extension.startsWith("2")).length;
+    calls.raw = 0;
+    const all = await store().loadAll();
+    expect(calls.raw).toBe(Math.floor((2_000 + before) / 250) + 1);
+    expect(all.map((a) => a.extension)).toEqual([...all.map((a) => a.extension)].sort());
+    expect(new Set(all.map((a) => a.extension)).size).toBe(all.length);
+    expect(all.filter((a) => a.extension.startsWith("2"))).toEqual(states.map((s) => loaded.get(s.extension)));
   });
 
   it("never replaces a newer state with an older one (two writers, one late), nor deletes a newer row for an older removal", async () => {
