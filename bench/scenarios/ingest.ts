@@ -61,19 +61,22 @@ async function blast(sut: ServiceUnderTest, replays: number): Promise<IngestRun>
 
 interface LoadedProbe {
   during: ProbeResult;
+  /** Bare node:http probed in the same window by a probe of its own: what the loaded machine adds to any server. */
+  floor: ProbeResult;
   cpu: number;
   blocked: { p50: number; p99: number; max: number } | null;
   text: string;
 }
 
 /** The probe while the AMI source sends `rate` events/s; with the service's CPU and event-loop delay meanwhile. */
-async function queriesWhileIngesting(sut: ServiceUnderTest, probe: Child, options: ProbeOptions, rate: number, profileLabel: string | null, notes: string[]): Promise<LoadedProbe> {
+async function queriesWhileIngesting(sut: ServiceUnderTest, probe: Child, floorProbe: { probe: Child; port: number }, options: ProbeOptions, rate: number, profileLabel: string | null, notes: string[]): Promise<LoadedProbe> {
   const loaded = probe.call<ProbeResult>("run", options);
+  const floorLoaded = floorProbe.probe.call<ProbeResult>("run", { ...options, port: floorProbe.port });
   const paced = sut.source.call<{ events: number; seconds: number }>("paced", { eventsPerSecond: rate, seconds: options.seconds });
   const usage = sut.usage();
   await sut.service.call("loopDelayStart");
   if (profileLabel) await sut.service.call("profileStart");
-  const [during, sent] = await Promise.all([loaded, paced]);
+  const [during, sent, floor] = await Promise.all([loaded, paced, floorLoaded]);
   const blocked = await sut.service.call<LoadedProbe["blocked"]>("loopDelayStop");
   if (profileLabel) notes.push(profileNote("queries while ingesting", await sut.service.call<string>("profileStop", profileLabel)));
   const cpu = (100 * (sut.usage().cpuSeconds - usage.cpuSeconds)) / sent.seconds;
@@ -81,9 +84,10 @@ async function queriesWhileIngesting(sut: ServiceUnderTest, probe: Child, option
     `${fmt.rate(sent.events / sent.seconds, "events/s")} sent, ${during.latency.count} samples, p50 ${fmt.ms(during.latency.p50)}, p99 ${fmt.ms(during.latency.p99)}, ` +
     `max ${fmt.ms(during.latency.max)}, service CPU ${fmt.pct(cpu)}` +
     (blocked ? `, its event-loop delay p50 ${fmt.ms(blocked.p50)}, p99 ${fmt.ms(blocked.p99)}, max ${fmt.ms(blocked.max)}` : "") +
+    `; bare node:http probed at the same time p50 ${fmt.ms(floor.latency.p50)}, p99 ${fmt.ms(floor.latency.p99)}, max ${fmt.ms(floor.latency.max)}` +
     `, ${loadNote()}` +
     (during.errors ? `, ${during.errors} errors (first: ${during.firstError})` : "");
-  return { during, cpu, blocked, text };
+  return { during, floor, cpu, blocked, text };
 }
 
 export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
@@ -91,7 +95,12 @@ export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
   const sut = await startServiceUnderTest("real", "ingest", { first: 1000, count: 2000, busyShare: 0.75, backend: "simulator" }, "ami-replay");
   const splitter = await startChild("frame-splitter", "ingest-floor");
   const probe = await startChild("probe", "ingest-probe");
+  // The floor of a probe's latency on this loaded machine: bare node:http, probed at the same time.
+  const bare = await startChild("bare-http", "ingest-bare-http");
+  const floorProbe = await startChild("probe", "ingest-floor-probe");
   try {
+    const { port: barePort } = await bare.call<{ port: number }>("start");
+    const floorTarget = { probe: floorProbe, port: barePort };
     const recording = await sut.source.call<{ events: number; bytes: number }>("recordingSize");
     await blast(sut, 1); // warm-up: JIT, the write path's first batches
     const ours: IngestRun[] = [];
@@ -118,9 +127,9 @@ export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
     const probeOptions: ProbeOptions = { host: "127.0.0.1", port: sut.port, body, intervalMs: size.probeIntervalMs, seconds: size.probeSeconds };
     const idle = await probe.call<ProbeResult>("run", probeOptions);
     const halfRate = Math.round(oursWall / 2);
-    const half = await queriesWhileIngesting(sut, probe, probeOptions, halfRate, profile ? "ingest-half-rate" : null, notes);
+    const half = await queriesWhileIngesting(sut, probe, floorTarget, probeOptions, halfRate, profile ? "ingest-half-rate" : null, notes);
     // The same at a fixed rate: half of saturation grows as ingest gets faster (21,000 /s on 2026-11-30's first full runs).
-    const fixed = await queriesWhileIngesting(sut, probe, probeOptions, FIXED_RATE, null, notes);
+    const fixed = await queriesWhileIngesting(sut, probe, floorTarget, probeOptions, FIXED_RATE, null, notes);
 
     notes.push(
       `ingest: ${recording.events.toLocaleString("en-US")} recorded events (${fmt.mb(recording.bytes)}) replayed ${size.replays}× per run, ${size.reps} run(s); ` +
@@ -150,15 +159,28 @@ export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
         met: half.during.errors === 0 && half.during.latency.p99 <= P99_TARGET_MS,
         baseline: `idle ${fmt.ms(idle.latency.p99)}`,
         ratio: "",
+        floor: fmt.ms(half.floor.latency.p99),
+        vsFloor: `${(half.during.latency.p99 / half.floor.latency.p99).toFixed(1)}× floor`,
         limit:
           `p50 ${fmt.ms(half.during.latency.p50)}, max ${fmt.ms(half.during.latency.max)}; service CPU ${fmt.pct(half.cpu)}; ` +
-          (half.blocked ? `the service's own event-loop delay p99 ${fmt.ms(half.blocked.p99)}, max ${fmt.ms(half.blocked.max)} (the rest is the probe waiting for a CPU: the service, PostgreSQL, the AMI source and the probe share 2 cores); ` : "") +
-          "AMI messages are handled AMI_MESSAGES_PER_TURN per event-loop turn.",
+          (half.blocked ? `the service's own event-loop delay p99 ${fmt.ms(half.blocked.p99)}, max ${fmt.ms(half.blocked.max)}; ` : "") +
+          `bare node:http probed at the same time (the floor): p99 ${fmt.ms(half.floor.latency.p99)}, max ${fmt.ms(half.floor.latency.max)}: what the loaded machine adds to any server's answer ` +
+          "(the service, PostgreSQL, the AMI source and the probes share 2 cores); AMI messages are handled AMI_MESSAGES_PER_TURN per event-loop turn.",
       },
-      { scenario: "", figure: `query p99 while ingesting ${fmt.rate(FIXED_RATE, "/s")}`, target: "", measured: fmt.ms(fixed.during.latency.p99), met: null, baseline: "", ratio: "" },
+      {
+        scenario: "",
+        figure: `query p99 while ingesting ${fmt.rate(FIXED_RATE, "/s")}`,
+        target: "",
+        measured: fmt.ms(fixed.during.latency.p99),
+        met: null,
+        baseline: "",
+        ratio: "",
+        floor: fmt.ms(fixed.floor.latency.p99),
+        vsFloor: `${(fixed.during.latency.p99 / fixed.floor.latency.p99).toFixed(1)}× floor`,
+      },
     ];
   } finally {
-    await Promise.all([splitter.stop(), probe.stop()]);
+    await Promise.all([splitter.stop(), probe.stop(), bare.stop(), floorProbe.stop()]);
     await sut.stop();
   }
 }
