@@ -46,8 +46,19 @@ interface CohortResult {
   frame?: Buffer;
 }
 
+/** Per cohort of directly delivered subscriptions: the last event one of them took and its entry. A change
+ * reaches a cohort's subscriptions one after another, so the rest find it here with one comparison
+ * instead of two map lookups each. */
+interface CohortMemo {
+  event: unknown;
+  entry: CohortResult | null;
+  /** Subscriptions using it: deleted with the last one. */
+  users: number;
+}
+
 export class SharedExecution {
   private readonly results = new WeakMap<object, Map<string, CohortResult>>();
+  private readonly memos = new Map<string, CohortMemo>();
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 1;
   /** Per document and operation: the document to execute per event, and the variables it still uses. */
@@ -61,6 +72,11 @@ export class SharedExecution {
   ) {}
   /** GraphQL executions run (for tests and metrics). */
   executions = 0;
+
+  /** Cohorts with a directly delivered subscription (for tests: none is kept after its last one). */
+  get directCohorts(): number {
+    return this.memos.size;
+  }
 
   /** graphql-ws's `subscribe`: the source stream of `args`, each event executed once per cohort. */
   subscribe = async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
@@ -129,10 +145,18 @@ export class SharedExecution {
       queue.close();
     };
     const write = (entry: CohortResult): boolean => delivery.write(this.frameOf(entry, delivery, prefix), resume);
+    const memo = this.memoOf(cohort);
     queue.attach(
       (event) => {
         try {
-          const entry = this.entryFor(event, cohort, args);
+          let entry = memo.event === event ? memo.entry : null;
+          if (entry === null) {
+            entry = this.entryFor(event, cohort, args);
+            if (typeof event === "object" && event !== null) {
+              memo.event = event;
+              memo.entry = entry;
+            }
+          }
           if (entry.settled) return write(entry);
           // An asynchronous execution: the queue waits for it, so that messages keep their order.
           (entry.result as Promise<ExecutionResult>).then(() => write(entry) && queue.resume(), failed);
@@ -142,7 +166,10 @@ export class SharedExecution {
           return false;
         }
       },
-      () => finish({ value: undefined, done: true }),
+      () => {
+        if (--memo.users === 0) this.memos.delete(cohort);
+        finish({ value: undefined, done: true });
+      },
     );
     return {
       next: () => ended,
@@ -174,6 +201,14 @@ export class SharedExecution {
       entry.frame = frame;
     }
     return frame;
+  }
+
+  /** The cohort's memo, counted as used by one more subscription. */
+  private memoOf(cohort: string): CohortMemo {
+    let memo = this.memos.get(cohort);
+    if (!memo) this.memos.set(cohort, (memo = { event: undefined, entry: null, users: 0 }));
+    memo.users++;
+    return memo;
   }
 
   private entryFor(event: unknown, cohort: string, args: ExecutionArgs): CohortResult {

@@ -290,6 +290,21 @@ describe("SharedExecution, direct delivery to a socket", () => {
     queues[1]!.queue.close();
     expect(await ended).toEqual({ value: undefined, done: true });
   });
+
+  it("a change reaches every subscription of a cohort from one execution, in any order of cohorts; nothing is kept per cohort after its last subscription", async () => {
+    const { shared, publish, subscribe, queues } = direct();
+    const wall = parse("subscription Wall($extensions: [ID!]) { changes(extensions: $extensions) { extension status seq } }");
+    const subs = [await subscribe("1", BOARD_DIRECT), await subscribe("1", wall), await subscribe("1", BOARD_DIRECT), await subscribe("1", wall)];
+    expect(shared.directCohorts).toBe(2);
+    publish(change("1000", "AVAILABLE", 1));
+    publish(change("1001", "ON_CALL", 2));
+    expect(shared.executions).toBe(4); // two events × two cohorts
+    expect(subs[2]!.frames[1]).toBe(subs[0]!.frames[1]);
+    expect(subs[3]!.texts()).toEqual(subs[1]!.texts());
+    expect(JSON.parse(subs[3]!.texts()[1]!).payload.data.changes).toEqual({ extension: "1001", status: "ON_CALL", seq: 2 });
+    for (const { queue } of queues) queue.close();
+    expect(shared.directCohorts).toBe(0);
+  });
 });
 
 const BOARD_DIRECT = parse("subscription Board($extensions: [ID!]) { changes(extensions: $extensions) { extension status } }");
