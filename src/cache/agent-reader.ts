@@ -11,7 +11,7 @@
 // fails keeps the list already cached (names one reload late rather than none) until the next attempt.
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { groupAgents, withStaleness, type AgentView, type Directory } from "../domain/agent/merge.ts";
-import type { Log, StatusStore, StoredAgent } from "../domain/ports.ts";
+import type { CrmFields, Log, StatusStore, StoredAgent } from "../domain/ports.ts";
 import type { AgentState } from "../domain/types.ts";
 import { withDeadline } from "../deadline.ts";
 import type { StatusCache } from "./status-cache.ts";
@@ -153,16 +153,18 @@ export class AgentReader {
   private refresh(): Promise<boolean> {
     this.refreshing ??= (async () => {
       try {
-        let stored: StoredAgent[];
+        // Once synced, the live state has every agent's status and contacts: only the CRM fields come
+        // from the store (a few columns, not every contact as JSON). Before, what was stored is served.
+        let stored: Map<string, StoredAgent | CrmFields>;
         try {
-          stored = await withDeadline(Promise.resolve().then(() => this.store.loadAll()), this.reloadTimeoutMs, "store reload");
+          stored = await withDeadline(Promise.resolve().then(() => this.readList()), this.reloadTimeoutMs, "store reload");
         } catch (error) {
           this.log.warn({ err: error instanceof Error ? error.message : error }, "store reload failed; keeping the cached list until the next attempt");
           this.cache.keepList();
           return false;
         }
         // In slices, a turn apart: the periodic reload of 2,000 agents must not hold queries for tens of ms.
-        const byExtension = new Map<string, StoredAgent | null>(stored.map((agent) => [agent.extension, agent]));
+        const byExtension = new Map<string, StoredAgent | CrmFields | null>(stored);
         for (const extension of this.live.extensions()) if (!byExtension.has(extension)) byExtension.set(extension, null);
         const fill = this.cache.fill();
         let inSlice = 0;
@@ -181,6 +183,12 @@ export class AgentReader {
       }
     })();
     return this.refreshing;
+  }
+
+  /** What a reload reads: the CRM fields once synced (the live state has the rest), else every stored agent. */
+  private async readList(): Promise<Map<string, StoredAgent | CrmFields>> {
+    if (this.live.hasSynced) return this.store.loadCrmFields();
+    return new Map((await this.store.loadAll()).map((agent) => [agent.extension, agent]));
   }
 
   /** The live state as the list, CRM data unknown (the store did not answer). */
@@ -205,9 +213,10 @@ export class AgentReader {
     }
   }
 
-  private overlay(extension: string, stored: StoredAgent | null): StoredAgent | null {
+  /** The live state with the store's CRM fields; without a live state (not synced yet), the stored agent. */
+  private overlay(extension: string, stored: StoredAgent | CrmFields | null): StoredAgent | null {
     const live = this.live.get(extension);
-    if (!live) return this.live.hasSynced ? null : stored;
+    if (!live) return this.live.hasSynced || !stored || !("extension" in stored) ? null : stored;
     return { name: stored?.name ?? null, userId: stored?.userId ?? null, ...live };
   }
 

@@ -22,10 +22,18 @@ export interface DirectoryUser {
   extensions: string[];
 }
 
+/** What the store knows of an agent and the live state does not. */
+export interface CrmFields {
+  name: string | null;
+  userId: string | null;
+}
+
 export interface StatusStore {
   /** Set-based: upsert endpoints and contacts, delete contacts (and endpoints) Asterisk no longer has. */
   writeExtensions(writes: readonly ExtensionWrite[]): Promise<void>;
   loadAll(): Promise<StoredAgent[]>;
+  /** The CRM fields of every stored agent (what a reload needs once the live state has every status). */
+  loadCrmFields(): Promise<Map<string, CrmFields>>;
   loadByExtensions(extensions: readonly string[]): Promise<Map<string, StoredAgent>>;
   /** Users with at least one extension (users.extension first, then user_extensions). */
   loadDirectory(): Promise<DirectoryUser[]>;

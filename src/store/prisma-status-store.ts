@@ -6,7 +6,7 @@
 // ingesting), and the JSON is one native JSON.stringify.
 // Reads are one statement (endpoints with their contacts aggregated), so one round trip and one snapshot.
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { DirectoryUser, ExtensionWrite, StatusStore, StoredAgent } from "../domain/ports.ts";
+import type { CrmFields, DirectoryUser, ExtensionWrite, StatusStore, StoredAgent } from "../domain/ports.ts";
 import type { AgentState, Contact, ContactStatus, DeviceState, AgentStatus, Presence, QueueMembership, UnavailableReason } from "../domain/types.ts";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import { callerIdName, quoteIdentifier, STANDALONE, type StorageLayout } from "./asterisk-realtime.ts";
@@ -146,6 +146,15 @@ export class PrismaStatusStore implements StatusStore {
 
   async loadAll(): Promise<StoredAgent[]> {
     return this.load(null);
+  }
+
+  async loadCrmFields(): Promise<Map<string, CrmFields>> {
+    const rows = await this.prisma.$queryRaw<Array<{ id: string; name: string | null; user_id: string | null; callerid: string | null }>>`
+      SELECT e.id, COALESCE(u.name, e.name) AS name, u.id AS user_id, ${this.callerIdColumn()} AS callerid
+      FROM ps_endpoints e LEFT JOIN LATERAL (${OWNER_OF("e.id")}) u ON true`;
+    const fields = new Map<string, CrmFields>();
+    for (const row of rows) fields.set(row.id, { name: row.name ?? callerIdName(row.callerid), userId: row.user_id });
+    return fields;
   }
 
   async loadByExtensions(extensions: readonly string[]): Promise<Map<string, StoredAgent>> {

@@ -11,6 +11,7 @@ const never = () => new Promise<never>(() => {});
 const stalledStore: StatusStore = {
   writeExtensions: never,
   loadAll: never,
+  loadCrmFields: never,
   loadByExtensions: never,
   loadDirectory: never,
   loadEndpointNames: never,

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AgentReader, type LiveState } from "../../src/cache/agent-reader.ts";
 import { StatusCache } from "../../src/cache/status-cache.ts";
 import type { StatusStore, StoredAgent } from "../../src/domain/ports.ts";
-import { agent, contact } from "../helpers/agents.ts";
+import { agent, contact, crmFieldsOf } from "../helpers/agents.ts";
 import { silentLog } from "../helpers/databases.ts";
 
 function setup() {
@@ -21,6 +21,7 @@ function setup() {
       if (fail) throw new Error("connection reset");
       return [{ ...state, name, userId: null } satisfies StoredAgent];
     },
+    loadCrmFields: async () => crmFieldsOf(await store.loadAll()),
     loadByExtensions: async () => new Map(),
     loadDirectory: async () => [],
     loadEndpointNames: async () => new Map(),
@@ -79,5 +80,38 @@ describe("AgentReader reloads", () => {
     expect((await settled(reader.loadMany(["1000"])))[0]?.name).toBe("Alice");
     reader.warm(); // still valid: nothing to do
     expect(script.reads).toBe(1);
+  });
+
+  it("once synced a reload reads only the CRM fields; before, every stored agent (what is served then)", async () => {
+    const state = agent("1000", [contact("1000", 1)]);
+    const calls = { all: 0, crm: 0 };
+    const stored: StoredAgent = { ...state, status: "OFFLINE", name: "Alice", userId: "u1" };
+    const store: StatusStore = {
+      writeExtensions: async () => {},
+      loadAll: async () => (calls.all++, [stored]),
+      loadCrmFields: async () => (calls.crm++, crmFieldsOf([stored])),
+      loadByExtensions: async () => new Map(),
+      loadDirectory: async () => [],
+      loadEndpointNames: async () => new Map(),
+      ping: async () => {},
+    };
+    const live = { synced: false };
+    const state$: LiveState = {
+      get: (e) => (live.synced && e === "1000" ? state : null),
+      list: () => (live.synced ? [state] : []),
+      extensions: () => (live.synced ? ["1000"] : []),
+      isStale: false,
+      get hasSynced() {
+        return live.synced;
+      },
+    };
+    const reader = new AgentReader(store, new StatusCache(5_000, () => Date.now()), state$, silentLog(), 300, 5_000);
+    expect(await settled(reader.loadMany(["1000"]))).toMatchObject([{ status: "OFFLINE", name: "Alice" }]); // the stored state
+    expect(calls).toEqual({ all: 1, crm: 0 });
+    live.synced = true;
+    await vi.advanceTimersByTimeAsync(6_000); // past the TTL: the next read reloads behind it
+    await settled(reader.loadMany(["1000"]));
+    expect(calls).toEqual({ all: 1, crm: 1 });
+    expect(await settled(reader.loadMany(["1000"]))).toMatchObject([{ status: "AVAILABLE", name: "Alice", userId: "u1" }]); // live status, stored name
   });
 });

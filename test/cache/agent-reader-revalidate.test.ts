@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { AgentReader, type LiveState } from "../../src/cache/agent-reader.ts";
 import { StatusCache } from "../../src/cache/status-cache.ts";
 import type { StatusStore, StoredAgent } from "../../src/domain/ports.ts";
-import { agent, contact } from "../helpers/agents.ts";
+import { agent, contact, crmFieldsOf } from "../helpers/agents.ts";
 import { silentLog } from "../helpers/databases.ts";
 
 function storeWith(names: Map<string, string>) {
@@ -18,6 +18,7 @@ function storeWith(names: Map<string, string>) {
       await gate;
       return stored();
     },
+    loadCrmFields: async () => crmFieldsOf(await store.loadAll()),
     loadByExtensions: async () => new Map(stored().map((a) => [a.extension, a])),
     loadDirectory: async () => [],
     loadEndpointNames: async () => new Map(),
@@ -76,6 +77,7 @@ describe("AgentReader past the TTL", () => {
     const store: StatusStore = {
       writeExtensions: async () => {},
       loadAll: async () => states.map((s) => ({ ...s, name: `Agent ${s.extension}`, userId: null })),
+      loadCrmFields: async () => crmFieldsOf(await store.loadAll()),
       loadByExtensions: async () => new Map(),
       loadDirectory: async () => [],
       loadEndpointNames: async () => new Map(),

@@ -1,5 +1,6 @@
 // Builders for domain states used by the store tests.
 import type { AgentState, Contact, QueueMember } from "../../src/domain/types.ts";
+import type { CrmFields, StoredAgent } from "../../src/domain/ports.ts";
 
 export function contact(extension: string, n: number, overrides: Partial<Contact> = {}): Contact {
   return {
@@ -42,4 +43,9 @@ export function agent(extension: string, contacts: Contact[], overrides: Partial
 
 export function member(queue: string, overrides: Partial<QueueMember> = {}): QueueMember {
   return { queue, name: null, interface: "PJSIP/1000", paused: false, pausedReason: null, pausedSince: null, inCall: false, callsTaken: 0, lastCall: null, wrapUpSeconds: null, ...overrides };
+}
+
+/** What StatusStore.loadCrmFields answers for these stored agents (for stores faked over loadAll). */
+export function crmFieldsOf(agents: readonly StoredAgent[]): Map<string, CrmFields> {
+  return new Map(agents.map((a) => [a.extension, { name: a.name, userId: a.userId }]));
 }

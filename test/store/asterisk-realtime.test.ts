@@ -241,6 +241,8 @@ describe("the store next to Asterisk's realtime tables (PostgreSQL)", () => {
     const names = new Map((await store.loadAll()).map((a) => [a.extension, a.name]));
     expect(names.get("1010")).toBe("Eria Motto");
     expect(names.get("1001")).toBe("Ada Lovelace");
+    const crm = await store.loadCrmFields(); // what a reload reads once synced: the same names
+    expect(new Map([...crm].map(([extension, fields]) => [extension, fields.name]))).toEqual(names);
   });
 });
 

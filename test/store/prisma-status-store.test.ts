@@ -78,6 +78,11 @@ describe.each(backends)("PrismaStatusStore on %s", (_name, createDatabase) => {
     const loaded = await store().loadByExtensions(["1004", "1005"]);
     expect(loaded.get("1004")).toMatchObject({ name: "Alice", userId: user.id });
     expect(loaded.get("1005")).toMatchObject({ name: "Reception", userId: null });
+    // A reload once synced reads only these fields: the same as the full rows'.
+    const crm = await store().loadCrmFields();
+    expect(crm.get("1004")).toEqual({ name: "Alice", userId: user.id });
+    expect(crm.get("1005")).toEqual({ name: "Reception", userId: null });
+    expect([...crm.keys()].sort()).toEqual((await store().loadAll()).map((a) => a.extension).sort());
     const contacts = await prisma.psContact.findMany({ where: { endpointId: { in: ["1004", "1005"] } }, orderBy: { id: "asc" } });
     expect(contacts.map((c) => c.userId)).toEqual([user.id, null]);
 
