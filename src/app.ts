@@ -243,7 +243,13 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
   for (const member of fleet.members) member.service.onResync(() => memoryRelease.arm());
   // The list the reads answer from, loaded once the resync's states have been handed to the store (one
   // flush later): the first request after a (re)start then finds it instead of waiting for the store.
-  for (const member of fleet.members) member.service.onResync(() => setTimeout(() => reader.warm(), config.db.flushIntervalMs).unref());
+  let warmTimer: NodeJS.Timeout | undefined;
+  for (const member of fleet.members) {
+    member.service.onResync(() => {
+      clearTimeout(warmTimer);
+      warmTimer = setTimeout(() => reader.warm(), config.db.flushIntervalMs).unref();
+    });
+  }
   const pbxStatuses = (): PbxStatusModel[] =>
     fleet.statuses().map((status) => {
       const view = pbxView(fleet.members.find((member) => member.name === status.name)!);
@@ -488,6 +494,7 @@ export async function startApp(config: Config, log: Log, options: StartOptions =
         revocations.stop();
         memoryRelease.stop();
         clearInterval(usersTimer);
+        clearTimeout(warmTimer);
         for (const member of fleet.members) member.service.stop();
         // Logoff is answered in milliseconds by a live Asterisk; a frozen one must not hold the stop.
         const loggedOff = cluster ? cluster.stopReading() : Promise.all(fleet.members.map((member) => member.bridge.stop()));
