@@ -25,8 +25,14 @@ export interface ServiceUnderTest {
 
 let instance = 0;
 
+export interface SutOptions {
+  /** Log every ps_endpoints write in the database (watchWrites): for the scenarios that time event → DB.
+   * Off, PostgreSQL does only the service's work (the log is an insert per row the service writes). */
+  logWrites?: boolean;
+}
+
 /** `sourceScript`: the bench/procs process that serves AMI (its `start(agents)` answers host and port). */
-export async function startServiceUnderTest(variant: Variant, label: string, agents: AgentSpec, sourceScript = "ami-source"): Promise<ServiceUnderTest> {
+export async function startServiceUnderTest(variant: Variant, label: string, agents: AgentSpec, sourceScript = "ami-source", options: SutOptions = {}): Promise<ServiceUnderTest> {
   const name = `${label}-${variant}-${++instance}`;
   const db = await createBenchDatabase(name);
   const children: Child[] = [];
@@ -78,7 +84,7 @@ export async function startServiceUnderTest(variant: Variant, label: string, age
       if (refreshed.status !== 503 || attempt === 3) throw new Error(`${name}: refresh after seeding the users answered ${refreshed.status}: ${text}`);
       while (!(await amiStatus()).synced) await sleep(100);
     }
-    await watchWrites(db);
+    if (options.logWrites ?? true) await watchWrites(db);
     return {
       variant,
       db,

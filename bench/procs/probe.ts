@@ -18,6 +18,8 @@ export interface ProbeResult {
   latency: LatencySummary;
   /** Probes slower than 50 ms, with when they were due (ms since the start): where the stalls are. */
   slow: Array<[number, number]>;
+  /** Probes slower than 15 ms: [when due (epoch ms), latency ms], to lay beside the service's stalls. */
+  slowAt: Array<[number, number]>;
   errors: number;
   firstError: string | null;
 }
@@ -29,6 +31,7 @@ function run(options: ProbeOptions): Promise<ProbeResult> {
   );
   const latencies: number[] = [];
   const slow: Array<[number, number]> = [];
+  const slowAt: Array<[number, number]> = [];
   let errors = 0;
   let firstError: string | null = null;
   const begin = nowMs();
@@ -44,7 +47,7 @@ function run(options: ProbeOptions): Promise<ProbeResult> {
     const finish = () => {
       clearTimeout(timer);
       socket.destroy();
-      resolve({ latency: summarize(latencies), slow, errors, firstError });
+      resolve({ latency: summarize(latencies), slow, slowAt, errors, firstError });
     };
     const next = () => {
       if (sent >= count) return finish();
@@ -78,6 +81,7 @@ function run(options: ProbeOptions): Promise<ProbeResult> {
       const latency = nowMs() - dueAt(sent);
       latencies.push(latency);
       if (latency > 50) slow.push([Math.round(dueAt(sent) - begin), Math.round(latency)]);
+      if (latency > 15) slowAt.push([dueAt(sent), latency]);
       sent++;
       inFlight = false;
       next();

@@ -6,7 +6,8 @@ import { startApp, type App } from "../../src/app.ts";
 import { startNaiveApp } from "../baselines/naive-app.ts";
 import { serve } from "../lib/rpc.ts";
 import { windowProfiler } from "../lib/window-profiler.ts";
-import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import diagnostics from "node:diagnostics_channel";
+import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from "node:perf_hooks";
 
 const variant = process.argv[2] === "naive" ? "naive" : "real";
 const config = loadConfig();
@@ -14,6 +15,50 @@ const log = createLogger({ level: config.log.level });
 const app: App = await (variant === "naive" ? startNaiveApp(config, log) : startApp(config, log));
 
 let loopDelay: IntervalHistogram | undefined;
+
+/** What blocked the loop in a window: gaps of a 1 ms timer over 10 ms and every GC pause over 2 ms,
+ * at wall-clock times (epoch ms), so that a probe's slow answers can be laid beside them. */
+function stallTracer() {
+  const gaps: Array<[number, number]> = [];
+  const pauses: Array<[number, number, number]> = [];
+  let last = performance.now();
+  let ticks = 0;
+  let crossed = 0;
+  const timer = setInterval(() => {
+    ticks++;
+    const now = performance.now();
+    if (now - last > 10) gaps.push([performance.timeOrigin + last, now - last]);
+    last = now;
+  }, 1);
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.duration > 2) pauses.push([performance.timeOrigin + entry.startTime, entry.duration, (entry as { detail?: { kind?: number } }).detail?.kind ?? 0]);
+    }
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  // Each HTTP request's time in the service: [start (epoch ms), ms to its response's finish].
+  const requests: Array<[number, number]> = [];
+  const started = new WeakMap<object, [number, number]>();
+  const onStart = (message: unknown) => started.set((message as { response: object }).response, [performance.now(), ticks]);
+  const onFinish = (message: unknown) => {
+    const at = started.get((message as { response: object }).response);
+    if (at === undefined) return;
+    requests.push([performance.timeOrigin + at[0], performance.now() - at[0]]);
+    if (ticks !== at[1]) crossed++;
+  };
+  diagnostics.subscribe("http.server.request.start", onStart);
+  diagnostics.subscribe("http.server.response.finish", onFinish);
+  return {
+    stop() {
+      clearInterval(timer);
+      observer.disconnect();
+      diagnostics.unsubscribe("http.server.request.start", onStart);
+      diagnostics.unsubscribe("http.server.response.finish", onFinish);
+      return { gaps, pauses, requests, crossed };
+    },
+  };
+}
+let stalls: ReturnType<typeof stallTracer> | undefined;
 
 serve({
   info: () => ({ url: app.url, port: app.port, pid: process.pid, variant }),
@@ -27,6 +72,13 @@ serve({
     loopDelay?.disable();
     loopDelay = monitorEventLoopDelay({ resolution: 1 });
     loopDelay.enable();
+    if (process.env.BENCH_STALLS) stalls = stallTracer();
+  },
+  /** BENCH_STALLS=1: the loop's gaps and GC pauses of the last loopDelay window (null without). */
+  stalls: () => {
+    const found = stalls?.stop() ?? null;
+    stalls = undefined;
+    return found;
   },
   loopDelayStop: () => {
     if (!loopDelay) return null;

@@ -3,6 +3,7 @@
 // then the same bytes to a bare frame splitter (bench/procs/frame-splitter.ts). Events per CPU-second
 // of each process and their ratio. Then queries while the AMI stream runs at half the rate the service
 // just reached: an open-loop probe (bench/procs/probe.ts) reading agent(extension) every few ms.
+import { existsSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { nowMs, sleep } from "../lib/clock.ts";
 import { startChild, type Child } from "../lib/rpc.ts";
@@ -59,12 +60,22 @@ async function blast(sut: ServiceUnderTest, replays: number): Promise<IngestRun>
   return { events, cpuSeconds: after.cpuSeconds - usage.cpuSeconds, wallSeconds: (doneAt - startedAt) / 1000 };
 }
 
+/** The service's main thread (Linux schedstat): ns on a CPU, ns runnable but waiting for one. */
+function mainThreadSched(pid: number): { onCpu: number; waiting: number } | null {
+  const file = `/proc/${pid}/schedstat`;
+  if (!existsSync(file)) return null;
+  const [onCpu, waiting] = readFileSync(file, "utf8").split(" ").map(Number);
+  return { onCpu: onCpu ?? 0, waiting: waiting ?? 0 };
+}
+
 interface LoadedProbe {
   during: ProbeResult;
   /** Bare node:http probed in the same window by a probe of its own: what the loaded machine adds to any server. */
   floor: ProbeResult;
   cpu: number;
   blocked: { p50: number; p99: number; max: number } | null;
+  /** Shares of the window the main thread was on a CPU and runnable but waiting for one (null: not Linux). */
+  sched: { onCpu: number; waiting: number } | null;
   text: string;
 }
 
@@ -74,25 +85,30 @@ async function queriesWhileIngesting(sut: ServiceUnderTest, probe: Child, floorP
   const floorLoaded = floorProbe.probe.call<ProbeResult>("run", { ...options, port: floorProbe.port });
   const paced = sut.source.call<{ events: number; seconds: number }>("paced", { eventsPerSecond: rate, seconds: options.seconds });
   const usage = sut.usage();
+  const sched0 = mainThreadSched(sut.service.pid);
   await sut.service.call("loopDelayStart");
   if (profileLabel) await sut.service.call("profileStart");
   const [during, sent, floor] = await Promise.all([loaded, paced, floorLoaded]);
   const blocked = await sut.service.call<LoadedProbe["blocked"]>("loopDelayStop");
+  const sched1 = mainThreadSched(sut.service.pid);
+  const sched = sched0 && sched1 ? { onCpu: (sched1.onCpu - sched0.onCpu) / 1e9 / sent.seconds, waiting: (sched1.waiting - sched0.waiting) / 1e9 / sent.seconds } : null;
   if (profileLabel) notes.push(profileNote("queries while ingesting", await sut.service.call<string>("profileStop", profileLabel)));
   const cpu = (100 * (sut.usage().cpuSeconds - usage.cpuSeconds)) / sent.seconds;
   const text =
     `${fmt.rate(sent.events / sent.seconds, "events/s")} sent, ${during.latency.count} samples, p50 ${fmt.ms(during.latency.p50)}, p99 ${fmt.ms(during.latency.p99)}, ` +
     `max ${fmt.ms(during.latency.max)}, service CPU ${fmt.pct(cpu)}` +
     (blocked ? `, its event-loop delay p50 ${fmt.ms(blocked.p50)}, p99 ${fmt.ms(blocked.p99)}, max ${fmt.ms(blocked.max)}` : "") +
+    (sched ? `, its main thread on a CPU ${fmt.pct(100 * sched.onCpu)} and waiting for one ${fmt.pct(100 * sched.waiting)} of the time` : "") +
     `; bare node:http probed at the same time p50 ${fmt.ms(floor.latency.p50)}, p99 ${fmt.ms(floor.latency.p99)}, max ${fmt.ms(floor.latency.max)}` +
     `, ${loadNote()}` +
     (during.errors ? `, ${during.errors} errors (first: ${during.firstError})` : "");
-  return { during, floor, cpu, blocked, text };
+  return { during, floor, cpu, blocked, sched, text };
 }
 
 export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
   const size = SIZES[sizes.mode];
-  const sut = await startServiceUnderTest("real", "ingest", { first: 1000, count: 2000, busyShare: 0.75, backend: "simulator" }, "ami-replay");
+  // No write log: nothing here times event → DB, and its insert per written row was PostgreSQL's load, not ours.
+  const sut = await startServiceUnderTest("real", "ingest", { first: 1000, count: 2000, busyShare: 0.75, backend: "simulator" }, "ami-replay", { logWrites: false });
   const splitter = await startChild("frame-splitter", "ingest-floor");
   const probe = await startChild("probe", "ingest-probe");
   // The floor of a probe's latency on this loaded machine: bare node:http, probed at the same time.
@@ -164,6 +180,7 @@ export async function ingest(sizes: Sizes, notes: string[]): Promise<Row[]> {
         limit:
           `p50 ${fmt.ms(half.during.latency.p50)}, max ${fmt.ms(half.during.latency.max)}; service CPU ${fmt.pct(half.cpu)}; ` +
           (half.blocked ? `the service's own event-loop delay p99 ${fmt.ms(half.blocked.p99)}, max ${fmt.ms(half.blocked.max)}; ` : "") +
+          (half.sched ? `its main thread on a CPU ${fmt.pct(100 * half.sched.onCpu)} of the time and runnable but waiting for a CPU ${fmt.pct(100 * half.sched.waiting)} (schedstat: PostgreSQL, the GC's helper threads and the load generators hold both cores); ` : "") +
           `bare node:http probed at the same time (the floor): p99 ${fmt.ms(half.floor.latency.p99)}, max ${fmt.ms(half.floor.latency.max)}: what the loaded machine adds to any server's answer ` +
           "(the service, PostgreSQL, the AMI source and the probes share 2 cores); AMI messages are handled AMI_MESSAGES_PER_TURN per event-loop turn.",
       },

@@ -65,6 +65,26 @@ export class AgentReader {
   }
   private lastVersion = { cache: Number.NaN, stale: false, text: "" };
 
+  /** The cache's version now: a mark to ask changedSince() about after a read. */
+  get mark(): number {
+    return this.cache.version;
+  }
+
+  /** What loadMany(extensions) answers depends on, as a string: equal strings, equal answers (while the
+   * entries are valid). Unlike `version`, it does not move when other agents change. */
+  scopedVersion(extensions: readonly string[]): string {
+    let text = `${this.cache.structure}:${this.live.isStale ? "stale" : "fresh"}`;
+    for (const extension of extensions) text += `:${this.cache.stampOf(extension)}`;
+    return text;
+  }
+
+  /** Whether any of these extensions' entries (or the set of entries) changed after `mark`. */
+  changedSince(extensions: readonly string[], mark: number): boolean {
+    if (this.cache.structure > mark) return true;
+    for (const extension of extensions) if (this.cache.stampOf(extension) > mark) return true;
+    return false;
+  }
+
   /** Until when what the reader answers has been confirmed against the store (epoch ms): a cached view
    * of an unchanged `version` is as fresh as a new one until then. */
   get confirmedUntil(): number {

@@ -3,12 +3,17 @@
 // `version` moves on every change, so derived views (sorted lists, responses) can be memoized on it.
 // A refill that brings back what was cached (the TTL's periodic reload) is not a change: the version
 // stays, and so do the memoized lists and cached GraphQL responses built on it.
+// Each entry also keeps the version at which it last changed (its stamp), and `structure` the version at
+// which entries were last dropped: a response that read only some agents stays valid while their stamps
+// and the structure are unchanged, however many other agents change (src/cache/read-scope.ts).
 import type { AgentState } from "../domain/types.ts";
 import type { StoredAgent } from "../domain/ports.ts";
 
 interface Entry {
   agent: StoredAgent | null; // null: known not to exist
   expiresAt: number;
+  /** The cache's version when this entry last changed. */
+  stamp: number;
   /** A tracker state newer than `agent`, merged into it when read: a change costs no copy of the agent
    * (most states are replaced by the next one before anyone reads them, and a copy per change kept alive
    * until then was medium-lived garbage the young generation promoted). */
@@ -19,6 +24,7 @@ export class StatusCache {
   private readonly entries = new Map<string, Entry>();
   private listExpiresAt = 0;
   private changes = 0;
+  private dropped = 0;
   hits = 0;
   misses = 0;
 
@@ -30,6 +36,17 @@ export class StatusCache {
   /** Moves whenever anything cached changes. */
   get version(): number {
     return this.changes;
+  }
+
+  /** The version at which entries were last dropped or the cache cleared (an unknown extension may then
+   * be known, or a known one unknown). */
+  get structure(): number {
+    return this.dropped;
+  }
+
+  /** The version at which this extension's entry last changed; -1: not cached. */
+  stampOf(extension: string): number {
+    return this.entries.get(extension)?.stamp ?? -1;
   }
 
   /** Until when the full list read from the store is valid (epoch ms; 0 or past: not valid). */
@@ -87,8 +104,8 @@ export class StatusCache {
   /** `changed`: the caller knows the agent changed (no deep comparison needed). */
   put(extension: string, agent: StoredAgent | null, changed = false): void {
     const old = this.entries.get(extension);
-    this.entries.set(extension, { agent, expiresAt: this.now() + this.ttlMs });
-    if (changed || !old || !sameValue(current(old), agent)) this.changes++;
+    const differs = changed || !old || !sameValue(current(old), agent);
+    this.entries.set(extension, { agent, expiresAt: this.now() + this.ttlMs, stamp: differs || !old ? ++this.changes : old.stamp });
   }
 
   /** A complete list: replaces every entry and makes getAll() valid for the TTL. */
@@ -112,7 +129,7 @@ export class StatusCache {
         for (const extension of [...this.entries.keys()]) {
           if (listed.has(extension)) continue;
           this.entries.delete(extension);
-          this.changes++;
+          this.dropped = ++this.changes;
         }
         // The list becoming valid changes what getAll() answers only if it was not already complete.
         if (this.changes === before && this.listExpiresAt === 0) this.changes++;
@@ -133,13 +150,13 @@ export class StatusCache {
       // We do not know this agent's CRM data yet: the next list read must go to the store.
       this.entries.delete(extension);
       this.listExpiresAt = 0;
-      this.changes++;
+      this.dropped = ++this.changes;
       return;
     }
     if (changed) {
       entry.newer = state;
       entry.expiresAt = this.now() + this.ttlMs;
-      this.changes++;
+      entry.stamp = ++this.changes;
       return;
     }
     this.put(extension, { ...current(entry)!, ...state });
@@ -148,7 +165,7 @@ export class StatusCache {
   clear(): void {
     this.entries.clear();
     this.listExpiresAt = 0;
-    this.changes++;
+    this.dropped = ++this.changes;
   }
 }
 

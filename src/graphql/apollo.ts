@@ -8,7 +8,7 @@ import type { Server } from "node:http";
 import type { Log } from "../domain/ports.ts";
 import type { GraphQLContext } from "./context.ts";
 import { validationRules, type CostLimits } from "./schema.ts";
-import { responseCachePlugin } from "./response-cache.ts";
+import { responseCachePlugin, type ScopedVersions } from "./response-cache.ts";
 import { introspectionGatePlugin } from "./introspection-gate.ts";
 
 export interface ApolloOptions extends CostLimits {
@@ -19,6 +19,8 @@ export interface ApolloOptions extends CostLimits {
   maxTokens: number;
   /** Moves whenever query results may change; unchanged → identical queries reuse the last result. */
   dataVersion: () => string;
+  /** Versions of results that read only some agents (kept under those agents' own version). */
+  scopedVersions?: ScopedVersions<GraphQLContext>;
   responseCacheTtlMs: number;
   /** Results the response cache keeps at most. */
   responseCacheMaxEntries?: number;
@@ -48,6 +50,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
       ...(options.introspection ? [introspectionGatePlugin<GraphQLContext>()] : []),
       responseCachePlugin<GraphQLContext>({
         dataVersion: options.dataVersion,
+        ...(options.scopedVersions ? { scoped: options.scopedVersions } : {}),
         ttlMs: options.responseCacheTtlMs,
         partition: (context) => context.principal?.role ?? "",
         cacheableFields: CACHEABLE_QUERY_FIELDS,

@@ -12,10 +12,20 @@ export interface Loaders {
   extension: DataLoader<string, ExtensionModel | null>;
   /** Every agent, loaded once per operation. */
   allAgents: DataLoader<"all", AgentModel[]>;
+  /** What this operation read: the extensions, and whether it read every agent (the response cache keeps
+   * a result that read only some agents under their own version). */
+  reads: { extensions: Set<string>; all: boolean };
 }
 
 export function createLoaders(reader: AgentReader, directory: () => Directory, now: () => number = Date.now): Loaders {
-  const extension = new DataLoader<string, ExtensionModel | null>((extensions) => reader.loadMany(extensions), { maxBatchSize: 1000 });
+  const reads = { extensions: new Set<string>(), all: false };
+  const extension = new DataLoader<string, ExtensionModel | null>(
+    (extensions) => {
+      for (const e of extensions) reads.extensions.add(e);
+      return reader.loadMany(extensions);
+    },
+    { maxBatchSize: 1000 },
+  );
   const agent = new DataLoader<string, AgentModel | null>(
     async (extensions) => {
       const dir = directory();
@@ -31,9 +41,10 @@ export function createLoaders(reader: AgentReader, directory: () => Directory, n
     { maxBatchSize: 1000 },
   );
   const allAgents = new DataLoader<"all", AgentModel[]>(async (keys) => {
+    reads.all = true;
     const agents = await reader.loadAgents(directory(), now());
     for (const a of agents) for (const part of a.extensions) agent.prime(part.extension, a);
     return keys.map(() => agents);
   });
-  return { agent, extension, allAgents };
+  return { agent, extension, allAgents, reads };
 }

@@ -3,15 +3,16 @@
 // availableAgents) cost milliseconds to execute for thousands of agents; the data changes only on
 // events. Keyed by query hash + operation name + variables, valid while `dataVersion()` is unchanged
 // and at most `ttlMs` (the status cache's validity, so CRM data still refreshes).
+// An operation that read only some agents (agent(extension), canTransfer) is kept under their own
+// version (`scoped`): it stays valid while those agents are unchanged, however busy the rest of the PBX
+// is. Under a steady AMI load the global version moves every few ms, and no answer was ever reused.
 // `onCacheable` tells the HTTP layer which responses are such reusable results, so that it can keep
 // their serialised bytes too (src/http/response-bytes.ts) and skip Apollo altogether next time.
 import type { ApolloServerPlugin, GraphQLResponse } from "@apollo/server";
 import { HeaderMap } from "@apollo/server";
 import { Kind } from "graphql";
 
-interface CachedResponse {
-  version: string;
-  expiresAt: number;
+interface CachedResponse extends Cacheable {
   result: Record<string, unknown>;
 }
 
@@ -21,10 +22,30 @@ const UNCACHEABLE_FIELDS = new Set(["amiStatus"]);
 export interface Cacheable {
   version: string;
   expiresAt: number;
+  /** The extensions the result was read from, when it depends on them only: `version` is theirs. */
+  scope?: readonly string[];
+}
+
+/** Versions per set of agents read, beside the global one. */
+export interface ScopedVersions<TContext> {
+  /** Taken before an operation runs. */
+  mark(): unknown;
+  /** The extensions the operation read, or null when it read every agent (or anything not kept per agent). */
+  readsOf(context: TContext): readonly string[] | null;
+  /** Whether what these extensions' answers depend on changed after the mark (then the result is not kept). */
+  changedSince(extensions: readonly string[], mark: unknown): boolean;
+  /** The version of what these extensions' answers depend on. */
+  version(extensions: readonly string[]): string;
+}
+
+/** Whether a kept result is still what executing again would give (its version is the current one). */
+export function isCurrent<TContext>(entry: Cacheable, dataVersion: () => string, scoped: ScopedVersions<TContext> | undefined): boolean {
+  return entry.version === (entry.scope && scoped ? scoped.version(entry.scope) : dataVersion());
 }
 
 export function responseCachePlugin<TContext extends object>(options: {
   dataVersion: () => string;
+  scoped?: ScopedVersions<TContext>;
   ttlMs: number;
   /** Results differ by caller (the role hides fields): only callers in the same partition share one. */
   partition?: (context: TContext) => string;
@@ -44,6 +65,7 @@ export function responseCachePlugin<TContext extends object>(options: {
     async requestDidStart() {
       let key: string | null = null;
       let version = "";
+      let mark: unknown = null;
       let hit: CachedResponse | null = null;
       return {
         async responseForOperation(context): Promise<GraphQLResponse | null> {
@@ -57,9 +79,11 @@ export function responseCachePlugin<TContext extends object>(options: {
           );
           if (!cacheable) return null;
           key = `${options.partition?.(context.contextValue) ?? ""}\u0000${context.queryHash}\u0000${context.operationName ?? ""}\u0000${JSON.stringify(context.request.variables ?? {})}`;
-          version = options.dataVersion(); // read before executing: a change during execution makes the result old
+          // Read before executing: a change during execution makes the result old.
+          version = options.dataVersion();
+          mark = options.scoped?.mark() ?? null;
           const cached = responses.get(key);
-          if (!cached || cached.version !== version || cached.expiresAt <= now()) return null;
+          if (!cached || cached.expiresAt <= now() || !isCurrent(cached, () => version, options.scoped)) return null;
           hit = cached; // served as it is: not stored again, so its TTL is not extended by use
           return { http: { headers: new HeaderMap(), status: undefined }, body: { kind: "single", singleResult: cached.result } };
         },
@@ -68,11 +92,15 @@ export function responseCachePlugin<TContext extends object>(options: {
           if (key === null || body.kind !== "single" || body.singleResult.errors) return;
           let entry = hit;
           if (!entry) {
+            const scope = options.scoped?.readsOf(context.contextValue) ?? null;
+            if (scope && options.scoped!.changedSince(scope, mark)) return; // read while it changed: not kept
             if (responses.size >= maxEntries && !responses.has(key)) responses.clear();
-            entry = { version, expiresAt: now() + options.ttlMs, result: body.singleResult as Record<string, unknown> };
+            entry = scope
+              ? { version: options.scoped!.version(scope), scope, expiresAt: now() + options.ttlMs, result: body.singleResult as Record<string, unknown> }
+              : { version, expiresAt: now() + options.ttlMs, result: body.singleResult as Record<string, unknown> };
             responses.set(key, entry);
           }
-          options.onCacheable?.(context.contextValue, { version: entry.version, expiresAt: entry.expiresAt });
+          options.onCacheable?.(context.contextValue, entry.scope ? { version: entry.version, expiresAt: entry.expiresAt, scope: entry.scope } : { version: entry.version, expiresAt: entry.expiresAt });
         },
       };
     },

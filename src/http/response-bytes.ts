@@ -7,7 +7,7 @@
 // it reads (content type, accept, the CSRF-prevention headers). Credentials are checked before this
 // cache is consulted, and the role is part of the key (a role hides fields).
 import type { IncomingHttpHeaders } from "node:http";
-import type { Cacheable } from "../graphql/response-cache.ts";
+import { isCurrent, type Cacheable, type ScopedVersions } from "../graphql/response-cache.ts";
 
 export interface StoredResponse {
   status: number;
@@ -33,6 +33,8 @@ export class ResponseBytes {
   constructor(
     private readonly options: {
       dataVersion: () => string;
+      /** Versions of results that read only some agents (their entries carry a scope). */
+      scoped?: ScopedVersions<never>;
       /** Until when the data behind `dataVersion` was last confirmed against its source (epoch ms):
        * an entry past its own TTL is still good while its version is current and this is ahead. */
       confirmedUntil?: () => number;
@@ -57,7 +59,7 @@ export class ResponseBytes {
     const entry = this.entries.get(key);
     if (!entry) return null;
     const now = (this.options.now ?? Date.now)();
-    const current = entry.version === this.options.dataVersion();
+    const current = isCurrent(entry, this.options.dataVersion, this.options.scoped);
     if (current && entry.expiresAt <= now) {
       // Same data version, and the source re-read since (the status cache's TTL reload found no change):
       // as fresh as executing again would be.

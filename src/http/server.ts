@@ -8,7 +8,8 @@ import type { AddressInfo } from "node:net";
 import type { GraphQLSchema } from "graphql";
 import type { Log } from "../domain/ports.ts";
 import { createApollo } from "../graphql/apollo.ts";
-import { createContext, type GraphQLServices } from "../graphql/context.ts";
+import { createContext, type GraphQLContext, type GraphQLServices } from "../graphql/context.ts";
+import type { ScopedVersions } from "../graphql/response-cache.ts";
 import type { Authenticator } from "./auth.ts";
 import { HttpError } from "./body.ts";
 import { serveGraphiQL } from "./graphiql.ts";
@@ -79,9 +80,11 @@ export function createHttpServer(options: HttpOptions): HttpServer {
   });
   // Users regroup agents without any AMI event: their version is part of the data's.
   const dataVersion = memoizedVersion(() => options.services.reader.version, () => options.services.directory().fingerprint);
+  const scoped = scopedVersions(options.services);
   const maxEntries = options.responseCacheMaxEntries ?? 5_000;
   const responseBytes = new ResponseBytes({
     dataVersion,
+    scoped,
     confirmedUntil: () => options.services.reader.confirmedUntil,
     maxEntries,
     maxBytes: options.responseCacheMaxBytes ?? 32 * 1024 * 1024,
@@ -90,6 +93,7 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     ...options,
     httpServer: server,
     dataVersion,
+    scopedVersions: scoped,
     responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
     responseCacheMaxEntries: maxEntries,
   });
@@ -176,6 +180,20 @@ export function routeOf(target: string): { path: string; search: string } {
   if (rawPath === "/graphql") return { path: rawPath, search: query < 0 || query === target.length - 1 ? "" : target.slice(query) };
   const url = new URL(target, "http://localhost");
   return { path: url.pathname, search: url.search };
+}
+
+/** Versions of what an operation that read some agents depends on: their cache entries, the staleness and
+ * the users (a user's other extensions are read with the one asked for, so a regrouping shows as a read). */
+function scopedVersions(services: GraphQLServices): ScopedVersions<GraphQLContext> {
+  return {
+    mark: () => ({ changes: services.reader.mark, users: services.directory().fingerprint }),
+    readsOf: (context) => (context.loaders.reads.all ? null : [...context.loaders.reads.extensions]),
+    changedSince: (extensions, mark) => {
+      const { changes, users } = mark as { changes: number; users: string };
+      return users !== services.directory().fingerprint || services.reader.changedSince(extensions, changes);
+    },
+    version: (extensions) => `${services.reader.scopedVersion(extensions)}:${services.directory().fingerprint}`,
+  };
 }
 
 /** `${a()}:${b()}` as the same string object while both parts are unchanged (compared first by

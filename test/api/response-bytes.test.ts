@@ -56,6 +56,36 @@ describe("serialised responses reused", () => {
     }
   });
 
+  it("a query that read one agent is reused while other agents change, and executed again once that agent changes", async () => {
+    const apollo = vi.spyOn(ApolloServer.prototype, "executeHTTPGraphQLRequest");
+    const body = JSON.stringify({ query: "query A($e: ID!) { agent(extension: $e) { extension status dnd } }", variables: { e: "1003" } });
+    const dnd = (extension: string, state: "INUSE" | "NOT_INUSE") => peer.sendEvent("DeviceStateChange", { Device: `Custom:DND${extension}`, State: state });
+    const answer = async (extension: string) => JSON.parse((await post(JSON.stringify({ query: `{ agent(extension: "${extension}") { dnd } }` }))).body);
+    const until = async (check: () => Promise<boolean>, what: string) => {
+      for (const deadline = Date.now() + 3_000; !(await check()); ) if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    };
+    try {
+      await post(body);
+      const first = await post(body);
+      // Another agent changes (the global data version moves): 1003's answer is still the same bytes.
+      const version = svc.app.services.reader.version;
+      await dnd("1000", "INUSE");
+      await until(async () => (await answer("1000")).data.agent.dnd === true, "1000 in DND");
+      expect(svc.app.services.reader.version).not.toBe(version);
+      const runsBefore = apollo.mock.calls.length;
+      expect(await post(body)).toEqual(first);
+      expect(apollo.mock.calls.length).toBe(runsBefore);
+      // 1003 itself changes: executed again, and the new state is what it answers.
+      await dnd("1003", "INUSE");
+      await until(async () => JSON.parse((await post(body)).body).data.agent.dnd === true, "1003 in DND");
+      expect(apollo.mock.calls.length).toBeGreaterThan(runsBefore);
+    } finally {
+      apollo.mockRestore();
+      await dnd("1000", "NOT_INUSE");
+      await dnd("1003", "NOT_INUSE");
+    }
+  });
+
   it("what Apollo refuses is refused every time (CSRF prevention, errors are never reused)", async () => {
     const simple = await post(JSON.stringify({ query: "{ availableAgents { extension } }" }), { "content-type": "text/plain" });
     expect(simple.status).toBe(400);

@@ -29,3 +29,30 @@ describe("StatusCache version", () => {
     expect(cache.version).not.toBe(v3);
   });
 });
+
+describe("StatusCache stamps (what a response that read some agents depends on)", () => {
+  it("an entry's stamp moves only when it changes; dropping entries moves the structure", () => {
+    const cache = new StatusCache(1_000, () => 0);
+    cache.putAll([agent("1000", "Ann"), agent("1001", "Bob"), agent("1002", "Cy")]);
+    const ann = cache.stampOf("1000");
+    const structure = cache.structure;
+    cache.applyState("1001", { extension: "1001", status: "BUSY" } as never, true);
+    cache.put("1002", agent("1002", "Cyd"));
+    cache.put("1000", agent("1000", "Ann")); // the same again: no change
+    expect(cache.stampOf("1000")).toBe(ann);
+    expect(cache.stampOf("1001")).toBeGreaterThan(ann);
+    expect(cache.stampOf("1002")).toBeGreaterThan(ann);
+    expect(cache.structure).toBe(structure);
+    expect(cache.stampOf("1003")).toBe(-1);
+
+    cache.putAll([agent("1000", "Ann"), agent("1001", "Bob")]); // 1002 gone
+    expect(cache.structure).toBeGreaterThan(structure);
+    expect(cache.stampOf("1002")).toBe(-1);
+    const afterDrop = cache.structure;
+    cache.applyState("1004", { extension: "1004" } as never, true); // unknown: dropped, the list must be read again
+    expect(cache.structure).toBeGreaterThan(afterDrop);
+    const beforeClear = cache.structure;
+    cache.clear();
+    expect(cache.structure).toBeGreaterThan(beforeClear);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApolloServer } from "@apollo/server";
 import { makeExecutableSchema } from "@graphql-tools/schema";
-import { responseCachePlugin } from "../../src/graphql/response-cache.ts";
+import { responseCachePlugin, type ScopedVersions } from "../../src/graphql/response-cache.ts";
 
 function setup(ttlMs = 5_000, cacheableFields?: ReadonlySet<string>) {
   let version = "v1";
@@ -65,5 +65,72 @@ describe("responseCachePlugin", () => {
     expect(await t.run("{ list }")).toEqual({ list: [0, 2] });
     expect(await t.run("{ amiStatus }")).toEqual({ amiStatus: 1 });
     expect(await t.run("{ amiStatus }")).toEqual({ amiStatus: 1 });
+  });
+});
+
+describe("responseCachePlugin, results that read some agents", () => {
+  // `item(id)` reads one agent; `list` reads every agent (scope null). Stamps per id, a global version.
+  function scopedSetup() {
+    const stamps = new Map<string, number>([["a", 1], ["b", 1]]);
+    let changes = 1;
+    const executions = { item: 0 };
+    let duringItem: (() => void) | null = null;
+    const schema = makeExecutableSchema({
+      typeDefs: `type Query { item(id: ID!): String! list: [String!]! }`,
+      resolvers: {
+        Query: {
+          item: (_: unknown, { id }: { id: string }, context: { reads: Set<string> | null }) => {
+            context.reads?.add(id);
+            executions.item++;
+            duringItem?.();
+            return `${id}@${stamps.get(id)}`;
+          },
+          list: (_: unknown, __: unknown, context: { reads: Set<string> | null }) => ((context.reads = null), [...stamps.keys()]),
+        },
+      },
+    });
+    const scoped: ScopedVersions<{ reads: Set<string> | null }> = {
+      mark: () => changes,
+      readsOf: (context) => (context.reads ? [...context.reads] : null),
+      changedSince: (ids, mark) => ids.some((id) => (stamps.get(id) ?? -1) > (mark as number)),
+      version: (ids) => ids.map((id) => stamps.get(id) ?? -1).join(","),
+    };
+    const server = new ApolloServer<{ reads: Set<string> | null }>({ schema, plugins: [responseCachePlugin({ dataVersion: () => String(changes), scoped, ttlMs: 5_000 })] });
+    const run = async (query: string) => {
+      const response = await server.executeOperation({ query }, { contextValue: { reads: new Set<string>() } });
+      return response.body.kind === "single" ? response.body.singleResult.data : undefined;
+    };
+    const change = (id: string) => stamps.set(id, ++changes);
+    return { run, executions, change, onItem: (f: (() => void) | null) => (duringItem = f) };
+  }
+
+  it("is reused while other agents change, executed again when its own agent changes", async () => {
+    const t = scopedSetup();
+    expect(await t.run(`{ item(id: "a") }`)).toEqual({ item: "a@1" });
+    t.change("b");
+    t.change("b");
+    expect(await t.run(`{ item(id: "a") }`)).toEqual({ item: "a@1" });
+    expect(t.executions.item).toBe(1);
+    t.change("a");
+    expect(await t.run(`{ item(id: "a") }`)).toEqual({ item: "a@4" });
+    expect(t.executions.item).toBe(2);
+  });
+
+  it("is not kept when its agent changed while it was read; a whole-list read keeps the global version", async () => {
+    const t = scopedSetup();
+    t.onItem(() => t.change("a"));
+    await t.run(`{ item(id: "a") }`);
+    t.onItem(null);
+    await t.run(`{ item(id: "a") }`);
+    expect(t.executions.item).toBe(2); // the first result was read across a change: not reused
+    await t.run(`{ item(id: "a") }`);
+    expect(t.executions.item).toBe(2);
+
+    expect(await t.run(`{ list item(id: "a") }`)).toEqual({ list: ["a", "b"], item: "a@2" });
+    await t.run(`{ list item(id: "a") }`);
+    expect(t.executions.item).toBe(3); // reused while nothing moved
+    t.change("b");
+    await t.run(`{ list item(id: "a") }`);
+    expect(t.executions.item).toBe(4); // it also read the list, which b's change moved: executed again
   });
 });
