@@ -5,11 +5,12 @@
 // service. Prints per window the probe's p99, the service's CPU and its main thread's run-queue wait
 // (schedstat), and with TIMELINE=1 the probe's slow answers beside the gaps and pauses (ms from the first).
 // Environment for the service (AMI_MESSAGES_PER_TURN, WRITE_FLUSH_MS, BENCH_NODE_FLAGS...) passes through.
-import { existsSync, readFileSync } from "node:fs";
 import { startServiceUnderTest } from "./lib/service-under-test.ts";
 import { startChild } from "./lib/rpc.ts";
 import { sleep } from "./lib/clock.ts";
 import { median } from "./lib/stats.ts";
+import { readSchedstat } from "./lib/proc-usage.ts";
+import { blast } from "./scenarios/ingest.ts";
 import type { ProbeResult } from "./procs/probe.ts";
 
 interface Stalls {
@@ -27,20 +28,11 @@ const probe = await startChild("probe", "stalls-probe");
 const bare = await startChild("bare-http", "stalls-bare");
 const floorProbe = await startChild("probe", "stalls-floor-probe");
 const { port: barePort } = await bare.call<{ port: number }>("start");
-const handled = async () => {
-  const status = await sut.amiStatus();
-  return status.eventsProcessed + status.eventsIgnored;
-};
-const schedstat = (): number[] => (existsSync(`/proc/${sut.service.pid}/schedstat`) ? readFileSync(`/proc/${sut.service.pid}/schedstat`, "utf8").split(" ").map(Number) : [0, 0]);
 const body = JSON.stringify({ query: "query Agent($e: ID!) { agent(extension: $e) { extension name status online available } }", variables: { e: "1000" } });
 const seconds = 8;
 try {
   // Warm-up as in the ingest scenario: JIT, the write path's first batches.
-  for (let i = 0; i < 2; i++) {
-    const before = await handled();
-    const { events } = await sut.source.call<{ events: number }>("blast", 3);
-    while ((await handled()) < before + events) await sleep(20);
-  }
+  for (let i = 0; i < 2; i++) await blast(sut, 3);
   await sleep(3000);
   const p99s: number[] = [];
   for (let rep = 0; rep < reps; rep++) {
@@ -49,20 +41,20 @@ try {
     const floor = floorProbe.call<ProbeResult>("run", { ...options, port: barePort });
     const paced = sut.source.call<{ events: number; seconds: number }>("paced", { eventsPerSecond: rate, seconds });
     const usage = sut.usage();
-    const sched0 = schedstat();
+    const sched0 = readSchedstat(sut.service.pid);
     await sut.service.call("loopDelayStart");
     const [result, sent, floorResult] = await Promise.all([ours, paced, floor]);
     await sut.service.call("loopDelayStop");
-    const sched1 = schedstat();
+    const sched1 = readSchedstat(sut.service.pid);
     const stalls = await sut.service.call<Stalls>("stalls");
-    const share = (i: number) => `${Math.round((100 * (sched1[i]! - sched0[i]!)) / 1e9 / sent.seconds)} %`;
+    const share = (key: "onCpu" | "waiting") => (sched0 && sched1 ? `${Math.round((100 * (sched1[key] - sched0[key])) / 1e9 / sent.seconds)} %` : "?");
     const inService = stalls.requests.map(([, ms]) => ms).sort((a, b) => a - b);
     const gcMs = stalls.pauses.reduce((sum, [, ms]) => sum + ms, 0);
     p99s.push(result.latency.p99);
     console.log(
       `${Math.round(sent.events / sent.seconds)} events/s: probe p50 ${result.latency.p50.toFixed(1)} p99 ${result.latency.p99.toFixed(1)} max ${result.latency.max.toFixed(1)} ms; ` +
         `floor p99 ${floorResult.latency.p99.toFixed(1)} ms; service CPU ${Math.round((100 * (sut.usage().cpuSeconds - usage.cpuSeconds)) / sent.seconds)} %, ` +
-        `main thread on a CPU ${share(0)}, waiting for one ${share(1)}; loop gaps > 10 ms ${stalls.gaps.length}, GC pauses > 2 ms ${stalls.pauses.length} (${Math.round(gcMs)} ms); ` +
+        `main thread on a CPU ${share("onCpu")}, waiting for one ${share("waiting")}; loop gaps > 10 ms ${stalls.gaps.length}, GC pauses > 2 ms ${stalls.pauses.length} (${Math.round(gcMs)} ms); ` +
         `in the service p50 ${inService[inService.length >> 1]?.toFixed(2)} ms, max ${inService.at(-1)?.toFixed(1)} ms, across a loop turn ${stalls.crossed}`,
     );
     if (process.env.TIMELINE) {

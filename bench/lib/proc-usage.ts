@@ -22,6 +22,19 @@ export function readUsage(pid: number): Usage {
   return { cpuSeconds: (utime + stime) / TICKS_PER_SECOND, rssBytes: rssPages * PAGE_BYTES, at: Date.now() };
 }
 
+/** The main thread of another process (Linux schedstat): ns on a CPU and ns runnable but waiting for one;
+ * null where there is no schedstat. */
+export function readSchedstat(pid: number): { onCpu: number; waiting: number } | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/schedstat`, "utf8");
+  } catch {
+    return null;
+  }
+  const [onCpu, waiting] = text.split(" ").map(Number);
+  return { onCpu: onCpu ?? 0, waiting: waiting ?? 0 };
+}
+
 /** CPU use between two readings, in % of one core. */
 export function cpuPercent(from: Usage, to: Usage): number {
   const wall = (to.at - from.at) / 1000;

@@ -3,10 +3,10 @@
 // then the same bytes to a bare frame splitter (bench/procs/frame-splitter.ts). Events per CPU-second
 // of each process and their ratio. Then queries while the AMI stream runs at half the rate the service
 // just reached: an open-loop probe (bench/procs/probe.ts) reading agent(extension) every few ms.
-import { existsSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { nowMs, sleep } from "../lib/clock.ts";
 import { startChild, type Child } from "../lib/rpc.ts";
+import { readSchedstat } from "../lib/proc-usage.ts";
 import { median } from "../lib/stats.ts";
 import { summarizeProfile } from "../lib/summarize-profile.ts";
 import { fmt, type Row } from "../lib/table.ts";
@@ -46,7 +46,7 @@ async function handled(sut: ServiceUnderTest): Promise<number> {
 }
 
 /** Writes the recording `replays` times and waits until the service has handled every event. */
-async function blast(sut: ServiceUnderTest, replays: number): Promise<IngestRun> {
+export async function blast(sut: ServiceUnderTest, replays: number): Promise<IngestRun> {
   const before = await handled(sut);
   const usage = sut.usage();
   const { events, startedAt } = await sut.source.call<{ events: number; startedAt: number }>("blast", replays);
@@ -58,14 +58,6 @@ async function blast(sut: ServiceUnderTest, replays: number): Promise<IngestRun>
   const doneAt = Date.now();
   const after = sut.usage();
   return { events, cpuSeconds: after.cpuSeconds - usage.cpuSeconds, wallSeconds: (doneAt - startedAt) / 1000 };
-}
-
-/** The service's main thread (Linux schedstat): ns on a CPU, ns runnable but waiting for one. */
-function mainThreadSched(pid: number): { onCpu: number; waiting: number } | null {
-  const file = `/proc/${pid}/schedstat`;
-  if (!existsSync(file)) return null;
-  const [onCpu, waiting] = readFileSync(file, "utf8").split(" ").map(Number);
-  return { onCpu: onCpu ?? 0, waiting: waiting ?? 0 };
 }
 
 interface LoadedProbe {
@@ -85,12 +77,12 @@ async function queriesWhileIngesting(sut: ServiceUnderTest, probe: Child, floorP
   const floorLoaded = floorProbe.probe.call<ProbeResult>("run", { ...options, port: floorProbe.port });
   const paced = sut.source.call<{ events: number; seconds: number }>("paced", { eventsPerSecond: rate, seconds: options.seconds });
   const usage = sut.usage();
-  const sched0 = mainThreadSched(sut.service.pid);
+  const sched0 = readSchedstat(sut.service.pid);
   await sut.service.call("loopDelayStart");
   if (profileLabel) await sut.service.call("profileStart");
   const [during, sent, floor] = await Promise.all([loaded, paced, floorLoaded]);
   const blocked = await sut.service.call<LoadedProbe["blocked"]>("loopDelayStop");
-  const sched1 = mainThreadSched(sut.service.pid);
+  const sched1 = readSchedstat(sut.service.pid);
   const sched = sched0 && sched1 ? { onCpu: (sched1.onCpu - sched0.onCpu) / 1e9 / sent.seconds, waiting: (sched1.waiting - sched0.waiting) / 1e9 / sent.seconds } : null;
   if (profileLabel) notes.push(profileNote("queries while ingesting", await sut.service.call<string>("profileStop", profileLabel)));
   const cpu = (100 * (sut.usage().cpuSeconds - usage.cpuSeconds)) / sent.seconds;

@@ -5,7 +5,8 @@
 // stays, and so do the memoized lists and cached GraphQL responses built on it.
 // Each entry also keeps the version at which it last changed (its stamp), and `structure` the version at
 // which entries were last dropped: a response that read only some agents stays valid while their stamps
-// and the structure are unchanged, however many other agents change (src/cache/read-scope.ts).
+// and the structure are unchanged, however many other agents change (AgentReader.scopedVersion, used by
+// the response caches: src/graphql/response-cache.ts).
 import type { AgentState } from "../domain/types.ts";
 import type { StoredAgent } from "../domain/ports.ts";
 
@@ -104,8 +105,8 @@ export class StatusCache {
   /** `changed`: the caller knows the agent changed (no deep comparison needed). */
   put(extension: string, agent: StoredAgent | null, changed = false): void {
     const old = this.entries.get(extension);
-    const differs = changed || !old || !sameValue(current(old), agent);
-    this.entries.set(extension, { agent, expiresAt: this.now() + this.ttlMs, stamp: differs || !old ? ++this.changes : old.stamp });
+    const stamp = old && !changed && sameValue(current(old), agent) ? old.stamp : ++this.changes;
+    this.entries.set(extension, { agent, expiresAt: this.now() + this.ttlMs, stamp });
   }
 
   /** A complete list: replaces every entry and makes getAll() valid for the TTL. */

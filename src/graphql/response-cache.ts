@@ -95,12 +95,12 @@ export function responseCachePlugin<TContext extends object>(options: {
             const scope = options.scoped?.readsOf(context.contextValue) ?? null;
             if (scope && options.scoped!.changedSince(scope, mark)) return; // read while it changed: not kept
             if (responses.size >= maxEntries && !responses.has(key)) responses.clear();
-            entry = scope
-              ? { version: options.scoped!.version(scope), scope, expiresAt: now() + options.ttlMs, result: body.singleResult as Record<string, unknown> }
-              : { version, expiresAt: now() + options.ttlMs, result: body.singleResult as Record<string, unknown> };
+            const result = body.singleResult as Record<string, unknown>;
+            entry = { version: scope ? options.scoped!.version(scope) : version, ...(scope ? { scope } : {}), expiresAt: now() + options.ttlMs, result };
             responses.set(key, entry);
           }
-          options.onCacheable?.(context.contextValue, entry.scope ? { version: entry.version, expiresAt: entry.expiresAt, scope: entry.scope } : { version: entry.version, expiresAt: entry.expiresAt });
+          // Not the entry itself: the HTTP layer keeps what it is given, and the result object is not its to keep.
+          options.onCacheable?.(context.contextValue, { version: entry.version, expiresAt: entry.expiresAt, ...(entry.scope ? { scope: entry.scope } : {}) });
         },
       };
     },
